@@ -1,0 +1,16 @@
+#include "base/output.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace skiff {
+
+void print_warning(const std::string& text) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "skiff: warning: %s\n", text.c_str());
+}
+
+bool is_terminal(int fd) { return ::isatty(fd) == 1; }
+
+}  // namespace skiff
