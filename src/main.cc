@@ -1,1 +1,128 @@
-int main() { return 0; }
+// argv -> command -> exit code. The only place that prints an Error and exits.
+#include <clocale>
+#include <csignal>
+#include <cstdio>
+
+#include "base/error.h"
+#include "base/output.h"
+#include "cli/command.h"
+#include "cli/suggest.h"
+#include "version.h"
+
+namespace {
+
+using namespace skiff;
+
+std::vector<std::string> command_names(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    names.push_back(sub->get_name());
+    for (const auto& alias : sub->get_aliases()) names.push_back(alias);
+  }
+  return names;
+}
+
+std::vector<std::string> flag_names(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const CLI::Option* opt : app.get_options())
+    for (const auto& l : opt->get_lnames()) names.push_back("--" + l);
+  return names;
+}
+
+// The innermost subcommand the user chose (for flag suggestions).
+const CLI::App* chosen_command(const CLI::App& app) {
+  const CLI::App* current = &app;
+  for (;;) {
+    auto chosen = current->get_subcommands();
+    if (chosen.empty()) return current;
+    current = chosen.front();
+  }
+}
+
+// An unknown word where a command belongs: "unknown command `x`" + a guess.
+std::optional<Error> check_command_word(const CLI::App& app, int argc, char** argv) {
+  const CLI::App* scope = &app;
+  for (int i = 1; i < argc; i++) {
+    std::string_view arg = argv[i];
+    if (arg == "--") return std::nullopt;
+    if (arg.starts_with("-")) {
+      // Global options that take a separate value.
+      if (scope == &app && (arg == "--root" || arg == "--runroot")) i++;
+      continue;
+    }
+    std::vector<std::string> names = command_names(*scope);
+    if (names.empty()) return std::nullopt;
+    if (std::find(names.begin(), names.end(), arg) == names.end()) {
+      std::string guess = cli::closest_match(arg, names);
+      std::string where = scope == &app ? "skiff" : "skiff " + scope->get_name();
+      return make_error("unknown command `{}` for `{}`{}", arg, where,
+                        guess.empty() ? fmt::format(" (see `{} --help`)", where) : fmt::format("; did you mean `{}`?", guess));
+    }
+    for (const CLI::App* candidate : scope->get_subcommands([](const CLI::App*) { return true; }))
+      if (candidate->check_name(std::string(arg))) scope = candidate;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A closed pipe is an error value (EPIPE), not a silent death.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::setlocale(LC_ALL, "C.UTF-8");
+
+  CLI::App app{"skiff: rootless containers without a daemon", "skiff"};
+  app.set_version_flag("-v,--version", fmt::format("skiff version {}, build {}", SKIFF_VERSION, SKIFF_GIT_COMMIT));
+  app.get_formatter()->column_width(32);
+  cli::Context ctx;
+  app.add_option("--root", ctx.root, "Store location (default $SKIFF_ROOT or ~/.local/share/skiff)");
+  app.add_option("--runroot", ctx.runroot, "Runtime state location (default $XDG_RUNTIME_DIR/skiff)");
+  cli::add_all_commands(app, ctx);
+
+  if (auto unknown = check_command_word(app, argc, argv)) {
+    print_error(*unknown);
+    return kExitSkiffFailed;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ExtrasError& e) {
+    const CLI::App* cmd = chosen_command(app);
+    std::string message = e.what();
+    for (const auto& extra : cmd->remaining()) {
+      if (!extra.starts_with("-")) continue;
+      std::string flag = extra.substr(0, extra.find('='));
+      std::string guess = cli::closest_match(flag, flag_names(*cmd));
+      message = fmt::format("unknown flag: {}{}", flag, guess.empty() ? "" : fmt::format("; did you mean {}?", guess));
+      break;
+    }
+    print_error(make_error("{} (see `skiff {}--help`)", message,
+                           cmd == &app ? "" : cmd->get_name() + " "));
+    return kExitSkiffFailed;
+  } catch (const CLI::ParseError& e) {
+    const CLI::App* cmd = chosen_command(app);
+    print_error(make_error("{} (see `skiff {}--help`)", e.what(), cmd == &app ? "" : cmd->get_name() + " "));
+    return kExitSkiffFailed;
+  }
+  if (!ctx.action) {
+    std::fputs(app.help().c_str(), stdout);
+    return 0;
+  }
+  try {
+    Result<int> result = ctx.action();
+    if (!result.ok()) {
+      print_error(result.error());
+      return result.error().exit_code();
+    }
+    return *result;
+  } catch (const std::exception& e) {
+    // A bug, but never raw text the user can't place.
+    print_error(make_error("internal error: {}", e.what()));
+    return kExitSkiffFailed;
+  }
+}

@@ -236,3 +236,20 @@ uint64_t tree_disk_usage(const std::string& path) {
 }
 
 }  // namespace skiff
+
+namespace skiff {
+
+Status remove_tree_at(int dir_fd, const std::string& name) {
+  if (::unlinkat(dir_fd, name.c_str(), 0) == 0 || errno == ENOENT) return {};
+  if (errno != EISDIR && errno != EPERM) return errno_error("remove `{}`", name);
+  int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return errno_error("remove `{}`", name);
+  Status status = remove_contents(fd, name);
+  ::close(fd);
+  TRY(std::move(status));
+  if (::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
+    return errno_error("remove `{}`", name);
+  return {};
+}
+
+}  // namespace skiff

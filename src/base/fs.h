@@ -73,3 +73,9 @@ uint64_t tree_disk_usage(const std::string& path);
 std::string parent_path(const std::string& path);
 
 }  // namespace skiff
+
+namespace skiff {
+/// Removes entry `name` (file or whole tree) inside the directory open at
+/// `dir_fd`, without following symlinks.
+Status remove_tree_at(int dir_fd, const std::string& name);
+}  // namespace skiff

@@ -20,3 +20,10 @@ void warn(fmt::format_string<Args...> format, Args&&... args) {
 bool is_terminal(int fd);
 
 }  // namespace skiff
+
+namespace skiff {
+class Error;
+/// Prints "skiff: <error text>" on stderr: for main.cc, and for commands that
+/// go on to the next item after one fails (rmi a b c).
+void print_error(const Error& error);
+}  // namespace skiff

@@ -1,0 +1,105 @@
+#include "base/units.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace skiff {
+
+std::string human_size(double bytes) {
+  static const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
+  int unit = 0;
+  while (bytes >= 1000.0 && unit < 8) {
+    bytes /= 1000.0;
+    unit++;
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3g%s", bytes, kUnits[unit]);
+  return buf;
+}
+
+std::string human_duration(double seconds) {
+  if (seconds < 1) return "Less than a second";
+  if (std::lround(std::floor(seconds)) == 1) return "1 second";
+  if (seconds < 60) return fmt::format("{} seconds", int(seconds));
+  int minutes = int(seconds / 60);
+  if (minutes == 1) return "About a minute";
+  if (minutes < 60) return fmt::format("{} minutes", minutes);
+  int hours = int(std::lround(seconds / 3600));
+  if (hours == 1) return "About an hour";
+  if (hours < 48) return fmt::format("{} hours", hours);
+  if (hours < 24 * 7 * 2) return fmt::format("{} days", hours / 24);
+  if (hours < 24 * 30 * 2) return fmt::format("{} weeks", hours / 24 / 7);
+  if (hours < 24 * 365 * 2) return fmt::format("{} months", hours / 24 / 30);
+  return fmt::format("{} years", int(seconds / 3600 / 24 / 365));
+}
+
+std::optional<struct timespec> parse_rfc3339(std::string_view text) {
+  int y, mo, d, h, mi, s, consumed = 0;
+  std::string str(text);
+  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) != 6)
+    return std::nullopt;
+  std::string_view rest = text.substr(consumed);
+  long nanos = 0;
+  if (!rest.empty() && rest[0] == '.') {
+    rest.remove_prefix(1);
+    int digits = 0;
+    while (!rest.empty() && rest[0] >= '0' && rest[0] <= '9') {
+      if (digits < 9) nanos = nanos * 10 + (rest[0] - '0'), digits++;
+      rest.remove_prefix(1);
+    }
+    while (digits++ < 9) nanos *= 10;
+  }
+  long offset = 0;
+  if (rest == "Z" || rest == "z") {
+  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
+    int oh = std::atoi(std::string(rest.substr(1, 2)).c_str());
+    int om = std::atoi(std::string(rest.substr(4, 2)).c_str());
+    offset = (oh * 3600 + om * 60) * (rest[0] == '+' ? 1 : -1);
+  } else {
+    return std::nullopt;
+  }
+  struct tm tm = {};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  struct timespec ts;
+  ts.tv_sec = timegm(&tm) - offset;
+  ts.tv_nsec = nanos;
+  return ts;
+}
+
+std::string go_time_string(time_t t) {
+  struct tm tm;
+  localtime_r(&t, &tm);
+  char buf[96];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %z %Z", &tm);
+  return buf;
+}
+
+std::optional<double> parse_duration(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  double total = 0;
+  std::string str(text);
+  const char* p = str.c_str();
+  while (*p) {
+    char* end;
+    double value = std::strtod(p, &end);
+    if (end == p) return std::nullopt;
+    p = end;
+    if (*p == 'h') total += value * 3600;
+    else if (*p == 'm' && p[1] == 's') total += value / 1000, p++;
+    else if (*p == 'm') total += value * 60;
+    else if (*p == 's') total += value;
+    else return std::nullopt;
+    p++;
+  }
+  return total;
+}
+
+}  // namespace skiff

@@ -1,0 +1,29 @@
+// Sizes and times printed the way docker prints them (docker/go-units).
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace skiff {
+
+/// Decimal units, 3 significant digits: 4261550 -> "4.26MB", 0 -> "0B".
+std::string human_size(double bytes);
+
+/// docker's HumanDuration: "Less than a second", "About a minute",
+/// "3 hours", "2 weeks", ...
+std::string human_duration(double seconds);
+
+/// Parses RFC 3339 ("2024-01-02T03:04:05.123Z", "...+02:00") to Unix time.
+std::optional<struct timespec> parse_rfc3339(std::string_view text);
+
+/// Unix time as Go's time.String() in local time: "2024-01-02 03:04:05 +0000 UTC".
+std::string go_time_string(time_t t);
+
+/// Parses a duration like "10m", "1h30m", "24h" (Go's time.ParseDuration
+/// units s, m, h) to seconds.
+std::optional<double> parse_duration(std::string_view text);
+
+}  // namespace skiff

@@ -1,0 +1,50 @@
+// How verbs plug into the command line. Each file in src/cli/ registers one
+// verb (or a verb and its `image ...` twin) on the CLI11 app: it fills an
+// options struct, and its callback sets Context::action to a function that
+// calls one engine function and prints the result. main.cc parses, runs the
+// action, and is the only place that prints an Error.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "base/error.h"
+#include "image/store.h"
+
+namespace skiff::cli {
+
+/// Global options and lazily opened shared state.
+struct Context {
+  std::string root;     ///< --root / SKIFF_ROOT
+  std::string runroot;  ///< --runroot / SKIFF_RUNROOT
+  /// What the chosen verb does: returns the process exit code.
+  std::function<Result<int>()> action;
+
+  /// Opens the store on first use (commands like `version` never touch it).
+  Result<const Store*> store();
+
+ private:
+  std::optional<Store> store_;
+};
+
+/// Registers every verb on `app`.
+void add_all_commands(CLI::App& app, Context& ctx);
+
+// One per file in src/cli/.
+void add_import_command(CLI::App& app, CLI::App& image, Context& ctx);
+void add_images_command(CLI::App& app, CLI::App& image, Context& ctx);
+void add_image_inspect_command(CLI::App& app, CLI::App& image, Context& ctx);
+void add_tag_command(CLI::App& app, CLI::App& image, Context& ctx);
+void add_rmi_command(CLI::App& app, CLI::App& image, Context& ctx);
+void add_image_prune_command(CLI::App& app, CLI::App& image, Context& ctx);
+void add_info_command(CLI::App& app, CLI::App& system, Context& ctx);
+void add_system_reset_command(CLI::App& app, CLI::App& system, Context& ctx);
+void add_version_command(CLI::App& app, Context& ctx);
+
+/// Prints text to stdout exactly as given.
+void print_out(std::string_view text);
+
+}  // namespace skiff::cli

@@ -1,0 +1,34 @@
+#include <cstdio>
+
+#include "cli/command.h"
+
+namespace skiff::cli {
+
+Result<const Store*> Context::store() {
+  if (!store_) {
+    std::string r = root.empty() ? Store::default_root() : root;
+    std::string rr = runroot.empty() ? Store::default_runroot() : runroot;
+    store_ = TRY(Store::open(r, rr));
+  }
+  return &*store_;
+}
+
+void print_out(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+void add_all_commands(CLI::App& app, Context& ctx) {
+  CLI::App* image = app.add_subcommand("image", "Manage images");
+  image->require_subcommand(1);
+  CLI::App* system = app.add_subcommand("system", "Manage skiff and its store");
+  system->require_subcommand(1);
+  add_images_command(app, *image, ctx);
+  add_import_command(app, *image, ctx);
+  add_image_inspect_command(app, *image, ctx);
+  add_tag_command(app, *image, ctx);
+  add_rmi_command(app, *image, ctx);
+  add_image_prune_command(app, *image, ctx);
+  add_info_command(app, *system, ctx);
+  add_system_reset_command(app, *system, ctx);
+  add_version_command(app, ctx);
+}
+
+}  // namespace skiff::cli

@@ -1,0 +1,426 @@
+#include "engine/images.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+
+#include "base/fs.h"
+#include "base/output.h"
+#include "base/units.h"
+#include "image/image_config.h"
+#include "image/layer_store.h"
+#include "image/reference.h"
+#include "linux/userns.h"
+#include "registry/http.h"
+
+namespace skiff {
+
+namespace {
+
+bool contains(const std::vector<std::string>& list, const std::string& item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+std::string short_id(const std::string& id) { return digest_hex(id).substr(0, 12); }
+
+std::string familiar(const std::string& canonical) {
+  auto ref = ImageReference::parse(canonical);
+  return ref.ok() ? ref->familiar_string() : canonical;
+}
+
+void report_extraction(const ExtractReport& report) {
+  if (report.unmapped_owners > 0) {
+    const IdMapping& mapping = current_id_mapping();
+    warn("{} file(s) in the image belong to users or groups this user namespace can't map (first: {}); "
+         "they are owned by root in containers. {}",
+         report.unmapped_owners, report.first_unmapped,
+         mapping.has_subids() ? "The /etc/subuid or /etc/subgid range is too small for this image."
+                              : "Add a range for this user to /etc/subuid and /etc/subgid "
+                                "(usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER).");
+  }
+  if (report.skipped_devices > 0)
+    warn("skipped {} device node(s) that an unprivileged user can't create (first: {})", report.skipped_devices,
+         report.first_device);
+}
+
+// Layers of `removed` that no image in `remaining` uses.
+std::vector<std::string> unshared_layers(const std::vector<ImageRecord>& removed,
+                                         const std::vector<ImageRecord>& remaining) {
+  std::set<std::string> kept;
+  for (const auto& image : remaining) kept.insert(image.layers.begin(), image.layers.end());
+  std::set<std::string> out;
+  for (const auto& image : removed)
+    for (const auto& layer : image.layers)
+      if (!kept.count(layer)) out.insert(layer);
+  return {out.begin(), out.end()};
+}
+
+// Deletes image records and the blobs and layers only they use. The caller
+// holds the store lock; the returned trash is removed after unlocking.
+Result<std::vector<std::string>> delete_images(const Store& store, const std::vector<ImageRecord>& doomed,
+                                               uint64_t* reclaimed) {
+  std::vector<ImageRecord> all = TRY(list_images(store));
+  std::vector<ImageRecord> remaining;
+  for (auto& image : all)
+    if (std::none_of(doomed.begin(), doomed.end(), [&](const ImageRecord& d) { return d.id == image.id; }))
+      remaining.push_back(std::move(image));
+  std::vector<std::string> layers = unshared_layers(doomed, remaining);
+  if (reclaimed) *reclaimed += layers_size(store, layers);
+  for (const auto& image : doomed) {
+    TRY(delete_image_record(store, image.id));
+    TRY(store.remove_blob(image.id));
+    if (!image.manifest_digest.empty()) TRY(store.remove_blob(image.manifest_digest));
+  }
+  return trash_layers(store, layers);
+}
+
+void remove_trash(const std::vector<std::string>& trash) {
+  if (trash.empty()) return;
+  // Failing here leaves .trash- folders that the next command collects.
+  if (auto removed = remove_layer_trees(trash); !removed.ok()) warn("{}", removed.error().text());
+}
+
+void collect_garbage_or_warn(const Store& store) {
+  if (auto gc = store.collect_garbage(); !gc.ok()) warn("clean up after an interrupted command: {}", gc.error().text());
+}
+
+struct Filter {
+  std::string key, value;
+  bool negated = false;
+};
+
+Result<std::vector<Filter>> parse_filters(const std::vector<std::string>& specs,
+                                          std::initializer_list<std::string_view> allowed) {
+  std::vector<Filter> out;
+  for (const auto& spec : specs) {
+    auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0) return make_error("invalid filter `{}`: expected KEY=VALUE", spec);
+    Filter f{spec.substr(0, eq), spec.substr(eq + 1)};
+    if (!f.key.empty() && f.key.back() == '!') {
+      f.negated = true;
+      f.key.pop_back();
+    }
+    if (std::find(allowed.begin(), allowed.end(), f.key) == allowed.end()) {
+      std::string names;
+      for (auto a : allowed) names += (names.empty() ? "" : ", ") + std::string(a);
+      return make_error("invalid filter `{}`: the filters here are {}", f.key, names);
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+// label=KEY or label=KEY=VALUE against an image's config labels.
+bool labels_match(const Json& config, const Filter& f) {
+  const Json* labels = nullptr;
+  if (config.contains("config") && config["config"].contains("Labels") && config["config"]["Labels"].is_object())
+    labels = &config["config"]["Labels"];
+  auto eq = f.value.find('=');
+  std::string key = f.value.substr(0, eq);
+  bool found = labels && labels->contains(key);
+  if (found && eq != std::string::npos)
+    found = (*labels)[key].is_string() && (*labels)[key].get<std::string>() == f.value.substr(eq + 1);
+  return found != f.negated;
+}
+
+double created_seconds(const ImageRecord& image) {
+  auto ts = parse_rfc3339(image.created);
+  return ts ? double(ts->tv_sec) + ts->tv_nsec / 1e9 : 0;
+}
+
+// until=<RFC 3339 time, Unix seconds, or a duration before now>
+Result<double> parse_until(const std::string& value) {
+  if (auto ts = parse_rfc3339(value)) return double(ts->tv_sec);
+  if (auto d = parse_duration(value)) return double(::time(nullptr)) - *d;
+  char* end;
+  double unix_time = std::strtod(value.c_str(), &end);
+  if (!value.empty() && *end == '\0') return unix_time;
+  return make_error("invalid filter value `until={}`: expected a time or a duration like 24h", value);
+}
+
+}  // namespace
+
+std::vector<ContainerUse> containers_using_image(const Store& store, const std::string& image_id) {
+  std::vector<ContainerUse> out;
+  DIR* dir = ::opendir(store.containers_dir().c_str());
+  if (!dir) return out;
+  while (struct dirent* e = ::readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    auto config = read_json_file(store.containers_dir() + "/" + e->d_name + "/config.json");
+    if (!config.ok() || !config->is_object()) continue;
+    if (config->value("image_id", "") == image_id) out.push_back({e->d_name, config->value("name", "")});
+  }
+  ::closedir(dir);
+  std::sort(out.begin(), out.end(), [](const ContainerUse& a, const ContainerUse& b) { return a.id < b.id; });
+  return out;
+}
+
+Result<std::string> import_image(const Store& store, const ImportOptions& options) {
+  const std::string& source = options.source;
+  auto fail = [&](const Error& e) { return e.wrap("import `{}`", source); };
+
+  // Everything that can be checked before reading the data is checked first.
+  std::string name;
+  if (!options.reference.empty()) {
+    auto ref = ImageReference::parse_with_default_tag(options.reference);
+    if (!ref.ok()) return fail(ref.error().wrap("invalid reference `{}`", options.reference));
+    if (!ref->digest.empty())
+      return fail(make_error("invalid reference `{}`: a name with a digest can't be given to an image",
+                             options.reference));
+    name = ref->string();
+  }
+  Platform platform = host_platform();
+  if (!options.platform.empty()) {
+    auto parsed = parse_platform(options.platform);
+    if (!parsed.ok()) return fail(parsed.error());
+    platform = *parsed;
+  }
+  std::string created = now_rfc3339();
+  std::string comment = options.message.empty() ? "Imported from " + source : options.message;
+  Json config = make_import_config("", platform, comment, created);
+  for (const auto& change : options.changes)
+    if (auto applied = apply_change(config, change); !applied.ok()) return fail(applied.error());
+
+  LayerFeed feed;
+  UniqueFd file;
+  if (source == "-") {
+    feed = [](ByteSink& sink) { return pump_fd(STDIN_FILENO, sink, "standard input"); };
+  } else if (is_http_url(source)) {
+    feed = [&](ByteSink& sink) { return http_get_to_sink(source, sink); };
+  } else {
+    file.reset(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!file) return fail(errno_error("open"));
+    struct stat st;
+    if (::fstat(file.get(), &st) == 0 && S_ISDIR(st.st_mode))
+      return fail(make_error("it is a directory: import takes a tar archive (plain, gzip or zstd)"));
+    feed = [&](ByteSink& sink) { return pump_fd(file.get(), sink, "`" + source + "`"); };
+  }
+
+  collect_garbage_or_warn(store);
+  auto layer = PendingLayer::extract(store, "", feed);
+  if (!layer.ok()) return fail(layer.error());
+  report_extraction(layer->report());
+
+  config["rootfs"]["diff_ids"] = Json::array({layer->record().diff_id});
+  std::string id = TRY(std::move(store.write_blob(to_compact_json(config))).wrap("import `{}`", source));
+
+  ImageRecord record{.id = id,
+                     .names = {},
+                     .digests = {},
+                     .manifest_digest = "",
+                     .layers = {layer->record().chain_id},
+                     .size = layer->record().size,
+                     .created = created,
+                     .last_tag_time = ""};
+  if (!name.empty()) {
+    record.names.push_back(name);
+    record.last_tag_time = created;
+  }
+  FileLock lock = TRY(store.lock());
+  TRY(std::move(layer->commit()).wrap("import `{}`", source));
+  if (auto existing = load_image(store, id); existing.ok())
+    for (const auto& n : existing->names)
+      if (!contains(record.names, n)) record.names.push_back(n);
+  TRY(std::move(save_image(store, record)).wrap("import `{}`", source));
+  return id;
+}
+
+Result<std::vector<Json>> list_image_rows(const Store& store, const ImageListOptions& options) {
+  std::vector<Filter> filters = TRY(parse_filters(options.filters, {"dangling", "reference", "label", "before", "since"}));
+  if (!options.reference.empty()) filters.push_back({"reference", options.reference});
+  std::vector<ImageRecord> images = TRY(list_images(store));
+
+  // before= and since= name an image; compare creation times.
+  double before = 1e300, since = -1;
+  for (const auto& f : filters) {
+    if (f.key != "before" && f.key != "since") continue;
+    ImageRecord anchor = TRY(std::move(find_image(store, f.value)).wrap("filter {}", f.key));
+    (f.key == "before" ? before : since) = created_seconds(anchor);
+  }
+  std::vector<Json> rows;
+  time_t now = ::time(nullptr);
+  for (const auto& image : images) {
+    double created = created_seconds(image);
+    if (created >= before || created <= since) continue;
+    bool keep = true;
+    std::optional<Json> config;
+    for (const auto& f : filters) {
+      if (f.key == "dangling") {
+        if (f.value != "true" && f.value != "false" && f.value != "1" && f.value != "0")
+          return make_error("invalid filter `dangling={}`: expected true or false", f.value);
+        bool want = f.value == "true" || f.value == "1";
+        keep = keep && (image.names.empty() == want);
+      } else if (f.key == "label") {
+        if (!config) config = load_image_config(store, image).ok() ? *load_image_config(store, image) : Json::object();
+        keep = keep && labels_match(*config, f);
+      }
+    }
+    if (!keep) continue;
+
+    std::vector<std::pair<std::string, std::string>> repo_tags;  // familiar repository, tag
+    for (const auto& n : image.names) {
+      auto ref = ImageReference::parse(n);
+      if (ref.ok()) repo_tags.emplace_back(ref->familiar_name(), ref->tag.empty() ? "<none>" : ref->tag);
+    }
+    if (repo_tags.empty()) repo_tags.emplace_back("<none>", "<none>");
+    for (const auto& [repo, tag] : repo_tags) {
+      bool matches = true;
+      for (const auto& f : filters) {
+        if (f.key != "reference") continue;
+        std::string with_tag = repo + ":" + tag;
+        bool hit = ::fnmatch(f.value.c_str(), repo.c_str(), 0) == 0 || ::fnmatch(f.value.c_str(), with_tag.c_str(), 0) == 0;
+        matches = matches && hit && repo != "<none>";
+      }
+      if (!matches) continue;
+      std::string digest = "<none>";
+      for (const auto& d : image.digests) {
+        auto ref = ImageReference::parse(d);
+        if (ref.ok() && ref->familiar_name() == repo) digest = ref->digest;
+      }
+      rows.push_back(Json{{"Containers", "N/A"},
+                          {"CreatedAt", go_time_string(time_t(created))},
+                          {"CreatedSince", human_duration(double(now) - created) + " ago"},
+                          {"Digest", digest},
+                          {"ID", options.no_trunc ? image.id : short_id(image.id)},
+                          {"Repository", repo},
+                          {"SharedSize", "N/A"},
+                          {"Size", human_size(double(image.size))},
+                          {"Tag", tag},
+                          {"UniqueSize", "N/A"},
+                          {"VirtualSize", human_size(double(image.size))}});
+    }
+  }
+  return rows;
+}
+
+Result<Json> inspect_image(const Store& store, const ImageRecord& image) {
+  Json config = TRY(load_image_config(store, image));
+  Json repo_tags = Json::array(), repo_digests = Json::array();
+  for (const auto& n : image.names) repo_tags.push_back(familiar(n));
+  for (const auto& d : image.digests) repo_digests.push_back(familiar(d));
+  Json diff_ids = Json::array();
+  if (config.contains("rootfs") && config["rootfs"].contains("diff_ids")) diff_ids = config["rootfs"]["diff_ids"];
+  std::string lower;
+  for (size_t i = image.layers.size(); i-- > 1;)
+    lower += (lower.empty() ? "" : ":") + store.layer_dir(image.layers[i - 1]) + "/diff";
+  Json graph_data = Json::object();
+  if (!lower.empty()) graph_data["LowerDir"] = lower;
+  if (!image.layers.empty()) graph_data["UpperDir"] = store.layer_dir(image.layers.back()) + "/diff";
+
+  Json out = {{"Id", image.id},
+              {"RepoTags", repo_tags},
+              {"RepoDigests", repo_digests},
+              {"Parent", ""},
+              {"Comment", config.value("comment", "")},
+              {"Created", config.value("created", image.created)},
+              {"DockerVersion", config.value("docker_version", "")},
+              {"Author", config.value("author", "")},
+              {"Config", docker_config_view(config.value("config", Json::object()))},
+              {"Architecture", config.value("architecture", "")}};
+  if (config.contains("variant")) out["Variant"] = config["variant"];
+  out["Os"] = config.value("os", "linux");
+  out["Size"] = image.size;
+  out["VirtualSize"] = image.size;
+  out["GraphDriver"] = {{"Data", graph_data}, {"Name", "overlay"}};
+  out["RootFS"] = {{"Type", "layers"}, {"Layers", diff_ids}};
+  out["Metadata"] = {{"LastTagTime", image.last_tag_time.empty() ? "0001-01-01T00:00:00Z" : image.last_tag_time}};
+  return out;
+}
+
+Status tag_image(const Store& store, const std::string& source, const std::string& target) {
+  auto ref = ImageReference::parse_with_default_tag(target);
+  if (!ref.ok()) return ref.error().wrap("tag `{}`: invalid reference `{}`", source, target);
+  if (!ref->digest.empty()) return make_error("tag `{}`: refusing to create a tag with a digest reference `{}`", source, target);
+  FileLock lock = TRY(store.lock());
+  ImageRecord image = TRY(std::move(find_image(store, source)).wrap("tag `{}`", source));
+  if (!contains(image.names, ref->string())) image.names.push_back(ref->string());
+  image.last_tag_time = now_rfc3339();
+  return std::move(save_image(store, image)).wrap("tag `{}`", source);
+}
+
+Result<RemoveOutcome> remove_image(const Store& store, const std::string& text, bool force) {
+  collect_garbage_or_warn(store);
+  RemoveOutcome outcome;
+  std::vector<std::string> trash;
+  {
+    FileLock lock = TRY(store.lock());
+    ImageRecord image = TRY(find_image(store, text));
+    std::string by_name;  // the canonical name `text` means, when it is one of the image's names
+    if (auto ref = ImageReference::parse_with_default_tag(text); ref.ok()) {
+      if (contains(image.names, ref->string())) by_name = ref->string();
+      else if (!ref->digest.empty() && contains(image.digests, ref->name() + "@" + ref->digest))
+        by_name = ref->name() + "@" + ref->digest;
+    }
+    std::vector<ContainerUse> users = containers_using_image(store, image.id);
+    auto in_use = [&] {
+      const auto& c = users.front();
+      return make_error("conflict: unable to delete {} (must be forced) - image is being used by container {}{}",
+                        short_id(image.id), c.id.substr(0, 12), c.name.empty() ? "" : " (" + c.name + ")");
+    };
+    auto untag = [&](const std::string& name) {
+      image.names.erase(std::remove(image.names.begin(), image.names.end(), name), image.names.end());
+      image.digests.erase(std::remove(image.digests.begin(), image.digests.end(), name), image.digests.end());
+      outcome.untagged.push_back(familiar(name));
+    };
+
+    if (!by_name.empty() && (image.names.size() + image.digests.size() > 1 || !users.empty())) {
+      // Other names remain, or a container keeps the image: only untag.
+      if (image.names.size() + image.digests.size() == 1 && !force) return in_use();
+      untag(by_name);
+      TRY(save_image(store, image));
+      return outcome;
+    }
+    if (!users.empty()) {
+      if (!force) return in_use();
+      for (auto names = image.names; const auto& n : names) untag(n);
+      TRY(save_image(store, image));
+      return outcome;
+    }
+    if (by_name.empty() && image.names.size() > 1 && !force)
+      return make_error("conflict: unable to delete {} (must be forced) - image is referenced in multiple repositories",
+                        short_id(image.id));
+    for (auto names = image.names; const auto& n : names) untag(n);
+    trash = TRY(delete_images(store, {image}, nullptr));
+    outcome.deleted.push_back(image.id);
+  }
+  remove_trash(trash);
+  return outcome;
+}
+
+Result<PruneOutcome> prune_images(const Store& store, bool all, const std::vector<std::string>& filter_specs) {
+  std::vector<Filter> filters = TRY(parse_filters(filter_specs, {"until", "label"}));
+  std::vector<double> untils;
+  for (const auto& f : filters)
+    if (f.key == "until") untils.push_back(TRY(parse_until(f.value)));
+  collect_garbage_or_warn(store);
+  PruneOutcome outcome;
+  std::vector<std::string> trash;
+  {
+    FileLock lock = TRY(store.lock());
+    std::vector<ImageRecord> doomed;
+    for (const auto& image : TRY(list_images(store))) {
+      if (!all && !image.names.empty()) continue;
+      if (!containers_using_image(store, image.id).empty()) continue;
+      bool keep = false;
+      for (double until : untils) keep = keep || created_seconds(image) >= until;
+      for (const auto& f : filters) {
+        if (f.key != "label") continue;
+        auto config = load_image_config(store, image);
+        keep = keep || !labels_match(config.ok() ? *config : Json::object(), f);
+      }
+      if (!keep) doomed.push_back(image);
+    }
+    if (doomed.empty()) return outcome;
+    trash = TRY(delete_images(store, doomed, &outcome.reclaimed));
+    for (const auto& image : doomed) outcome.deleted.push_back(image.id);
+  }
+  remove_trash(trash);
+  return outcome;
+}
+
+}  // namespace skiff

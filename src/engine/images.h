@@ -1,0 +1,72 @@
+// Image life cycle without a registry: import a rootfs, list, inspect, tag,
+// remove and prune. Each function is what one CLI verb calls.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "base/json.h"
+#include "image/image_store.h"
+#include "image/store.h"
+
+namespace skiff {
+
+struct ImportOptions {
+  std::string source;                ///< a file path, "-" for stdin, or an http(s) URL
+  std::string reference;             ///< "" for an untagged image
+  std::vector<std::string> changes;  ///< Dockerfile-style instructions
+  std::string message;               ///< the history comment; default "Imported from <source>"
+  std::string platform;              ///< "" for this host's
+};
+
+/// Imports a rootfs tar (plain, gzip or zstd) as a one-layer image and
+/// returns its ID. On any failure the store is left as it was.
+Result<std::string> import_image(const Store& store, const ImportOptions& options);
+
+struct ImageListOptions {
+  std::string reference;             ///< docker images [REPOSITORY[:TAG]]
+  std::vector<std::string> filters;  ///< dangling=, reference=, label=, before=, since=
+  bool no_trunc = false;
+};
+
+/// One row per image name (a nameless image gets one `<none>` row), newest
+/// first, with docker's --format fields: ID, Repository, Tag, Digest,
+/// CreatedSince, CreatedAt, Size, VirtualSize, SharedSize, UniqueSize, Containers.
+Result<std::vector<Json>> list_image_rows(const Store& store, const ImageListOptions& options);
+
+/// docker's image inspect object for one image.
+Result<Json> inspect_image(const Store& store, const ImageRecord& image);
+
+/// Gives `target` (a name) to the image `source` names.
+Status tag_image(const Store& store, const std::string& source, const std::string& target);
+
+struct RemoveOutcome {
+  std::vector<std::string> untagged;  ///< familiar names taken off
+  std::vector<std::string> deleted;   ///< image IDs deleted
+};
+
+/// docker rmi for one argument: untags a name, deletes the image when it has
+/// no name left. An image a container uses is refused; with `force` its
+/// names go but the image stays for the container.
+Result<RemoveOutcome> remove_image(const Store& store, const std::string& name_or_id, bool force);
+
+struct PruneOutcome {
+  std::vector<std::string> deleted;
+  uint64_t reclaimed = 0;
+};
+
+/// Removes dangling images (with `all`, every image no container uses)
+/// matching the filters (until=, label=, label!=).
+Result<PruneOutcome> prune_images(const Store& store, bool all, const std::vector<std::string>& filters);
+
+struct ContainerUse {
+  std::string id;
+  std::string name;
+};
+
+/// Containers whose record (containers/<id>/config.json, key "image_id")
+/// names this image.
+std::vector<ContainerUse> containers_using_image(const Store& store, const std::string& image_id);
+
+}  // namespace skiff

@@ -1,0 +1,304 @@
+#include "image/layer_extract.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "base/fs.h"
+#include "base/unique_fd.h"
+#include "linux/path_in_root.h"
+
+namespace skiff {
+
+Json ExtractReport::to_json() const {
+  return Json{{"entries", entries},
+              {"unmapped_owners", unmapped_owners},
+              {"skipped_devices", skipped_devices},
+              {"first_unmapped", first_unmapped},
+              {"first_device", first_device}};
+}
+
+ExtractReport ExtractReport::from_json(const Json& json) {
+  ExtractReport r;
+  r.entries = json.value("entries", uint64_t(0));
+  r.unmapped_owners = json.value("unmapped_owners", uint64_t(0));
+  r.skipped_devices = json.value("skipped_devices", uint64_t(0));
+  r.first_unmapped = json.value("first_unmapped", "");
+  r.first_device = json.value("first_device", "");
+  return r;
+}
+
+namespace {
+
+constexpr std::string_view kWhiteoutPrefix = ".wh.";
+constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";
+
+struct ArchiveFree {
+  void operator()(struct archive* a) const { archive_read_free(a); }
+};
+
+struct DeferredTimes {
+  std::string path;
+  struct timespec times[2];
+};
+
+class Extractor {
+ public:
+  Extractor(int root_fd) : root_fd_(root_fd) {}
+  Result<ExtractReport> run(int tar_fd);
+
+ private:
+  Status extract_entry(struct archive* a, struct archive_entry* e, const std::string& rel);
+  Result<int> parent_fd(const std::string& parent);
+  Status make_room(int dir, const std::string& name, bool keep_directory);
+  Status write_data(struct archive* a, int fd, const std::string& rel);
+  void set_owner(int dir, const std::string& name, int fd, struct archive_entry* e, const std::string& rel);
+  void set_xattrs(int fd, struct archive_entry* e);
+  void invalidate_cache() {
+    cached_parent_.clear();
+    cached_fd_.reset();
+  }
+
+  int root_fd_;
+  std::string cached_parent_;  // the parent directory of the last entry, and its fd
+  UniqueFd cached_fd_;
+  std::vector<DeferredTimes> directory_times_;
+  ExtractReport report_;
+};
+
+std::pair<std::string, std::string> split_parent(const std::string& rel) {
+  auto slash = rel.find_last_of('/');
+  if (slash == std::string::npos) return {"", rel};
+  return {rel.substr(0, slash), rel.substr(slash + 1)};
+}
+
+Result<ExtractReport> Extractor::run(int tar_fd) {
+  std::unique_ptr<struct archive, ArchiveFree> a(archive_read_new());
+  archive_read_support_format_tar(a.get());
+  archive_read_support_format_empty(a.get());
+  archive_read_support_filter_none(a.get());
+  if (archive_read_open_fd(a.get(), tar_fd, 1 << 20) != ARCHIVE_OK)
+    return make_error("read tar: {}", archive_error_string(a.get()));
+  for (;;) {
+    struct archive_entry* e = nullptr;
+    int r = archive_read_next_header(a.get(), &e);
+    if (r == ARCHIVE_EOF) break;
+    if (r < ARCHIVE_WARN) {
+      const char* why = archive_error_string(a.get());
+      return make_error("read tar{}: {}", report_.entries ? fmt::format(" after {} entries", report_.entries) : "",
+                        why ? why : "unreadable archive");
+    }
+    const char* raw_name = archive_entry_pathname(e);
+    if (!raw_name) return make_error("read tar: entry {} has no name", report_.entries + 1);
+    auto rel = clean_relative_path(raw_name);
+    if (!rel.ok()) return std::move(rel).error().wrap("layer entry `{}`", raw_name);
+    TRY(std::move(extract_entry(a.get(), e, *rel)).wrap("extract `{}`", raw_name));
+    report_.entries++;
+  }
+  // Directory times last: creating entries inside changed them.
+  for (const auto& d : directory_times_) {
+    auto fd = open_directory_in_root(root_fd_, d.path);
+    if (fd.ok()) ::futimens(fd->get(), d.times);
+  }
+  return report_;
+}
+
+Result<int> Extractor::parent_fd(const std::string& parent) {
+  if (cached_fd_ && cached_parent_ == parent) return cached_fd_.get();
+  invalidate_cache();
+  // Missing parents are created as tar does: 0755, owned by root.
+  cached_fd_ = TRY(make_directories_in_root(root_fd_, parent, 0755));
+  cached_parent_ = parent;
+  return cached_fd_.get();
+}
+
+// Makes `name` free for a new entry. An existing directory stays when the new
+// entry is a directory too (tar merges them); anything else is removed.
+Status Extractor::make_room(int dir, const std::string& name, bool keep_directory) {
+  struct stat st;
+  if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return {};
+    return errno_error("stat");
+  }
+  if (keep_directory && S_ISDIR(st.st_mode)) return {};
+  invalidate_cache();  // the entry may be a directory on the cached path
+  return remove_tree_at(dir, name);
+}
+
+Status Extractor::write_data(struct archive* a, int fd, const std::string& rel) {
+  const void* buf;
+  size_t size;
+  la_int64_t offset;
+  la_int64_t end = 0;
+  for (;;) {
+    int r = archive_read_data_block(a, &buf, &size, &offset);
+    if (r == ARCHIVE_EOF) break;
+    if (r < ARCHIVE_WARN) return make_error("read data: {}", archive_error_string(a));
+    const char* p = static_cast<const char*>(buf);
+    while (size > 0) {
+      ssize_t n = ::pwrite(fd, p, size, offset);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return errno_error("write `{}`", rel);
+      }
+      p += n;
+      size -= n;
+      offset += n;
+    }
+    end = offset;
+  }
+  (void)end;
+  return {};
+}
+
+void Extractor::set_owner(int dir, const std::string& name, int fd, struct archive_entry* e,
+                          const std::string& rel) {
+  uid_t uid = archive_entry_uid(e);
+  gid_t gid = archive_entry_gid(e);
+  if (uid == 0 && gid == 0 && ::geteuid() == 0) {
+    // Already ours: whatever created it is root in this namespace.
+    return;
+  }
+  int r = fd >= 0 ? ::fchown(fd, uid, gid) : ::fchownat(dir, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW);
+  if (r != 0 && errno == EINVAL) {  // the ID has no mapping in this namespace
+    if (report_.unmapped_owners++ == 0) report_.first_unmapped = fmt::format("{} (uid {}, gid {})", rel, uid, gid);
+  }
+}
+
+void Extractor::set_xattrs(int fd, struct archive_entry* e) {
+  const char* name;
+  const void* value;
+  size_t size;
+  archive_entry_xattr_reset(e);
+  while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+    std::string_view n = name;
+    // An image must not set overlay's own xattrs (a redirect or an opaque
+    // mark would change what other layers show).
+    if (n.find(".overlay.") != std::string_view::npos || n.find("fuseoverlayfs") != std::string_view::npos)
+      continue;
+    ::fsetxattr(fd, name, value, size, 0);  // trusted.* and some security.* are refused: skip
+  }
+}
+
+Status Extractor::extract_entry(struct archive* a, struct archive_entry* e, const std::string& rel) {
+  auto [parent, name] = split_parent(rel);
+  mode_t type = archive_entry_filetype(e);
+  struct timespec times[2] = {
+      {archive_entry_atime(e), archive_entry_atime_is_set(e) ? archive_entry_atime_nsec(e) : 0},
+      {archive_entry_mtime(e), archive_entry_mtime_nsec(e)}};
+  if (!archive_entry_atime_is_set(e)) times[0] = times[1];
+  mode_t perm = archive_entry_perm(e) & 07777;
+
+  if (rel.empty()) {  // "./": the layer root itself
+    set_owner(-1, "", root_fd_, e, ".");
+    ::fchmod(root_fd_, perm);
+    directory_times_.push_back({"", {times[0], times[1]}});
+    return {};
+  }
+  int dir = TRY(parent_fd(parent));
+
+  if (name.rfind(kWhiteoutPrefix, 0) == 0) {
+    if (name == kOpaqueMarker) {
+      for (const char* xattr : kOpaqueXattrs)
+        if (::fsetxattr(dir, xattr, "y", 1, 0) != 0) return errno_error("mark `{}` opaque", parent);
+      return {};
+    }
+    std::string hidden = name.substr(kWhiteoutPrefix.size());
+    if (hidden.rfind(kWhiteoutPrefix, 0) == 0 || hidden.empty()) return {};  // aufs metadata
+    TRY(make_room(dir, hidden, false));
+    if (::mknodat(dir, hidden.c_str(), S_IFCHR | 0, makedev(0, 0)) != 0)
+      return errno_error("create whiteout for `{}`", hidden);
+    return {};
+  }
+
+  if (const char* link = archive_entry_hardlink(e)) {
+    auto target = clean_relative_path(link);
+    if (!target.ok()) return std::move(target).error().wrap("hard link target");
+    auto [target_parent, target_name] = split_parent(*target);
+    if (target_name.empty()) return make_error("hard link to the layer root");
+    UniqueFd target_dir = TRY(open_directory_in_root(root_fd_, target_parent));
+    TRY(make_room(dir, name, false));
+    dir = TRY(parent_fd(parent));
+    // linkat without AT_SYMLINK_FOLLOW links the entry itself, never what a
+    // symlink there points at.
+    if (::linkat(target_dir.get(), target_name.c_str(), dir, name.c_str(), 0) != 0)
+      return errno_error("hard link to `{}`", *target);
+    return {};
+  }
+
+  switch (type) {
+    case AE_IFDIR: {
+      TRY(make_room(dir, name, true));
+      dir = TRY(parent_fd(parent));
+      if (::mkdirat(dir, name.c_str(), 0700) != 0 && errno != EEXIST) return errno_error("create directory");
+      UniqueFd fd(::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (!fd) return errno_error("open directory");
+      set_owner(dir, name, fd.get(), e, rel);
+      set_xattrs(fd.get(), e);
+      if (::fchmod(fd.get(), perm) != 0) return errno_error("chmod");
+      directory_times_.push_back({rel, {times[0], times[1]}});
+      return {};
+    }
+    case AE_IFREG: {
+      TRY(make_room(dir, name, false));
+      dir = TRY(parent_fd(parent));
+      UniqueFd fd(::openat(dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+      if (!fd) return errno_error("create file");
+      TRY(write_data(a, fd.get(), rel));
+      if (archive_entry_size_is_set(e) && ::ftruncate(fd.get(), archive_entry_size(e)) != 0)
+        return errno_error("set size");
+      set_owner(dir, name, fd.get(), e, rel);
+      set_xattrs(fd.get(), e);
+      // chmod after chown: chown clears the set-user-ID bit.
+      if (::fchmod(fd.get(), perm) != 0) return errno_error("chmod");
+      ::futimens(fd.get(), times);
+      return {};
+    }
+    case AE_IFLNK: {
+      TRY(make_room(dir, name, false));
+      dir = TRY(parent_fd(parent));
+      const char* target = archive_entry_symlink(e);
+      // The target is stored as written: it is only ever resolved inside a root.
+      if (::symlinkat(target ? target : "", dir, name.c_str()) != 0) return errno_error("create symlink");
+      set_owner(dir, name, -1, e, rel);
+      ::utimensat(dir, name.c_str(), times, AT_SYMLINK_NOFOLLOW);
+      return {};
+    }
+    case AE_IFCHR:
+    case AE_IFBLK:
+    case AE_IFIFO: {
+      TRY(make_room(dir, name, false));
+      dir = TRY(parent_fd(parent));
+      if (::mknodat(dir, name.c_str(), type | perm, archive_entry_rdev(e)) != 0) {
+        if (errno == EPERM && type != AE_IFIFO) {
+          if (report_.skipped_devices++ == 0) report_.first_device = rel;
+          return {};
+        }
+        return errno_error("create device node");
+      }
+      set_owner(dir, name, -1, e, rel);
+      ::fchmodat(dir, name.c_str(), perm, 0);
+      ::utimensat(dir, name.c_str(), times, AT_SYMLINK_NOFOLLOW);
+      return {};
+    }
+    default:
+      return {};  // sockets and unknown types carry nothing to keep
+  }
+}
+
+}  // namespace
+
+Result<ExtractReport> extract_tar_layer(int tar_fd, int root_fd) {
+  Extractor extractor(root_fd);
+  return extractor.run(tar_fd);
+}
+
+}  // namespace skiff

@@ -1,0 +1,188 @@
+#include "image/stream.h"
+
+#include <isa-l/igzip_lib.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include <cstring>
+#include <vector>
+
+namespace skiff {
+
+Status DigestingSink::write(std::span<const uint8_t> data) {
+  hash_.update(data.data(), data.size());
+  size_ += data.size();
+  return next_.write(data);
+}
+
+const char* compression_name(Compression c) {
+  switch (c) {
+    case Compression::kGzip: return "gzip";
+    case Compression::kZstd: return "zstd";
+    case Compression::kNone: return "none";
+  }
+  return "none";
+}
+
+struct InflatingSink::State {
+  struct inflate_state gzip;
+  ZSTD_DCtx* zstd = nullptr;
+  bool gzip_member_done = false;
+  size_t zstd_last = 1;  // ZSTD_decompressStream's last answer: 0 = frame complete
+  std::vector<uint8_t> out = std::vector<uint8_t>(1 << 20);
+  ~State() {
+    if (zstd) ZSTD_freeDCtx(zstd);
+  }
+};
+
+InflatingSink::InflatingSink(ByteSink& next) : next_(next) {}
+InflatingSink::~InflatingSink() = default;
+
+namespace {
+constexpr size_t kMagicBytes = 6;
+bool starts_with(std::string_view data, std::initializer_list<uint8_t> magic) {
+  if (data.size() < magic.size()) return false;
+  size_t i = 0;
+  for (uint8_t b : magic)
+    if (uint8_t(data[i++]) != b) return false;
+  return true;
+}
+}  // namespace
+
+Status InflatingSink::detect_and_start() {
+  detected_ = true;
+  if (starts_with(head_, {0x1f, 0x8b})) {
+    compression_ = Compression::kGzip;
+    state_ = std::make_unique<State>();
+    isal_inflate_init(&state_->gzip);
+    state_->gzip.crc_flag = ISAL_GZIP;
+  } else if (starts_with(head_, {0x28, 0xb5, 0x2f, 0xfd})) {
+    compression_ = Compression::kZstd;
+    state_ = std::make_unique<State>();
+    state_->zstd = ZSTD_createDCtx();
+    if (!state_->zstd) return make_error("zstd: out of memory");
+  } else if (starts_with(head_, {0xfd, '7', 'z', 'X', 'Z', 0x00})) {
+    return make_error("xz compression is not supported (use gzip, zstd or none)");
+  } else if (starts_with(head_, {'B', 'Z', 'h'})) {
+    return make_error("bzip2 compression is not supported (use gzip, zstd or none)");
+  }
+  std::string head = std::move(head_);
+  head_.clear();
+  return inflate({reinterpret_cast<const uint8_t*>(head.data()), head.size()});
+}
+
+Status InflatingSink::write(std::span<const uint8_t> data) {
+  if (!detected_) {
+    size_t take = std::min(data.size(), kMagicBytes - head_.size());
+    head_.append(reinterpret_cast<const char*>(data.data()), take);
+    data = data.subspan(take);
+    if (head_.size() < kMagicBytes) return {};
+    TRY(detect_and_start());
+  }
+  return inflate(data);
+}
+
+Status InflatingSink::inflate(std::span<const uint8_t> data) {
+  if (data.empty()) return {};
+  switch (compression_) {
+    case Compression::kNone:
+      return next_.write(data);
+    case Compression::kGzip: {
+      auto& s = state_->gzip;
+      s.next_in = const_cast<uint8_t*>(data.data());
+      s.avail_in = uint32_t(data.size());
+      while (s.avail_in > 0) {
+        if (state_->gzip_member_done) {
+          // Another gzip member follows (pigz and concatenated files).
+          isal_inflate_reset(&s);
+          s.crc_flag = ISAL_GZIP;
+          state_->gzip_member_done = false;
+        }
+        s.next_out = state_->out.data();
+        s.avail_out = uint32_t(state_->out.size());
+        int r = isal_inflate(&s);
+        if (r != ISAL_DECOMP_OK) return make_error("gzip: corrupt data (igzip error {})", r);
+        size_t produced = state_->out.size() - s.avail_out;
+        if (produced) TRY(next_.write({state_->out.data(), produced}));
+        if (s.block_state == ISAL_BLOCK_FINISH) state_->gzip_member_done = true;
+        else if (produced == 0 && s.avail_in > 0 && s.avail_out > 0) continue;
+      }
+      return {};
+    }
+    case Compression::kZstd: {
+      ZSTD_inBuffer in{data.data(), data.size(), 0};
+      while (in.pos < in.size) {
+        ZSTD_outBuffer out{state_->out.data(), state_->out.size(), 0};
+        size_t r = ZSTD_decompressStream(state_->zstd, &out, &in);
+        if (ZSTD_isError(r)) return make_error("zstd: {}", ZSTD_getErrorName(r));
+        state_->zstd_last = r;
+        if (out.pos) TRY(next_.write({state_->out.data(), out.pos}));
+      }
+      return {};
+    }
+  }
+  return {};
+}
+
+Status InflatingSink::finish() {
+  if (!detected_) TRY(detect_and_start());
+  if (compression_ == Compression::kGzip) {
+    auto& s = state_->gzip;
+    // Drain what igzip still holds, then insist on the end of the member.
+    for (int i = 0; i < 64 && !state_->gzip_member_done; i++) {
+      s.next_out = state_->out.data();
+      s.avail_out = uint32_t(state_->out.size());
+      int r = isal_inflate(&s);
+      if (r != ISAL_DECOMP_OK) return make_error("gzip: corrupt data (igzip error {})", r);
+      size_t produced = state_->out.size() - s.avail_out;
+      if (produced) TRY(next_.write({state_->out.data(), produced}));
+      if (s.block_state == ISAL_BLOCK_FINISH) state_->gzip_member_done = true;
+      else if (produced == 0) break;
+    }
+    if (!state_->gzip_member_done) return make_error("gzip: unexpected end of data (truncated file?)");
+  } else if (compression_ == Compression::kZstd) {
+    while (state_->zstd_last != 0) {
+      ZSTD_inBuffer in{nullptr, 0, 0};
+      ZSTD_outBuffer out{state_->out.data(), state_->out.size(), 0};
+      size_t r = ZSTD_decompressStream(state_->zstd, &out, &in);
+      if (ZSTD_isError(r)) return make_error("zstd: {}", ZSTD_getErrorName(r));
+      if (out.pos == 0) return make_error("zstd: unexpected end of data (truncated file?)");
+      state_->zstd_last = r;
+      TRY(next_.write({state_->out.data(), out.pos}));
+    }
+  }
+  return next_.finish();
+}
+
+Status FdSink::write(std::span<const uint8_t> data) {
+  if (reader_gone_) return {};
+  while (!data.empty()) {
+    ssize_t n = ::write(fd_, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EPIPE) {
+        reader_gone_ = true;
+        return {};
+      }
+      return errno_error("write to extractor");
+    }
+    data = data.subspan(n);
+  }
+  return {};
+}
+
+Status pump_fd(int fd, ByteSink& sink, const std::string& what) {
+  std::vector<uint8_t> buf(1 << 20);
+  for (;;) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno_error("read {}", what);
+    }
+    if (n == 0) break;
+    TRY(sink.write({buf.data(), size_t(n)}));
+  }
+  return sink.finish();
+}
+
+}  // namespace skiff

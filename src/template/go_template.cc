@@ -1,0 +1,192 @@
+// The public face of src/template: Template, docker's --format handling for
+// list and inspect commands, and text/tabwriter's column alignment.
+#include "template/go_template.h"
+
+#include <algorithm>
+
+#include "template/template_internal.h"
+
+namespace skiff {
+
+using template_internal::Program;
+
+Result<Template> Template::parse(std::string_view text) {
+  try {
+    Program program = TRY(template_internal::parse_program(text));
+    return Template(std::make_shared<const Program>(std::move(program)));
+  } catch (const std::exception& e) {
+    // Only allocation can throw here; keep it inside the module.
+    return make_error("template: : {}", e.what());
+  }
+}
+
+Result<std::string> Template::execute(const Json& data) const {
+  std::string out;
+  TRY(template_internal::execute_program(*program_, data, false, out));
+  return out;
+}
+
+Result<std::string> Template::execute_header(const Json& header, std::string* partial) const {
+  std::string out;
+  Status status = template_internal::execute_program(*program_, header, true, out);
+  if (!status.ok()) {
+    if (partial) *partial = std::move(out);
+    return std::move(status).error();
+  }
+  return out;
+}
+
+namespace {
+
+constexpr std::string_view kTableKey = "table";
+constexpr std::string_view kJsonKey = "json";
+
+// docker's preFormat: trim spaces, then turn literal \t and \n into tab and newline.
+std::string docker_format_text(std::string_view format) {
+  while (!format.empty() && format.front() == ' ') format.remove_prefix(1);
+  while (!format.empty() && format.back() == ' ') format.remove_suffix(1);
+  std::string out;
+  for (size_t i = 0; i < format.size(); ++i) {
+    if (format[i] == '\\' && i + 1 < format.size() && (format[i + 1] == 't' || format[i + 1] == 'n')) {
+      out += format[i + 1] == 't' ? '\t' : '\n';
+      ++i;
+    } else {
+      out += format[i];
+    }
+  }
+  return out;
+}
+
+// Terminal columns taken by a rune, as go-runewidth counts them for docker's
+// tabwriter: 0 for combining marks, 2 for East Asian wide and emoji, else 1.
+int rune_width(uint32_t r) {
+  if ((r >= 0x0300 && r <= 0x036F) || (r >= 0x200B && r <= 0x200F) || (r >= 0xFE00 && r <= 0xFE0F)) return 0;
+  if ((r >= 0x1100 && r <= 0x115F) || (r >= 0x2E80 && r <= 0x303E) || (r >= 0x3041 && r <= 0x33FF) ||
+      (r >= 0x3400 && r <= 0x4DBF) || (r >= 0x4E00 && r <= 0x9FFF) || (r >= 0xA000 && r <= 0xA4CF) ||
+      (r >= 0xAC00 && r <= 0xD7A3) || (r >= 0xF900 && r <= 0xFAFF) || (r >= 0xFE30 && r <= 0xFE4F) ||
+      (r >= 0xFF00 && r <= 0xFF60) || (r >= 0xFFE0 && r <= 0xFFE6) || (r >= 0x1F300 && r <= 0x1F64F) ||
+      (r >= 0x1F900 && r <= 0x1F9FF) || (r >= 0x20000 && r <= 0x3FFFD))
+    return 2;
+  return 1;
+}
+
+int display_width(std::string_view s) {
+  int width = 0;
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
+    if (i + len > s.size()) len = 1;
+    uint32_t r = c;
+    if (len == 2) r = c & 0x1F;
+    if (len == 3) r = c & 0x0F;
+    if (len == 4) r = c & 0x07;
+    for (size_t k = 1; k < len; ++k) r = (r << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    width += rune_width(r);
+    i += len;
+  }
+  return width;
+}
+
+}  // namespace
+
+std::string align_columns(std::string_view text) {
+  constexpr int kMinWidth = 10;
+  constexpr int kPadding = 3;
+  struct Cell {
+    std::string_view text;
+    int width;
+  };
+  // Cells end at a tab or newline; text after the last newline is a final
+  // cell only when non-empty, as text/tabwriter's Flush does.
+  std::vector<std::vector<Cell>> lines(1);
+  size_t start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\t' && text[i] != '\n') continue;
+    std::string_view cell = text.substr(start, i - start);
+    lines.back().push_back({cell, display_width(cell)});
+    start = i + 1;
+    if (text[i] == '\n') lines.emplace_back();
+  }
+  if (start < text.size()) lines.back().push_back({text.substr(start), display_width(text.substr(start))});
+
+  // Column c of a line exists when the line has a tab-terminated cell c; a
+  // column block is a run of consecutive lines where it exists, and all its
+  // cells get the block's width. (Iterative form of tabwriter's recursive format.)
+  std::vector<std::vector<int>> widths(lines.size());
+  std::vector<size_t> active(lines.size());
+  for (size_t i = 0; i < lines.size(); ++i) active[i] = i;
+  for (size_t column = 0; !active.empty(); ++column) {
+    std::vector<size_t> having;
+    for (size_t l : active)
+      if (lines[l].size() > column + 1) having.push_back(l);
+    for (size_t i = 0; i < having.size();) {
+      size_t j = i;
+      int width = kMinWidth;
+      while (j < having.size() && (j == i || having[j] == having[j - 1] + 1)) {
+        width = std::max(width, lines[having[j]][column].width + kPadding);
+        ++j;
+      }
+      for (size_t k = i; k < j; ++k) widths[having[k]].push_back(width);
+      i = j;
+    }
+    active = std::move(having);
+  }
+
+  std::string out;
+  out.reserve(text.size() * 2);
+  for (size_t l = 0; l < lines.size(); ++l) {
+    for (size_t j = 0; j < lines[l].size(); ++j) {
+      const Cell& cell = lines[l][j];
+      out += cell.text;
+      if (j < widths[l].size()) out.append(static_cast<size_t>(std::max(0, widths[l][j] - cell.width)), ' ');
+    }
+    if (l + 1 < lines.size()) out += '\n';
+  }
+  return out;
+}
+
+Result<std::string> format_rows(std::string_view format, std::string_view default_table, const Json& header,
+                                const std::vector<Json>& rows) {
+  std::string_view chosen = format.empty() || format == kTableKey ? default_table : format;
+  if (chosen == kJsonKey) {
+    std::string out;
+    for (const Json& row : rows) out += to_compact_json(row) + "\n";
+    return out;
+  }
+  bool table = chosen.starts_with(kTableKey);
+  auto parsed = Template::parse(docker_format_text(table ? chosen.substr(kTableKey.size()) : chosen));
+  if (!parsed) return parsed.error().wrap("template parsing error");
+  std::string body;
+  for (const Json& row : rows) {
+    auto line = parsed->execute(row);
+    if (!line) return line.error().wrap("template parsing error");
+    body += *line;
+    body += '\n';
+  }
+  if (!table) return body;
+  std::string all;
+  if (!header.is_null() && !(header.is_object() && header.empty())) {
+    // docker ignores a failing header and keeps what it wrote.
+    std::string partial;
+    auto line = parsed->execute_header(header, &partial);
+    all += line ? *line : partial;
+    all += '\n';
+  }
+  all += body;
+  return align_columns(all);
+}
+
+Result<std::string> format_each(std::string_view format, const std::vector<Json>& items) {
+  auto parsed = Template::parse(format);
+  if (!parsed) return parsed.error().wrap("template parsing error");
+  std::string out;
+  for (const Json& item : items) {
+    auto text = parsed->execute(item);
+    if (!text) return text.error().wrap("template parsing error");
+    out += *text;
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace skiff

@@ -1,0 +1,134 @@
+# Shared by every test/e2e/*.bats file: `load helpers`.
+# Each test gets a private store (SKIFF_ROOT) and runtime dir, removed after
+# the test, and a check that the test left nothing behind.
+
+SKIFF=${SKIFF:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/build/skiff}
+SKIFF_TEST_TIMEOUT=${SKIFF_TEST_TIMEOUT:-120}
+# Native overlayfs works for unprivileged users on the CI machine.
+export SKIFF_EXPECT_NATIVE_OVERLAY=${SKIFF_EXPECT_NATIVE_OVERLAY:-1}
+
+setup() {
+  SKIFF_TEST_DIR=$(mktemp -d "${TMPDIR:-/tmp}/skiff-e2e.XXXXXX")
+  export SKIFF_ROOT=$SKIFF_TEST_DIR/root
+  export SKIFF_RUNROOT=$SKIFF_TEST_DIR/run
+  if type -t per_test_setup >/dev/null; then per_test_setup; fi
+}
+
+teardown() {
+  local leftovers=""
+  if [ -d "$SKIFF_ROOT/layers" ]; then
+    leftovers=$(find "$SKIFF_ROOT/layers" "$SKIFF_ROOT/images" "$SKIFF_ROOT/blobs" -maxdepth 2 \
+      -name '.tmp-*' -o -maxdepth 2 -name '.trash-*' 2>/dev/null | head -5)
+  fi
+  local procs
+  procs=$(pgrep -u "$(id -u)" -f "$SKIFF_TEST_DIR" 2>/dev/null | grep -v "^$$\$" || true)
+  "$SKIFF" system reset --force >/dev/null 2>&1 || true
+  rm -rf "$SKIFF_TEST_DIR" 2>/dev/null || true
+  if [ -n "$leftovers" ]; then
+    echo "# test left temporary store objects behind:" >&3
+    echo "$leftovers" | sed 's/^/#   /' >&3
+    return 1
+  fi
+  if [ -n "$procs" ]; then
+    echo "# test left processes behind: $procs" >&3
+    return 1
+  fi
+}
+
+# run_skiff [expected_rc] ARGS...: runs skiff with a timeout, checks the exit
+# code (default 0). Sets $output (stdout+stderr), $status and $lines.
+run_skiff() {
+  local expected=0
+  if [[ $# -gt 0 && $1 =~ ^[0-9]+$ ]]; then
+    expected=$1
+    shift
+  fi
+  run timeout "$SKIFF_TEST_TIMEOUT" "$SKIFF" "$@"
+  if [ "$status" -ne "$expected" ]; then
+    echo "skiff $*: exit code $status, expected $expected"
+    echo "output: $output"
+    return 1
+  fi
+}
+
+# run_skiff_split [expected_rc] ARGS...: like run_skiff with stdout in
+# $output and stderr in $stderr.
+run_skiff_split() {
+  local expected=0
+  if [[ $# -gt 0 && $1 =~ ^[0-9]+$ ]]; then
+    expected=$1
+    shift
+  fi
+  local errfile=$SKIFF_TEST_DIR/stderr
+  run timeout "$SKIFF_TEST_TIMEOUT" "$SKIFF" "$@" 2>"$errfile"
+  stderr=$(cat "$errfile")
+  if [ "$status" -ne "$expected" ]; then
+    echo "skiff $*: exit code $status, expected $expected"
+    echo "stdout: $output"
+    echo "stderr: $stderr"
+    return 1
+  fi
+}
+
+assert_output_contains() {
+  if [[ "$output" != *"$1"* ]]; then
+    echo "expected output to contain: $1"
+    echo "output: $output"
+    return 1
+  fi
+}
+
+assert_output_not_contains() {
+  if [[ "$output" == *"$1"* ]]; then
+    echo "expected output not to contain: $1"
+    echo "output: $output"
+    return 1
+  fi
+}
+
+assert_equal() {
+  if [ "$1" != "$2" ]; then
+    echo "expected: $2"
+    echo "actual:   $1"
+    return 1
+  fi
+}
+
+# An error in skiff's one shape: "skiff: <what>: <why>", nothing else.
+assert_skiff_error() {
+  local text=${1:-}
+  if [[ "$output" != "skiff: "* ]]; then
+    echo "expected an error starting with 'skiff: ', got: $output"
+    return 1
+  fi
+  if [[ "$output" == *"terminate called"* || "$output" == *"what():"* || "$output" == *"Sanitizer"* ]]; then
+    echo "raw crash text in: $output"
+    return 1
+  fi
+  [ -z "$text" ] || assert_output_contains "$text"
+}
+
+# A unique name for objects a test creates.
+unique_name() { echo "t$(date +%s%N | tail -c 9)$RANDOM"; }
+
+# The busybox rootfs tarball, made once per run.
+busybox_tar() {
+  if [ -n "${BUSYBOX_TAR:-}" ] && [ -s "$BUSYBOX_TAR" ]; then
+    echo "$BUSYBOX_TAR"
+    return
+  fi
+  local tar=$BATS_RUN_TMPDIR/busybox.tar
+  if [ ! -s "$tar" ]; then
+    "$BATS_TEST_DIRNAME/../../scripts/mkrootfs-busybox" "$tar.tmp" && mv "$tar.tmp" "$tar"
+  fi
+  echo "$tar"
+}
+
+# import_busybox [NAME]: imports the busybox rootfs, prints nothing.
+import_busybox() {
+  local name=${1:-busybox}
+  "$SKIFF" import "$(busybox_tar)" "$name" >/dev/null
+}
+
+# True when this user has a subordinate ID range.
+has_subids() { grep -q "^$(id -un):" /etc/subuid 2>/dev/null && command -v newuidmap >/dev/null; }
