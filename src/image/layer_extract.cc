@@ -129,8 +129,9 @@ Status Extractor::make_room(int dir, const std::string& name, bool keep_director
     return errno_error("stat");
   }
   if (keep_directory && S_ISDIR(st.st_mode)) return {};
-  invalidate_cache();  // the entry may be a directory on the cached path
-  return remove_tree_at(dir, name);
+  Status removed = remove_tree_at(dir, name);
+  invalidate_cache();  // `dir` (maybe the cached fd) is gone; callers ask parent_fd again
+  return removed;
 }
 
 Status Extractor::write_data(struct archive* a, int fd, const std::string& rel) {
@@ -224,7 +225,8 @@ Status Extractor::extract_entry(struct archive* a, struct archive_entry* e, cons
     if (!target.ok()) return std::move(target).error().wrap("hard link target");
     auto [target_parent, target_name] = split_parent(*target);
     if (target_name.empty()) return make_error("hard link to the layer root");
-    UniqueFd target_dir = TRY(open_directory_in_root(root_fd_, target_parent));
+    UniqueFd target_dir = TRY(std::move(open_directory_in_root(root_fd_, target_parent))
+                                  .wrap("hard link to `{}`", *target));
     TRY(make_room(dir, name, false));
     dir = TRY(parent_fd(parent));
     // linkat without AT_SYMLINK_FOLLOW links the entry itself, never what a

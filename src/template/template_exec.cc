@@ -29,7 +29,7 @@ bool truth(const Value& v) { return v && go_truth(*v); }
 constexpr int kMaxTemplateDepth = 100;
 // Walk and pipeline recursion deeper than this fails: parsing bounds nesting
 // within one template, this bounds it across template calls.
-constexpr int kMaxExecDepth = 2000;
+constexpr int kMaxExecDepth = 1000;
 
 // An object is a Go struct (missing field: error) when all its keys are
 // exported Go field names; otherwise (or when empty) it is a map.

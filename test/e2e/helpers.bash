@@ -60,7 +60,8 @@ run_skiff_split() {
     shift
   fi
   local errfile=$SKIFF_TEST_DIR/stderr
-  run timeout "$SKIFF_TEST_TIMEOUT" "$SKIFF" "$@" 2>"$errfile"
+  status=0
+  output=$(timeout "$SKIFF_TEST_TIMEOUT" "$SKIFF" "$@" 2>"$errfile") || status=$?
   stderr=$(cat "$errfile")
   if [ "$status" -ne "$expected" ]; then
     echo "skiff $*: exit code $status, expected $expected"
