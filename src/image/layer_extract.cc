@@ -59,7 +59,11 @@ class Extractor {
   Status extract_entry(struct archive* a, struct archive_entry* e, const std::string& rel);
   Result<int> parent_fd(const std::string& parent);
   Status make_room(int dir, const std::string& name, bool keep_directory);
-  Status write_data(struct archive* a, int fd, const std::string& rel);
+  Result<int64_t> write_data(struct archive* a, int fd, const std::string& rel);
+  /// Runs `create` (a *at call on the parent returning 0 or -1/errno); when
+  /// the name is taken, clears it as tar would and tries once more.
+  template <typename Create>
+  Status create_entry(const std::string& parent, const std::string& name, int& dir, Create create);
   void set_owner(int dir, const std::string& name, int fd, struct archive_entry* e, const std::string& rel);
   void set_xattrs(int fd, struct archive_entry* e);
   void invalidate_cache() {
@@ -134,7 +138,18 @@ Status Extractor::make_room(int dir, const std::string& name, bool keep_director
   return removed;
 }
 
-Status Extractor::write_data(struct archive* a, int fd, const std::string& rel) {
+template <typename Create>
+Status Extractor::create_entry(const std::string& parent, const std::string& name, int& dir, Create create) {
+  // Most entries are new: try first, and look only when the name is taken.
+  if (create(dir) == 0) return {};
+  if (errno != EEXIST) return errno_error("create");
+  TRY(make_room(dir, name, false));
+  dir = TRY(parent_fd(parent));
+  if (create(dir) != 0) return errno_error("create");
+  return {};
+}
+
+Result<int64_t> Extractor::write_data(struct archive* a, int fd, const std::string& rel) {
   const void* buf;
   size_t size;
   la_int64_t offset;
@@ -156,8 +171,7 @@ Status Extractor::write_data(struct archive* a, int fd, const std::string& rel) 
     }
     end = offset;
   }
-  (void)end;
-  return {};
+  return int64_t(end);
 }
 
 void Extractor::set_owner(int dir, const std::string& name, int fd, struct archive_entry* e,
@@ -238,9 +252,12 @@ Status Extractor::extract_entry(struct archive* a, struct archive_entry* e, cons
 
   switch (type) {
     case AE_IFDIR: {
-      TRY(make_room(dir, name, true));
-      dir = TRY(parent_fd(parent));
-      if (::mkdirat(dir, name.c_str(), 0700) != 0 && errno != EEXIST) return errno_error("create directory");
+      if (::mkdirat(dir, name.c_str(), 0700) != 0) {
+        if (errno != EEXIST) return errno_error("create directory");
+        TRY(make_room(dir, name, true));  // keeps a directory, replaces anything else
+        dir = TRY(parent_fd(parent));
+        if (::mkdirat(dir, name.c_str(), 0700) != 0 && errno != EEXIST) return errno_error("create directory");
+      }
       UniqueFd fd(::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (!fd) return errno_error("open directory");
       set_owner(dir, name, fd.get(), e, rel);
@@ -250,12 +267,15 @@ Status Extractor::extract_entry(struct archive* a, struct archive_entry* e, cons
       return {};
     }
     case AE_IFREG: {
-      TRY(make_room(dir, name, false));
-      dir = TRY(parent_fd(parent));
-      UniqueFd fd(::openat(dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-      if (!fd) return errno_error("create file");
-      TRY(write_data(a, fd.get(), rel));
-      if (archive_entry_size_is_set(e) && ::ftruncate(fd.get(), archive_entry_size(e)) != 0)
+      UniqueFd fd;
+      TRY(create_entry(parent, name, dir, [&](int d) {
+        fd.reset(::openat(d, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+        return fd ? 0 : -1;
+      }));
+      int64_t end = TRY(write_data(a, fd.get(), rel));
+      // A sparse file's last hole is not written: give the file its full size.
+      if (archive_entry_size_is_set(e) && end < archive_entry_size(e) &&
+          ::ftruncate(fd.get(), archive_entry_size(e)) != 0)
         return errno_error("set size");
       set_owner(dir, name, fd.get(), e, rel);
       set_xattrs(fd.get(), e);
@@ -265,11 +285,10 @@ Status Extractor::extract_entry(struct archive* a, struct archive_entry* e, cons
       return {};
     }
     case AE_IFLNK: {
-      TRY(make_room(dir, name, false));
-      dir = TRY(parent_fd(parent));
       const char* target = archive_entry_symlink(e);
       // The target is stored as written: it is only ever resolved inside a root.
-      if (::symlinkat(target ? target : "", dir, name.c_str()) != 0) return errno_error("create symlink");
+      TRY(create_entry(parent, name, dir,
+                       [&](int d) { return ::symlinkat(target ? target : "", d, name.c_str()); }));
       set_owner(dir, name, -1, e, rel);
       ::utimensat(dir, name.c_str(), times, AT_SYMLINK_NOFOLLOW);
       return {};
