@@ -1,0 +1,370 @@
+# bash completion for skiff                                  -*- shell-script -*-
+#
+# Install as /usr/share/bash-completion/completions/skiff, or source it from
+# ~/.bashrc. It needs nothing from the bash-completion package.
+#
+# Completes commands and subcommands, each command's flags, image names for
+# commands that take an image (from the store a --root/--runroot earlier on
+# the line names, else the default one), files for `import`, and the values
+# of --format, --filter, --type and --platform.
+
+# The words of the line as the user typed them. bash splits `name:tag` and
+# `--flag=value` at ':' and '='; join those pieces again. Sets `words` and
+# `cword`.
+_skiff_reassemble_words() {
+  words=()
+  cword=0
+  if [[ -z ${COMP_LINE-} ]]; then
+    words=("${COMP_WORDS[@]}")
+    cword=$COMP_CWORD
+    return
+  fi
+  local i w n=-1 pos=0 space
+  for ((i = 0; i < ${#COMP_WORDS[@]}; i++)); do
+    w=${COMP_WORDS[i]}
+    space=0
+    while ((pos < ${#COMP_LINE})) && [[ ${COMP_LINE:pos:1} == [[:space:]] ]]; do
+      pos=$((pos + 1))
+      space=1
+    done
+    if ((n >= 0 && !space)) && [[ $w == [:=]* || ${words[n]} == *[:=] ]]; then
+      words[n]+=$w
+    else
+      n=$((n + 1))
+      words[n]=$w
+    fi
+    pos=$((pos + ${#w}))
+    ((i == COMP_CWORD)) && cword=$n
+  done
+  ((cword <= n)) || words[cword]=""
+}
+
+# Sets COMPREPLY to the candidates (arguments) that start with $cur. bash
+# replaces only the text after the last ':' or '=' of the word, so that part
+# of $cur is taken off each reply.
+_skiff_reply() {
+  local candidate prefix=""
+  COMPREPLY=()
+  for candidate in "$@"; do
+    [[ $candidate == "$cur"* ]] && COMPREPLY+=("$candidate")
+  done
+  [[ -n ${COMP_LINE-} ]] || return 0
+  local i c
+  for ((i = ${#cur} - 1; i >= 0; i--)); do
+    c=${cur:i:1}
+    if [[ ($c == : || $c == =) && ${COMP_WORDBREAKS-} == *"$c"* ]]; then
+      prefix=${cur:0:i+1}
+      break
+    fi
+  done
+  [[ -n $prefix ]] || return 0
+  for i in "${!COMPREPLY[@]}"; do
+    COMPREPLY[i]=${COMPREPLY[i]#"$prefix"}
+  done
+}
+
+_skiff_nospace() { compopt -o nospace 2>/dev/null; }
+
+# A word as the shell would pass it: quotes removed, a leading ~ expanded.
+_skiff_dequote() {
+  local w=$1
+  if [[ $w == \'*\' || $w == \"*\" ]]; then
+    w=${w:1:${#w}-2}
+  fi
+  [[ $w == "~"* ]] && w=$HOME${w:1}
+  printf '%s' "$w"
+}
+
+# The store the line names (the same rules as skiff's): used to skip
+# listing when there is no store yet, so completion never creates one.
+_skiff_store_dir() {
+  if [[ -n $skiff_root ]]; then
+    printf '%s' "$skiff_root"
+  elif [[ -n ${SKIFF_ROOT-} ]]; then
+    printf '%s' "$SKIFF_ROOT"
+  elif [[ -n ${XDG_DATA_HOME-} ]]; then
+    printf '%s' "$XDG_DATA_HOME/skiff"
+  else
+    printf '%s' "${HOME:-}/.local/share/skiff"
+  fi
+}
+
+# Runs skiff (the one on the line) against the store the line names.
+_skiff_query() {
+  local store
+  store=$(_skiff_store_dir)
+  [[ -d $store/images ]] || return 0
+  local -a global=()
+  [[ -n $skiff_root ]] && global+=(--root "$skiff_root")
+  [[ -n $skiff_runroot ]] && global+=(--runroot "$skiff_runroot")
+  "$skiff_bin" "${global[@]}" "$@" 2>/dev/null
+}
+
+# Image names (repository:tag), and image IDs when $cur looks like one.
+_skiff_complete_images() {
+  local -a names=()
+  local line
+  while IFS= read -r line; do
+    [[ -z $line || $line == *"<none>"* ]] && continue
+    names+=("$line")
+  done < <(_skiff_query images --format '{{.Repository}}:{{.Tag}}')
+  if [[ -n $cur && $cur =~ ^(sha256:)?[0-9a-f]*$ ]]; then
+    local -a full=()
+    [[ $cur == sha256:* ]] && full=(--no-trunc)
+    while IFS= read -r line; do
+      [[ -n $line && " ${names[*]} " != *" $line "* ]] && names+=("$line")
+    done < <(_skiff_query images -q "${full[@]}")
+  fi
+  _skiff_reply "${names[@]}"
+}
+
+# Repositories only (for `skiff images [REPOSITORY[:TAG]]`), then tags.
+_skiff_complete_repositories() {
+  if [[ $cur == *:* ]]; then
+    _skiff_complete_images
+    return
+  fi
+  local -a repos=()
+  local line
+  while IFS= read -r line; do
+    [[ -z $line || $line == "<none>" ]] && continue
+    [[ " ${repos[*]} " == *" $line "* ]] || repos+=("$line")
+  done < <(_skiff_query images --format '{{.Repository}}')
+  _skiff_reply "${repos[@]}"
+}
+
+_skiff_complete_files() {
+  local IFS=$'\n'
+  compopt -o filenames 2>/dev/null
+  COMPREPLY=($(compgen -f -- "$cur"))
+}
+
+_skiff_complete_dirs() {
+  local IFS=$'\n'
+  compopt -o filenames 2>/dev/null
+  COMPREPLY=($(compgen -d -- "$cur"))
+}
+
+_skiff() {
+  COMPREPLY=()
+  local -a words
+  local cword cur prev
+  _skiff_reassemble_words
+  cur=${words[cword]}
+  prev=""
+  ((cword > 0)) && prev=${words[cword - 1]}
+
+  # `--flag=value`: complete the value as if it were a separate word.
+  if [[ $cur == -*=* ]]; then
+    prev=${cur%%=*}
+    cur=${cur#*=}
+  fi
+
+  local skiff_bin=${words[0]} skiff_root="" skiff_runroot=""
+  skiff_bin=$(_skiff_dequote "$skiff_bin")
+  [[ $skiff_bin == */* ]] || skiff_bin=skiff
+
+  # Global options, then the command and, for `image` and `system`, its
+  # subcommand. Arguments after them are counted in `nargs`.
+  local command="" subcommand="" i w nargs=0
+  for ((i = 1; i < cword; i++)); do
+    w=${words[i]}
+    if [[ -z $command ]]; then
+      case $w in
+        --root | --runroot)
+          if ((i + 1 < cword)); then
+            [[ $w == --root ]] && skiff_root=$(_skiff_dequote "${words[i + 1]}")
+            [[ $w == --runroot ]] && skiff_runroot=$(_skiff_dequote "${words[i + 1]}")
+          fi
+          i=$((i + 1))
+          continue
+          ;;
+        --root=*) skiff_root=$(_skiff_dequote "${w#*=}") && continue ;;
+        --runroot=*) skiff_runroot=$(_skiff_dequote "${w#*=}") && continue ;;
+        -*) continue ;;
+      esac
+      command=$w
+      continue
+    fi
+    if [[ -z $subcommand && ($command == image || $command == system) ]]; then
+      [[ $w == -* ]] && continue
+      subcommand=$w
+      continue
+    fi
+    # Skip the value of a flag that takes one.
+    case $w in
+      -f | --filter | --format | -c | --change | -m | --message | --platform | --type)
+        case "$command${subcommand:+ $subcommand}:$w" in
+          "rmi:-f" | "image rm:-f" | "image remove:-f" | "image prune:-f" | "system reset:-f") ;;
+          *) i=$((i + 1)) ;;
+        esac
+        continue
+        ;;
+      -*) continue ;;
+    esac
+    nargs=$((nargs + 1))
+  done
+
+  # Values of global options.
+  if [[ -z $command ]]; then
+    case $prev in
+      --root | --runroot)
+        _skiff_complete_dirs
+        return
+        ;;
+    esac
+    if [[ $cur == -* ]]; then
+      _skiff_reply --root --runroot --version --help -v -h
+    else
+      _skiff_reply image images import info inspect rmi system tag version
+    fi
+    return
+  fi
+
+  local path=$command
+  case $command in
+    image)
+      if [[ -z $subcommand ]]; then
+        if [[ $cur == -* ]]; then
+          _skiff_reply --help -h
+        else
+          _skiff_reply ls list import inspect tag rm remove prune
+        fi
+        return
+      fi
+      path="image $subcommand"
+      ;;
+    system)
+      if [[ -z $subcommand ]]; then
+        if [[ $cur == -* ]]; then
+          _skiff_reply --help -h
+        else
+          _skiff_reply info reset
+        fi
+        return
+      fi
+      path="system $subcommand"
+      ;;
+  esac
+
+  # Normalise aliases and twins to one name.
+  case $path in
+    "image ls" | "image list") path=images ;;
+    "image import") path=import ;;
+    "image tag") path=tag ;;
+    "image rm" | "image remove") path=rmi ;;
+    "system info") path=info ;;
+  esac
+
+  local -a flags=()
+  case $path in
+    images)
+      flags=(--all --digests --filter --format --no-trunc --quiet --help -a -f -q -h)
+      case $prev in
+        -f | --filter)
+          case $cur in
+            before=* | since=*)
+              cur=${cur#*=}
+              _skiff_complete_images
+              return
+              ;;
+          esac
+          _skiff_reply dangling=true dangling=false reference= label= before= since=
+          [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] && _skiff_nospace
+          return
+          ;;
+        --format)
+          _skiff_reply json table
+          return
+          ;;
+      esac
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      elif ((nargs == 0)); then
+        _skiff_complete_repositories
+      fi
+      ;;
+    import)
+      flags=(--change --message --platform --help -c -m -h)
+      case $prev in
+        -c | --change)
+          _skiff_reply CMD ENTRYPOINT ENV EXPOSE LABEL ONBUILD STOPSIGNAL USER VOLUME WORKDIR
+          return
+          ;;
+        -m | --message) return ;;
+        --platform)
+          _skiff_reply linux/amd64 linux/arm64 linux/arm64/v8 linux/arm/v7 linux/arm/v6 linux/386 \
+            linux/ppc64le linux/s390x linux/riscv64
+          return
+          ;;
+      esac
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+        [[ $cur == - ]] && ((nargs == 0)) && COMPREPLY+=(-)
+      elif ((nargs == 0)); then
+        _skiff_complete_files
+      fi
+      ;;
+    inspect | "image inspect")
+      flags=(--format --help -f -h)
+      [[ $path == inspect ]] && flags+=(--type)
+      case $prev in
+        -f | --format)
+          _skiff_reply json
+          return
+          ;;
+        --type)
+          if [[ $path == inspect ]]; then
+            _skiff_reply image container
+            return
+          fi
+          ;;
+      esac
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      else
+        _skiff_complete_images
+      fi
+      ;;
+    tag)
+      flags=(--help -h)
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      elif ((nargs < 2)); then
+        _skiff_complete_images
+      fi
+      ;;
+    rmi)
+      flags=(--force --no-prune --help -f -h)
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      else
+        _skiff_complete_images
+      fi
+      ;;
+    "image prune")
+      flags=(--all --filter --force --help -a -f -h)
+      if [[ $prev == --filter ]]; then
+        _skiff_reply until= label= label!=
+        _skiff_nospace
+        return
+      fi
+      [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
+      ;;
+    info | version)
+      flags=(--format --help -f -h)
+      if [[ $prev == -f || $prev == --format ]]; then
+        _skiff_reply json
+        return
+      fi
+      [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
+      ;;
+    "system reset")
+      flags=(--force --help -f -h)
+      [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
+      ;;
+  esac
+  return 0
+}
+
+complete -F _skiff skiff

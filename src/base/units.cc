@@ -61,6 +61,10 @@ std::optional<struct timespec> parse_rfc3339(std::string_view text) {
   } else {
     return std::nullopt;
   }
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (mo < 1 || mo > 12 || d < 1 || d > kDays[mo - 1] + (mo == 2 && leap) || h > 23 || mi > 59 || s > 59)
+    return std::nullopt;
   struct tm tm = {};
   tm.tm_year = y - 1900;
   tm.tm_mon = mo - 1;
@@ -83,23 +87,45 @@ std::string go_time_string(time_t t) {
 }
 
 std::optional<double> parse_duration(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  double total = 0;
-  std::string str(text);
-  const char* p = str.c_str();
-  while (*p) {
-    char* end;
-    double value = std::strtod(p, &end);
-    if (end == p) return std::nullopt;
-    p = end;
-    if (*p == 'h') total += value * 3600;
-    else if (*p == 'm' && p[1] == 's') total += value / 1000, p++;
-    else if (*p == 'm') total += value * 60;
-    else if (*p == 's') total += value;
-    else return std::nullopt;
-    p++;
+  // Go's time.ParseDuration: [+-] then one or more <decimal><unit>, units
+  // ns us µs ms s m h; a bare "0" is allowed. Nothing else (no spaces,
+  // exponents, hex, inf or nan).
+  std::string_view s = text;
+  double sign = 1;
+  if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
+    sign = s[0] == '-' ? -1 : 1;
+    s.remove_prefix(1);
   }
-  return total;
+  if (s == "0") return 0.0;
+  if (s.empty()) return std::nullopt;
+  double total = 0;
+  while (!s.empty()) {
+    size_t i = 0;
+    double value = 0;
+    bool digits = false;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') value = value * 10 + (s[i++] - '0'), digits = true;
+    if (i < s.size() && s[i] == '.') {
+      i++;
+      double scale = 0.1;
+      while (i < s.size() && s[i] >= '0' && s[i] <= '9') value += (s[i++] - '0') * scale, scale /= 10, digits = true;
+    }
+    if (!digits) return std::nullopt;
+    s.remove_prefix(i);
+    static const std::pair<std::string_view, double> kUnits[] = {
+        {"ns", 1e-9}, {"us", 1e-6}, {"\xc2\xb5s", 1e-6}, {"ms", 1e-3}, {"s", 1}, {"m", 60}, {"h", 3600}};
+    bool matched = false;
+    for (const auto& [unit, seconds] : kUnits) {
+      std::string_view u = unit;  // longer units first: "ms" before "m"
+      if (s.substr(0, u.size()) == u) {
+        total += value * seconds;
+        s.remove_prefix(u.size());
+        matched = true;
+        break;
+      }
+    }
+    if (!matched) return std::nullopt;
+  }
+  return sign * total;
 }
 
 }  // namespace skiff

@@ -75,7 +75,13 @@ void define(CLI::App* cmd, Context& ctx) {
   cmd->add_option("-f,--format", *format, "Format output with a Go template, or json");
   cmd->callback([format, &ctx] {
     ctx.action = [format, &ctx]() -> Result<int> {
-      Json info = gather_info(*TRY(ctx.store()));
+      // A store that can't be opened is one more fact to report: info is
+      // what a user runs to find out why skiff doesn't work.
+      auto store = ctx.store();
+      Json info = store.ok() ? gather_info(**store)
+                             : gather_info_without_store(ctx.root.empty() ? Store::default_root() : ctx.root,
+                                                         ctx.runroot.empty() ? Store::default_runroot() : ctx.runroot,
+                                                         store.error());
       if (*format == "json") {
         print_out(to_pretty_json(info) + "\n");
       } else if (!format->empty()) {

@@ -143,8 +143,9 @@ ProbeResult probe_native_overlay_in(const Store& store) {
   return result;
 }
 
-Json gather_rootfs(const Store& store, std::string* chosen) {
-  ProbeResult native = probe_native_overlay_in(store);
+Json gather_rootfs(const Store* store, const std::string& store_error, std::string* chosen) {
+  ProbeResult native = store ? probe_native_overlay_in(*store)
+                             : ProbeResult{false, "not probed: the store can't be opened: " + store_error};
   ProbeResult fuse;
   std::string fuse_path = find_program("fuse-overlayfs");
   if (fuse_path.empty()) {
@@ -248,6 +249,27 @@ LimitSupport assess_limits(const CgroupFacts& c, uid_t uid) {
     out.warning = fmt::format("this process's cgroup `{}` is not visible under {}: {}", c.own_path, c.v2_mount, kAll);
     return out;
   }
+  std::vector<std::string> missing, flags;
+  for (auto [controller, flag] : {std::pair{"memory", "--memory"}, {"cpu", "--cpus"}, {"pids", "--pids-limit"}})
+    if (!contains(c.controllers, controller)) missing.push_back(controller), flags.push_back(flag);
+  auto lost = [&] { return fmt::format("{} {} not available", join_and(flags), flags.size() == 1 ? "is" : "are"); };
+  auto controller_words = [&] {
+    return fmt::format("the {} controller{} {}", join_and(missing), missing.size() == 1 ? "" : "s",
+                       missing.size() == 1 ? "is" : "are");
+  };
+  // In hybrid mode the controllers belong to the v1 hierarchies and can never
+  // show up in the v2 one, whoever may write it.
+  if (c.layout == CgroupLayout::kHybrid && !missing.empty()) {
+    bool delegated = c.writable && c.subtree_control_writable;
+    out.memory = delegated && contains(c.controllers, "memory");
+    out.cpus = delegated && contains(c.controllers, "cpu");
+    out.pids = delegated && contains(c.controllers, "pids");
+    out.warning = fmt::format(
+        "cgroup v1 hybrid host: {} bound to cgroup v1, so {}; limits need a delegated cgroup v2 subtree "
+        "(boot with systemd.unified_cgroup_hierarchy=1, and a systemd user session with Delegate=yes)",
+        controller_words(), lost());
+    return out;
+  }
   if (!c.writable || !c.subtree_control_writable) {
     out.warning = fmt::format(
         "cgroup `{}` is not writable by uid {}: {}; limits need a delegated cgroup v2 subtree (a systemd "
@@ -258,25 +280,12 @@ LimitSupport assess_limits(const CgroupFacts& c, uid_t uid) {
   out.memory = contains(c.controllers, "memory");
   out.cpus = contains(c.controllers, "cpu");
   out.pids = contains(c.controllers, "pids");
-  std::vector<std::string> missing, flags;
-  if (!out.memory) missing.push_back("memory"), flags.push_back("--memory");
-  if (!out.cpus) missing.push_back("cpu"), flags.push_back("--cpus");
-  if (!out.pids) missing.push_back("pids"), flags.push_back("--pids-limit");
   if (missing.empty()) return out;
-  std::string lost = fmt::format("{} {} not available", join_and(flags), flags.size() == 1 ? "is" : "are");
-  if (c.layout == CgroupLayout::kHybrid) {
-    out.warning = fmt::format(
-        "cgroup v1 hybrid host: the {} controller{} {} bound to cgroup v1, so {}; limits need a delegated "
-        "cgroup v2 subtree (boot with systemd.unified_cgroup_hierarchy=1, and a systemd user session with "
-        "Delegate=yes)",
-        join_and(missing), missing.size() == 1 ? "" : "s", missing.size() == 1 ? "is" : "are", lost);
-  } else {
-    out.warning = fmt::format(
-        "the {} controller{} {} not delegated to cgroup `{}` (it has: {}), so {}; delegate them with "
-        "Delegate=yes (or Delegate={}) for the user's systemd service",
-        join_and(missing), missing.size() == 1 ? "" : "s", missing.size() == 1 ? "is" : "are", c.v2_dir,
-        c.controllers.empty() ? "none" : join(c.controllers, " "), lost, join(missing, " "));
-  }
+  out.warning = fmt::format(
+      "{} not delegated to cgroup `{}` (it has: {}), so {}; delegate them with Delegate=yes (or "
+      "Delegate={}) for the user's systemd service",
+      controller_words(), c.v2_dir, c.controllers.empty() ? "none" : join(c.controllers, " "), lost(),
+      join(missing, " "));
   return out;
 }
 
@@ -320,12 +329,15 @@ std::string id_mapping_warning(const UsernsFacts& facts, const SetidProgram& new
   // Images commonly use IDs up to 65534 (nobody); a smaller range loses them.
   uint64_t mapped = 0;
   for (const auto& r : facts.subuids) mapped += r.count;
-  if (mapped < 65535)
+  if (mapped < 65535) {
+    std::vector<std::string> ranges;
+    for (const auto& r : facts.subuids) ranges.push_back(describe_subid_range(r));
+    bool one = facts.subuids.size() == 1;
     return fmt::format(
-        "the subordinate uid range{} of `{}` ({}) cover{} container IDs 1-{} only: files owned by higher "
+        "the subordinate uid range{} of `{}`, {}, cover{} container IDs 1-{} only: files owned by higher "
         "IDs (nobody is 65534) become root's",
-        facts.subuids.size() == 1 ? "" : "s", user, describe_subid_range(facts.subuids.front()),
-        facts.subuids.size() == 1 ? "s" : "", mapped);
+        one ? "" : "s", user, join_and(ranges), one ? "s" : "", mapped);
+  }
   return "";
 }
 
@@ -343,19 +355,34 @@ std::string format_uptime(uint64_t seconds) {
   return fmt::format("{}s", secs);
 }
 
-Json gather_info(const Store& store) {
+namespace {
+
+Json gather_all(const Store* store, const std::string& root, const std::string& runroot,
+                const std::string& store_error) {
   Json info = Json::object();
   info["host"] = gather_host();
   info["idMappings"] = gather_id_mappings();
   std::string driver;
-  Json drivers = gather_rootfs(store, &driver);
+  Json drivers = gather_rootfs(store, store_error, &driver);
   info["rootfsDriver"] = driver;
   info["rootfsDrivers"] = drivers;
   info["cgroups"] = gather_cgroups();
   info["network"] = gather_network();
-  info["store"] = gather_store(store, driver);
+  if (store) {
+    info["store"] = gather_store(*store, driver);
+  } else {
+    info["store"] = Json{{"root", root}, {"runroot", runroot}, {"graphDriverName", driver}, {"error", store_error}};
+  }
   info["version"] = Json{{"version", SKIFF_VERSION}, {"gitCommit", SKIFF_GIT_COMMIT}};
   return info;
+}
+
+}  // namespace
+
+Json gather_info(const Store& store) { return gather_all(&store, store.root(), store.runroot(), ""); }
+
+Json gather_info_without_store(const std::string& root, const std::string& runroot, const Error& store_error) {
+  return gather_all(nullptr, root, runroot, store_error.text());
 }
 
 }  // namespace skiff

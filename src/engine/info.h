@@ -22,6 +22,7 @@
 //                 none{available}}, unprivilegedPortStart
 //   store         root, runroot, graphDriverName, filesystem, bytesAvailable,
 //                 images/layers/containers/volumes{count, bytes}
+//                 (root, runroot, graphDriverName, error when it can't be opened)
 //   version       version, gitCommit
 #pragma once
 
@@ -39,6 +40,11 @@ namespace skiff {
 
 /// Gathers every fact; probes that fail are reported as values, never as errors.
 Json gather_info(const Store& store);
+
+/// The same report when the store can't be opened (`store_error`): no
+/// store sizes and no native overlay probe (it runs in the store), but
+/// everything else, so `skiff info` still helps find out what is wrong.
+Json gather_info_without_store(const std::string& root, const std::string& runroot, const Error& store_error);
 
 /// Which resource limits a container can get here.
 struct LimitSupport {

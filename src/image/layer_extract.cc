@@ -107,10 +107,19 @@ Result<ExtractReport> Extractor::run(int tar_fd) {
     TRY(std::move(extract_entry(a.get(), e, *rel)).wrap("extract `{}`", raw_name));
     report_.entries++;
   }
-  // Directory times last: creating entries inside changed them.
+  // Directory times last: creating entries inside changed them. The last
+  // component is opened without following: a directory a later entry
+  // replaced with a symlink must not pass its times to the link's target.
   for (const auto& d : directory_times_) {
-    auto fd = open_directory_in_root(root_fd_, d.path);
-    if (fd.ok()) ::futimens(fd->get(), d.times);
+    if (d.path.empty()) {
+      ::futimens(root_fd_, d.times);
+      continue;
+    }
+    auto [parent, name] = split_parent(d.path);
+    auto dir = open_directory_in_root(root_fd_, parent);
+    if (!dir.ok()) continue;
+    UniqueFd fd(::openat(dir->get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (fd) ::futimens(fd.get(), d.times);
   }
   return report_;
 }
@@ -229,6 +238,7 @@ Status Extractor::extract_entry(struct archive* a, struct archive_entry* e, cons
     std::string hidden = name.substr(kWhiteoutPrefix.size());
     if (hidden.rfind(kWhiteoutPrefix, 0) == 0 || hidden.empty()) return {};  // aufs metadata
     TRY(make_room(dir, hidden, false));
+    dir = TRY(parent_fd(parent));
     if (::mknodat(dir, hidden.c_str(), S_IFCHR | 0, makedev(0, 0)) != 0)
       return errno_error("create whiteout for `{}`", hidden);
     return {};

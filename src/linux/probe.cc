@@ -12,7 +12,6 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -305,8 +304,10 @@ ProbeResult probe_native_overlay(const std::string& scratch_dir) {
     };
     Status status = attempt();
     // Our files belong to mapped IDs: remove them here, as their owner.
-    ::umount2("merged", MNT_DETACH);
-    for (const char* part : kParts) (void)remove_tree(scratch_dir + "/" + part);
+    // `merged` stays mounted (an unmount waits ~10 ms for an RCU grace
+    // period); the mount dies with this namespace and the caller removes
+    // the empty folder.
+    for (const char* part : {"lower", "upper", "work"}) (void)remove_tree(scratch_dir + "/" + part);
     return status;
   });
   if (result.ok()) return {true, ""};

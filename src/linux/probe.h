@@ -80,9 +80,10 @@ ProbeResult probe_user_namespace();
 /// Tries native overlayfs the way containers mount it: in a child made by
 /// run_in_user_namespace(current_id_mapping()), in a new mount namespace,
 /// mounts an overlay (userxattr) of folders made inside `scratch_dir`, then
-/// copies a file up and deletes it (a whiteout). Everything made inside
-/// `scratch_dir` is removed before the child exits; `scratch_dir` itself is
-/// left for the caller. Takes a few milliseconds.
+/// copies a file up and deletes it (a whiteout). The child removes what it
+/// made, which may belong to mapped IDs, except the empty `merged` mount
+/// point: the caller removes that with `scratch_dir` itself. Takes a few
+/// milliseconds (no unmount: that alone waits ~10 ms for RCU).
 ProbeResult probe_native_overlay(const std::string& scratch_dir);
 
 /// Why mount("overlay") failed with `errnum` inside a user namespace, in

@@ -27,7 +27,7 @@ Status SyncSocket::send(Kind kind, std::string_view payload, int errnum) {
   std::vector<char> buf(sizeof(Header) + payload.size());
   Header h{static_cast<uint32_t>(kind), errnum};
   std::memcpy(buf.data(), &h, sizeof h);
-  std::memcpy(buf.data() + sizeof h, payload.data(), payload.size());
+  if (!payload.empty()) std::memcpy(buf.data() + sizeof h, payload.data(), payload.size());
   for (;;) {
     if (::send(fd_.get(), buf.data(), buf.size(), MSG_NOSIGNAL) >= 0) return {};
     if (errno != EINTR) return errno_error("send on sync socket");

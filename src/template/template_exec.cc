@@ -7,7 +7,7 @@
 // data or the program are borrowed (aliasing pointers with no owner); computed
 // values own their Json, and parts of them keep their owner alive.
 #include <algorithm>
-#include <climits>
+#include <cstdint>
 #include <variant>
 
 #include "template/go_template.h"
@@ -88,13 +88,17 @@ class Executor {
   // "template: :L:C: executing "name" at <context>: message", the column
   // counted from 0 as Go's ErrorContext does.
   Error error(std::string_view message) const {
+    if (std::holds_alternative<std::monostate>(site_)) return make_error("template: {}: {}", template_name_, message);
     size_t pos = 0;
     std::string context;
-    if (auto* n = std::get_if<const Node*>(&site_)) pos = (*n)->pos, context = to_string(**n);
-    else if (auto* p = std::get_if<const Pipe*>(&site_)) pos = (*p)->pos, context = to_string(**p);
-    else if (auto* c = std::get_if<const Command*>(&site_)) pos = (*c)->pos, context = to_string(**c);
-    else if (auto* a = std::get_if<const Arg*>(&site_)) pos = (*a)->pos, context = to_string(**a);
-    else return make_error("template: {}: {}", template_name_, message);
+    auto describe = [&](const auto* node) {
+      pos = node->pos;
+      context = to_string(*node);
+    };
+    if (auto* n = std::get_if<const Node*>(&site_)) describe(*n);
+    if (auto* p = std::get_if<const Pipe*>(&site_)) describe(*p);
+    if (auto* c = std::get_if<const Command*>(&site_)) describe(*c);
+    if (auto* a = std::get_if<const Arg*>(&site_)) describe(*a);
     std::string_view text = program_.source;
     pos = std::min(pos, text.size());
     size_t newline = pos == 0 ? std::string_view::npos : text.rfind('\n', pos - 1);
@@ -302,13 +306,13 @@ class Executor {
     switch (first.kind) {
       case ArgKind::Field:
         site_ = &first;
-        return eval_field_chain(dot, dot, first, first.idents, args, final);
+        return eval_field_chain(dot, first.idents, args, final);
       case ArgKind::Chain: return eval_chain(dot, first, args, final);
       case ArgKind::Identifier: return eval_function(dot, first, &cmd, args.subspan(1), final);
       case ArgKind::Pipe:
         TRY(not_a_function(args, final));
         return eval_pipeline(dot, first.pipe.get());
-      case ArgKind::Variable: return eval_variable(dot, first, args, final);
+      case ArgKind::Variable: return eval_variable(first, args, final);
       default: break;
     }
     site_ = &first;
@@ -320,7 +324,7 @@ class Executor {
     }
   }
 
-  Result<Value> eval_variable(const Value& dot, const Arg& var, std::span<const Arg> args,
+  Result<Value> eval_variable(const Arg& var, std::span<const Arg> args,
                               const std::optional<Value>& final) {
     site_ = &var;
     Value value = TRY(var_value(var.idents[0]));
@@ -328,7 +332,7 @@ class Executor {
       TRY(not_a_function(args, final));
       return value;
     }
-    return eval_field_chain(dot, value, var, std::span(var.idents).subspan(1), args, final);
+    return eval_field_chain(value, std::span(var.idents).subspan(1), args, final);
   }
 
   Result<Value> eval_chain(const Value& dot, const Arg& chain, std::span<const Arg> args,
@@ -337,13 +341,13 @@ class Executor {
     if (chain.base->kind == ArgKind::Nil)
       return error("indirection through explicit nil in " + to_string(chain));
     Value base = TRY(eval_arg(dot, *chain.base));
-    return eval_field_chain(dot, base, chain, chain.idents, args, final);
+    return eval_field_chain(base, chain.idents, args, final);
   }
 
-  Result<Value> eval_field_chain(const Value& dot, Value receiver, const Arg& node, std::span<const std::string> idents,
-                                 std::span<const Arg> args, const std::optional<Value>& final) {
-    (void)dot;
-    (void)node;
+  // receiver.A.B...: fields before the last take no arguments; the last has
+  // them when the command has more words or a piped-in value.
+  Result<Value> eval_field_chain(Value receiver, std::span<const std::string> idents, std::span<const Arg> args,
+                                 const std::optional<Value>& final) {
     for (size_t i = 0; i + 1 < idents.size(); ++i) receiver = TRY(eval_field(idents[i], false, receiver));
     return eval_field(idents.back(), args.size() > 1 || final.has_value(), receiver);
   }
@@ -365,8 +369,8 @@ class Executor {
     switch (arg.kind) {
       case ArgKind::Dot: return dot;
       case ArgKind::Nil: return own(nullptr);
-      case ArgKind::Field: return eval_field_chain(dot, dot, arg, arg.idents, std::span(&arg, 1), std::nullopt);
-      case ArgKind::Variable: return eval_variable(dot, arg, std::span(&arg, 1), std::nullopt);
+      case ArgKind::Field: return eval_field_chain(dot, arg.idents, std::span(&arg, 1), std::nullopt);
+      case ArgKind::Variable: return eval_variable(arg, std::span(&arg, 1), std::nullopt);
       case ArgKind::Pipe: return eval_pipeline(dot, arg.pipe.get());
       case ArgKind::Identifier: return eval_function(dot, arg, &arg, {}, std::nullopt);
       case ArgKind::Chain: return eval_chain(dot, arg, std::span(&arg, 1), std::nullopt);
@@ -785,10 +789,11 @@ Result<Value> header_truncate(Executor& ex, std::span<const CallArg> args) {
   return own(std::move(s));
 }
 
-Result<Value> unreachable(Executor& ex, std::span<const CallArg>) { return ex.call_error("internal error"); }
+// and/or short-circuit, so the executor evaluates them itself.
+Result<Value> short_circuit(Executor& ex, std::span<const CallArg>) { return ex.call_error("internal error"); }
 
 constexpr Function kFunctions[] = {
-    {"and", 1, true, unreachable},
+    {"and", 1, true, short_circuit},
     {"eq", 1, true, fn_eq},
     {"ge", 2, false, fn_ge},
     {"gt", 2, false, fn_gt},
@@ -803,7 +808,7 @@ constexpr Function kFunctions[] = {
     {"lt", 2, false, fn_lt},
     {"ne", 2, false, fn_ne},
     {"not", 1, false, fn_not},
-    {"or", 1, true, unreachable},
+    {"or", 1, true, short_circuit},
     {"pad", 3, false, fn_pad},
     {"print", 0, true, fn_print},
     {"printf", 1, true, fn_printf},

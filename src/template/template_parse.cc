@@ -1070,7 +1070,7 @@ std::string to_string(const Node& node) {
     s += "{{end}}";
   };
   switch (node.kind) {
-    case NodeKind::Text: return go_quote(node.text);
+    case NodeKind::Text: return node.text;
     case NodeKind::Action: return "{{" + (node.pipe ? to_string(*node.pipe) : "") + "}}";
     case NodeKind::If: control("if"); return s;
     case NodeKind::Range: control("range"); return s;

@@ -342,8 +342,8 @@ TEST_CASE("template can be executed many times", "[template]") {
 TEST_CASE("align_columns pads columns to the widest cell plus 3, at least 10", "[template]") {
   CHECK(align_columns("a\tb\tc\n"
                       "long-cell-value\tx\ty\n") ==
-        "a                  b         c\n"
-        "long-cell-value    x         y\n");
+        "a                 b         c\n"
+        "long-cell-value   x         y\n");
 }
 
 TEST_CASE("align_columns leaves the last cell of a line unpadded", "[template]") {
