@@ -134,15 +134,13 @@ _skiff_complete_repositories() {
 }
 
 _skiff_complete_files() {
-  local IFS=$'\n'
   compopt -o filenames 2>/dev/null
-  COMPREPLY=($(compgen -f -- "$cur"))
+  mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 }
 
 _skiff_complete_dirs() {
-  local IFS=$'\n'
   compopt -o filenames 2>/dev/null
-  COMPREPLY=($(compgen -d -- "$cur"))
+  mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 }
 
 _skiff() {

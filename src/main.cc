@@ -64,6 +64,37 @@ std::optional<Error> check_command_word(const CLI::App& app, int argc, char** ar
   return std::nullopt;
 }
 
+// "skiff image prune": the chosen command's full name.
+std::string command_path(const CLI::App* cmd) {
+  std::string path;
+  for (; cmd && cmd->get_parent(); cmd = cmd->get_parent()) path = cmd->get_name() + (path.empty() ? "" : " ") + path;
+  return path.empty() ? "skiff" : "skiff " + path;
+}
+
+// CLI11's parse errors in docker's words.
+std::string parse_error_text(const CLI::ParseError& e, const CLI::App* cmd) {
+  std::string what = e.what();
+  if (dynamic_cast<const CLI::ExtrasError*>(&e)) {
+    for (const auto& extra : cmd->remaining()) {
+      if (!extra.starts_with("-")) continue;
+      std::string flag = extra.substr(0, extra.find('='));
+      std::string guess = cli::closest_match(flag, flag_names(*cmd));
+      return fmt::format("unknown flag: {}{}", flag, guess.empty() ? "" : fmt::format("; did you mean {}?", guess));
+    }
+    return fmt::format("\"{}\" got unexpected arguments: {}", command_path(cmd), what.substr(what.find(':') + 2));
+  }
+  if (dynamic_cast<const CLI::RequiredError*>(&e)) {
+    // "image is required" / "--format: 1 required TEXT missing"
+    auto pos = what.find(" is required");
+    if (pos != std::string::npos && !what.starts_with("-"))
+      return fmt::format("\"{}\" requires an argument: {}", command_path(cmd), what.substr(0, pos));
+  }
+  if (dynamic_cast<const CLI::ArgumentMismatch*>(&e) && what.starts_with("-")) {
+    return fmt::format("flag needs an argument: {}", what.substr(0, what.find(':')));
+  }
+  return what;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -75,8 +106,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("-v,--version", fmt::format("skiff version {}, build {}", SKIFF_VERSION, SKIFF_GIT_COMMIT));
   app.get_formatter()->column_width(32);
   cli::Context ctx;
-  app.add_option("--root", ctx.root, "Store location (default $SKIFF_ROOT or ~/.local/share/skiff)");
-  app.add_option("--runroot", ctx.runroot, "Runtime state location (default $XDG_RUNTIME_DIR/skiff)");
+  app.add_option("--root", ctx.root,
+                 "Store location (default $SKIFF_ROOT, else $XDG_DATA_HOME/skiff, else ~/.local/share/skiff)");
+  app.add_option("--runroot", ctx.runroot,
+                 "Runtime state location (default $SKIFF_RUNROOT, else $XDG_RUNTIME_DIR/skiff, else /tmp/skiff-UID)");
   cli::add_all_commands(app, ctx);
 
   if (auto unknown = check_command_word(app, argc, argv)) {
@@ -91,26 +124,14 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
-  } catch (const CLI::ExtrasError& e) {
-    const CLI::App* cmd = chosen_command(app);
-    std::string message = e.what();
-    for (const auto& extra : cmd->remaining()) {
-      if (!extra.starts_with("-")) continue;
-      std::string flag = extra.substr(0, extra.find('='));
-      std::string guess = cli::closest_match(flag, flag_names(*cmd));
-      message = fmt::format("unknown flag: {}{}", flag, guess.empty() ? "" : fmt::format("; did you mean {}?", guess));
-      break;
-    }
-    print_error(make_error("{} (see `skiff {}--help`)", message,
-                           cmd == &app ? "" : cmd->get_name() + " "));
-    return kExitSkiffFailed;
   } catch (const CLI::ParseError& e) {
     const CLI::App* cmd = chosen_command(app);
-    print_error(make_error("{} (see `skiff {}--help`)", e.what(), cmd == &app ? "" : cmd->get_name() + " "));
+    print_error(make_error("{} (see `{} --help`)", parse_error_text(e, cmd), command_path(cmd)));
     return kExitSkiffFailed;
   }
-  if (!ctx.action) {
-    std::fputs(app.help().c_str(), stdout);
+  if (!ctx.action) {  // `skiff`, `skiff image`: help, as docker does
+    const CLI::App* cmd = chosen_command(app);
+    std::fputs(cmd->help().c_str(), stdout);
     return 0;
   }
   try {

@@ -164,6 +164,8 @@ Status remove_contents(int fd, const std::string& path) {
   for (const auto& name : subdirs) {
     std::string child = path + "/" + name;
     int child_fd = ::openat(fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (child_fd < 0 && errno == EACCES && ::fchmodat(fd, name.c_str(), 0700, 0) == 0)
+      child_fd = ::openat(fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);  // a 0000 dir
     if (child_fd < 0) {
       if (status.ok()) status = errno_error("remove `{}`", child);
       continue;

@@ -22,8 +22,8 @@ std::optional<struct timespec> parse_rfc3339(std::string_view text);
 /// Unix time as Go's time.String() in local time: "2024-01-02 03:04:05 +0000 UTC".
 std::string go_time_string(time_t t);
 
-/// Parses a duration like "10m", "1h30m", "24h" (Go's time.ParseDuration
-/// units s, m, h) to seconds.
+/// Parses a duration like "10m", "1h30m", "24h", "1.5s", "300ms" as Go's
+/// time.ParseDuration does (units ns, us, µs, ms, s, m, h) to seconds.
 std::optional<double> parse_duration(std::string_view text);
 
 }  // namespace skiff

@@ -17,9 +17,7 @@ void print_out(std::string_view text) { std::fwrite(text.data(), 1, text.size(),
 
 void add_all_commands(CLI::App& app, Context& ctx) {
   CLI::App* image = app.add_subcommand("image", "Manage images");
-  image->require_subcommand(1);
   CLI::App* system = app.add_subcommand("system", "Manage skiff and its store");
-  system->require_subcommand(1);
   add_images_command(app, *image, ctx);
   add_import_command(app, *image, ctx);
   add_image_inspect_command(app, *image, ctx);

@@ -31,6 +31,7 @@ Result<int> inspect(Context& ctx, const Options& opts) {
   if (opts.format.empty() || opts.format == "json") {
     print_out(to_pretty_json(Json(items)) + "\n");
   } else {
+    for (auto& item : items) item = image_template_view(std::move(item));
     print_out(TRY(format_each(opts.format, items)));
   }
   for (const auto& e : missing) print_error(e);

@@ -11,8 +11,7 @@ void define(CLI::App* cmd, Context& ctx) {
   auto force = std::make_shared<bool>(false);
   cmd->add_option("image", *names, "Image names or IDs")->required();
   cmd->add_flag("-f,--force", *force, "Remove an image with several names; untag one a container uses");
-  auto no_prune = std::make_shared<bool>(false);
-  cmd->add_flag("--no-prune", *no_prune, "Accepted for docker compatibility (skiff keeps no parent images)");
+  cmd->add_flag("--no-prune")->description("Accepted for docker compatibility (skiff keeps no parent images)");
   cmd->callback([=, &ctx] {
     ctx.action = [=, &ctx]() -> Result<int> {
       const Store* store = TRY(ctx.store());

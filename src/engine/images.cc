@@ -104,6 +104,7 @@ Result<std::vector<Filter>> parse_filters(const std::vector<std::string>& specs,
     if (!f.key.empty() && f.key.back() == '!') {
       f.negated = true;
       f.key.pop_back();
+      if (f.key != "label") return make_error("invalid filter `{}`: only label may be negated", spec);
     }
     if (std::find(allowed.begin(), allowed.end(), f.key) == allowed.end()) {
       std::string names;
@@ -266,17 +267,24 @@ Result<std::vector<Json>> list_image_rows(const Store& store, const ImageListOpt
     for (const auto& n : image.names) {
       auto ref = ImageReference::parse(n);
       if (ref.ok()) repo_tags.emplace_back(ref->familiar_name(), ref->tag.empty() ? "<none>" : ref->tag);
+      else repo_tags.emplace_back(n, "<none>");
     }
     if (repo_tags.empty()) repo_tags.emplace_back("<none>", "<none>");
-    for (const auto& [repo, tag] : repo_tags) {
-      bool matches = true;
+    for (size_t i = 0; i < repo_tags.size(); i++) {
+      const auto& [repo, tag] = repo_tags[i];
+      // Any reference filter may match (docker ORs them), against the short
+      // or the full name, with or without the tag.
+      bool any_reference = false, matches = false;
       for (const auto& f : filters) {
         if (f.key != "reference") continue;
-        std::string with_tag = repo + ":" + tag;
-        bool hit = ::fnmatch(f.value.c_str(), repo.c_str(), 0) == 0 || ::fnmatch(f.value.c_str(), with_tag.c_str(), 0) == 0;
-        matches = matches && hit && repo != "<none>";
+        any_reference = true;
+        if (repo == "<none>") continue;
+        const std::string& canonical = image.names[i];
+        std::string canonical_name = canonical.substr(0, canonical.rfind(':'));
+        for (const std::string& candidate : {repo, repo + ":" + tag, canonical_name, canonical})
+          matches = matches || ::fnmatch(f.value.c_str(), candidate.c_str(), 0) == 0;
       }
-      if (!matches) continue;
+      if (any_reference && !matches) continue;
       std::string digest = "<none>";
       for (const auto& d : image.digests) {
         auto ref = ImageReference::parse(d);
@@ -330,6 +338,22 @@ Result<Json> inspect_image(const Store& store, const ImageRecord& image) {
   out["RootFS"] = {{"Type", "layers"}, {"Layers", diff_ids}};
   out["Metadata"] = {{"LastTagTime", image.last_tag_time.empty() ? "0001-01-01T00:00:00Z" : image.last_tag_time}};
   return out;
+}
+
+Json image_template_view(Json inspect) {
+  // Fields docker's structs always have, even where its JSON omits them, so
+  // `{{.Variant}}` or `{{.Config.ExposedPorts}}` print an empty value, not an error.
+  if (!inspect.contains("Variant")) inspect["Variant"] = "";
+  Json& config = inspect["Config"];
+  if (config.is_object()) {
+    for (const char* key : {"ExposedPorts"})
+      if (!config.contains(key)) config[key] = Json::object();
+    for (const char* key : {"Healthcheck", "StopTimeout", "Shell"})
+      if (!config.contains(key)) config[key] = nullptr;
+    if (!config.contains("ArgsEscaped")) config["ArgsEscaped"] = false;
+    if (!config.contains("StopSignal")) config["StopSignal"] = "";
+  }
+  return inspect;
 }
 
 Status tag_image(const Store& store, const std::string& source, const std::string& target) {
@@ -417,7 +441,10 @@ Result<PruneOutcome> prune_images(const Store& store, bool all, const std::vecto
     }
     if (doomed.empty()) return outcome;
     trash = TRY(delete_images(store, doomed, &outcome.reclaimed));
-    for (const auto& image : doomed) outcome.deleted.push_back(image.id);
+    for (const auto& image : doomed) {
+      for (const auto& n : image.names) outcome.untagged.push_back(familiar(n));
+      outcome.deleted.push_back(image.id);
+    }
   }
   remove_trash(trash);
   return outcome;

@@ -38,6 +38,10 @@ Result<std::vector<Json>> list_image_rows(const Store& store, const ImageListOpt
 /// docker's image inspect object for one image.
 Result<Json> inspect_image(const Store& store, const ImageRecord& image);
 
+/// The inspect object as --format templates see it: docker's optional
+/// struct fields present with empty values.
+Json image_template_view(Json inspect);
+
 /// Gives `target` (a name) to the image `source` names.
 Status tag_image(const Store& store, const std::string& source, const std::string& target);
 
@@ -52,6 +56,7 @@ struct RemoveOutcome {
 Result<RemoveOutcome> remove_image(const Store& store, const std::string& name_or_id, bool force);
 
 struct PruneOutcome {
+  std::vector<std::string> untagged;
   std::vector<std::string> deleted;
   uint64_t reclaimed = 0;
 };

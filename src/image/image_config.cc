@@ -51,8 +51,20 @@ Result<Platform> parse_platform(std::string_view text) {
   } else {
     return bad();
   }
-  if (platform.architecture == "x86_64" || platform.architecture == "x86-64") platform.architecture = "amd64";
-  if (platform.architecture == "aarch64") platform.architecture = "arm64";
+  // Normalised as containerd does for docker's --platform.
+  std::string& arch = platform.architecture;
+  std::string& variant = platform.variant;
+  if (arch == "x86_64" || arch == "x86-64") arch = "amd64";
+  else if (arch == "i386" || arch == "i686") arch = "386";
+  else if (arch == "aarch64" || arch == "arm64") {
+    arch = "arm64";
+    if (variant == "8" || variant == "v8") variant.clear();
+  } else if (arch == "armhf") arch = "arm", variant = "v7";
+  else if (arch == "armel") arch = "arm", variant = "v6";
+  else if (arch == "arm") {
+    if (variant.empty() || variant == "7") variant = "v7";
+    else if (variant == "5" || variant == "6" || variant == "8") variant = "v" + variant;
+  }
   if (platform.os != "linux")
     return make_error("invalid platform `{}`: skiff runs linux images only", text);
   return platform;
@@ -108,6 +120,26 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return s;
+}
+
+// Go's path.Clean for an absolute path: "/a/b/../c/./d//" -> "/a/c/d".
+std::string clean_absolute_path(std::string_view path) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    std::string_view part = path.substr(start, end - start);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    start = end + 1;
+  }
+  std::string out;
+  for (auto p : parts) out += "/" + std::string(p);
+  return out.empty() ? "/" : out;
 }
 
 // CMD ["a","b"] (exec form) or CMD a b (shell form: /bin/sh -c "a b").
@@ -182,11 +214,8 @@ Status apply_change(Json& image, std::string_view change) {
   } else if (instruction == "WORKDIR") {
     if (args.empty()) return fail(make_error("WORKDIR needs a path"));
     std::string dir(args);
-    if (dir[0] != '/') {
-      std::string base = config.value("WorkingDir", "");
-      dir = (base.empty() ? "/" : base + (base.back() == '/' ? "" : "/")) + dir;
-    }
-    config["WorkingDir"] = dir;
+    if (dir[0] != '/') dir = config.value("WorkingDir", "") + "/" + dir;
+    config["WorkingDir"] = clean_absolute_path(dir);
   } else if (instruction == "USER") {
     if (args.empty()) return fail(make_error("USER needs a user name or ID"));
     config["User"] = std::string(args);
@@ -258,13 +287,15 @@ Json docker_config_view(const Json& c) {
   out["Env"] = get("Env", nullptr);
   out["Cmd"] = get("Cmd", nullptr);
   if (c.contains("Healthcheck")) out["Healthcheck"] = c["Healthcheck"];
+  if (c.contains("ArgsEscaped")) out["ArgsEscaped"] = c["ArgsEscaped"];
   out["Image"] = "";
   out["Volumes"] = get("Volumes", nullptr);
   out["WorkingDir"] = get("WorkingDir", "");
   out["Entrypoint"] = get("Entrypoint", nullptr);
   out["OnBuild"] = get("OnBuild", nullptr);
   out["Labels"] = get("Labels", nullptr);
-  if (c.contains("StopSignal")) out["StopSignal"] = c["StopSignal"];
+  for (const char* key : {"StopSignal", "StopTimeout", "Shell"})
+    if (c.contains(key)) out[key] = c[key];
   return out;
 }
 

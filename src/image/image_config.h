@@ -15,7 +15,7 @@ struct Platform {
   std::string os = "linux";
   std::string architecture;  ///< docker's names: amd64, arm64, arm, 386, ...
   std::string variant;
-  std::string string() const;  ///< "linux/arm64/v8"
+  std::string string() const;  ///< "linux/arm/v7"
 };
 
 /// This machine's platform, in docker's words.
