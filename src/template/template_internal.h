@@ -104,6 +104,9 @@ std::string go_type_name(const Json& value);
 /// Go's truthiness: false, 0, "", empty array/object and null are false.
 bool go_truth(const Json& value);
 
+/// Appends the code point `r` to `out` as UTF-8.
+void append_rune(std::string& out, uint32_t r);
+
 /// Is this number an integer (Go int) rather than a float64?
 inline bool is_int(const Json& value) { return value.is_number_integer(); }
 

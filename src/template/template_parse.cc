@@ -366,24 +366,6 @@ class Lexer {
   std::vector<Token> tokens_;
 };
 
-// Appends `r` as UTF-8.
-void append_utf8(std::string& out, uint32_t r) {
-  if (r < 0x80) {
-    out += static_cast<char>(r);
-  } else if (r < 0x800) {
-    out += static_cast<char>(0xC0 | (r >> 6));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else if (r < 0x10000) {
-    out += static_cast<char>(0xE0 | (r >> 12));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (r >> 18));
-    out += static_cast<char>(0x80 | ((r >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  }
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -448,7 +430,7 @@ std::optional<std::string> unquote(std::string_view s) {
           out += static_cast<char>(value);
         } else {
           if (value > 0x10FFFF || (value >= 0xD800 && value < 0xE000)) return std::nullopt;
-          append_utf8(out, value);
+          append_rune(out, value);
         }
         break;
       }

@@ -13,20 +13,13 @@
 #include "base/json.h"
 #include "base/lock.h"
 #include "base/sha256.h"
+#include "test_support.h"
 
 using namespace skiff;
+using skiff::test::TempDir;
 
 namespace {
 
-// A fresh directory under $TMPDIR, removed at the end of the test.
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string templ = std::string(getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp") + "/skiff-test-XXXXXX";
-    path = mkdtemp(templ.data());
-  }
-  ~TempDir() { (void)remove_tree(path); }
-};
 
 Result<int> half(int x) {
   if (x % 2) return make_error("{} is odd", x);

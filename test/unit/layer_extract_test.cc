@@ -26,18 +26,12 @@
 #include "image/layer_extract.h"
 #include "linux/path_in_root.h"
 #include "linux/userns.h"
-#include "temp_dir.h"
+#include "test_support.h"
 
 using namespace skiff;
 using skiff::test::TempDir;
+using skiff::test::entries;
 
-// REQUIRE that a Result is ok, printing its error text when it is not.
-#define REQUIRE_OK(expr)                                                     \
-  do {                                                                       \
-    const auto& require_ok_ = (expr);                                        \
-    INFO((require_ok_.ok() ? std::string() : require_ok_.error().text()));  \
-    REQUIRE(require_ok_.ok());                                               \
-  } while (false)
 
 namespace {
 
@@ -144,18 +138,6 @@ class TarBuilder {
   struct archive* a_;
 };
 
-std::vector<std::string> entries(const std::string& path) {
-  std::vector<std::string> out;
-  DIR* d = ::opendir(path.c_str());
-  if (!d) return out;
-  while (struct dirent* e = ::readdir(d)) {
-    std::string name = e->d_name;
-    if (name != "." && name != "..") out.push_back(name);
-  }
-  ::closedir(d);
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 std::optional<std::string> get_xattr(const std::string& path, const char* name) {
   char buf[256];

@@ -15,18 +15,12 @@
 
 #include "base/fs.h"
 #include "linux/path_in_root.h"
-#include "temp_dir.h"
+#include "test_support.h"
 
 using namespace skiff;
 using skiff::test::TempDir;
+using skiff::test::entries;
 
-// REQUIRE that a Result is ok, printing its error text when it is not.
-#define REQUIRE_OK(expr)                                                     \
-  do {                                                                       \
-    const auto& require_ok_ = (expr);                                        \
-    INFO((require_ok_.ok() ? std::string() : require_ok_.error().text()));  \
-    REQUIRE(require_ok_.ok());                                               \
-  } while (false)
 
 namespace {
 
@@ -44,18 +38,6 @@ bool is_same_directory(int fd, const std::string& path) {
   return S_ISDIR(a.st_mode) && S_ISDIR(b.st_mode) && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-std::vector<std::string> entries(const std::string& path) {
-  std::vector<std::string> out;
-  DIR* d = ::opendir(path.c_str());
-  if (!d) return out;
-  while (struct dirent* e = ::readdir(d)) {
-    std::string name = e->d_name;
-    if (name != "." && name != "..") out.push_back(name);
-  }
-  ::closedir(d);
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 // A root full of traps, and a directory next to it that must stay untouched:
 //   root/dir/sub/            real directories

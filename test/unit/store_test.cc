@@ -27,18 +27,13 @@
 #include "image/image_store.h"
 #include "image/layer_store.h"
 #include "image/store.h"
-#include "temp_dir.h"
+#include "test_support.h"
 
 using namespace skiff;
 using skiff::test::TempDir;
+using skiff::test::entries;
+using skiff::test::run_filter;
 
-// REQUIRE that a Result is ok, printing its error text when it is not.
-#define REQUIRE_OK(expr)                                                     \
-  do {                                                                       \
-    const auto& require_ok_ = (expr);                                        \
-    INFO((require_ok_.ok() ? std::string() : require_ok_.error().text()));  \
-    REQUIRE(require_ok_.ok());                                               \
-  } while (false)
 
 namespace {
 
@@ -54,18 +49,6 @@ struct TestStore {
   }
 };
 
-std::vector<std::string> entries(const std::string& path) {
-  std::vector<std::string> out;
-  DIR* d = ::opendir(path.c_str());
-  if (!d) return out;
-  while (struct dirent* e = ::readdir(d)) {
-    std::string name = e->d_name;
-    if (name != "." && name != "..") out.push_back(name);
-  }
-  ::closedir(d);
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 std::vector<std::string> temp_layers(const Store& store) {
   std::vector<std::string> out;
@@ -88,17 +71,6 @@ ImageRecord record(const std::string& hex, std::vector<std::string> names, std::
   return r;
 }
 
-// The output of a shell command given `input` on stdin.
-std::string run_filter(const std::string& command, std::string_view input) {
-  TempDir dir;
-  REQUIRE_OK(write_file_atomically(dir / "in", input));
-  std::string line = command + " < '" + (dir / "in") + "' > '" + (dir / "out") + "'";
-  INFO(line);
-  REQUIRE(std::system(line.c_str()) == 0);
-  auto out = read_file(dir / "out", 1 << 30);
-  REQUIRE_OK(out);
-  return *out;
-}
 
 std::string sha256sum(std::string_view input) { return "sha256:" + run_filter("sha256sum", input).substr(0, 64); }
 

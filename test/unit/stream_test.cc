@@ -15,18 +15,12 @@
 
 #include "base/fs.h"
 #include "image/stream.h"
-#include "temp_dir.h"
+#include "test_support.h"
 
 using namespace skiff;
 using skiff::test::TempDir;
+using skiff::test::run_filter;
 
-// REQUIRE that a Result is ok, printing its error text when it is not.
-#define REQUIRE_OK(expr)                                                     \
-  do {                                                                       \
-    const auto& require_ok_ = (expr);                                        \
-    INFO((require_ok_.ok() ? std::string() : require_ok_.error().text()));  \
-    REQUIRE(require_ok_.ok());                                               \
-  } while (false)
 
 namespace {
 
@@ -65,17 +59,6 @@ std::string sample(size_t size, uint32_t seed = 1) {
   return out;
 }
 
-// Runs `command` (a shell filter such as "gzip -c -n") on `input`.
-std::string run_filter(const std::string& command, std::string_view input) {
-  TempDir dir;
-  REQUIRE_OK(write_file_atomically(dir / "in", input));
-  std::string line = command + " < '" + (dir / "in") + "' > '" + (dir / "out") + "'";
-  INFO(line);
-  REQUIRE(std::system(line.c_str()) == 0);
-  auto out = read_file(dir / "out", 1 << 30);
-  REQUIRE_OK(out);
-  return *out;
-}
 
 std::string gzip(std::string_view input) { return run_filter("gzip -c -n", input); }
 std::string zstd(std::string_view input) { return run_filter("zstd -q -c", input); }

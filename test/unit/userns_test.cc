@@ -14,16 +14,10 @@
 
 #include "base/fs.h"
 #include "linux/userns.h"
+#include "test_support.h"
 
 using namespace skiff;
 
-// REQUIRE that a Result is ok, printing its error text when it is not.
-#define REQUIRE_OK(expr)                                                     \
-  do {                                                                       \
-    const auto& require_ok_ = (expr);                                        \
-    INFO((require_ok_.ok() ? std::string() : require_ok_.error().text()));  \
-    REQUIRE(require_ok_.ok());                                               \
-  } while (false)
 
 namespace {
 

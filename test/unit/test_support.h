@@ -1,0 +1,77 @@
+// What several unit test files share: a temporary directory per test,
+// REQUIRE_OK for Results, and running a shell filter over bytes.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <vector>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "base/fs.h"
+
+namespace skiff::test {
+
+class TempDir {
+ public:
+  TempDir() {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/skiff-test-XXXXXX";
+    if (!::mkdtemp(templ.data()))
+      throw std::runtime_error("mkdtemp `" + templ + "`: " + std::strerror(errno));
+    path = templ;
+  }
+  ~TempDir() { (void)remove_tree(path); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  /// `path + "/" + name`.
+  std::string operator/(std::string_view name) const { return path + "/" + std::string(name); }
+
+  std::string path;
+};
+
+/// The names in a directory, sorted, without "." and "..".
+inline std::vector<std::string> entries(const std::string& path) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(path.c_str());
+  if (!d) return out;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name != "." && name != "..") out.push_back(name);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+/// The output of a shell filter (e.g. "gzip -c -n") given `input` on stdin.
+inline std::string run_filter(const std::string& command, std::string_view input) {
+  TempDir dir;
+  REQUIRE(write_file_atomically(dir / "in", input).ok());
+  std::string line = command + " < '" + (dir / "in") + "' > '" + (dir / "out") + "'";
+  INFO(line);
+  REQUIRE(std::system(line.c_str()) == 0);
+  auto out = read_file(dir / "out", 1 << 30);
+  REQUIRE(out.ok());
+  return *out;
+}
+
+}  // namespace skiff::test
+
+/// REQUIRE that a Result is ok, printing its error text when it is not.
+#define REQUIRE_OK(expr)                                                    \
+  do {                                                                      \
+    const auto& require_ok_ = (expr);                                       \
+    INFO((require_ok_.ok() ? std::string() : require_ok_.error().text())); \
+    REQUIRE(require_ok_.ok());                                              \
+  } while (false)
