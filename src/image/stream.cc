@@ -28,6 +28,7 @@ struct InflatingSink::State {
   struct inflate_state gzip;
   ZSTD_DCtx* zstd = nullptr;
   bool gzip_member_done = false;
+  bool gzip_trailing = false;  // past the last member: the rest is ignored
   size_t zstd_last = 1;  // ZSTD_decompressStream's last answer: 0 = frame complete
   std::vector<uint8_t> out = std::vector<uint8_t>(1 << 20);
   ~State() {
@@ -91,13 +92,19 @@ Status InflatingSink::inflate(std::span<const uint8_t> data) {
       auto& s = state_->gzip;
       s.next_in = const_cast<uint8_t*>(data.data());
       s.avail_in = uint32_t(data.size());
-      while (s.avail_in > 0) {
+      while (s.avail_in > 0 && !state_->gzip_trailing) {
         if (state_->gzip_member_done) {
-          // Another gzip member follows (pigz and concatenated files).
+          // After a member: another one (pigz, concatenated files), or
+          // padding and junk that gzip -d ignores too.
+          if (*s.next_in != 0x1f) {
+            state_->gzip_trailing = true;
+            break;
+          }
           isal_inflate_reset(&s);
           s.crc_flag = ISAL_GZIP;
           state_->gzip_member_done = false;
         }
+        uint32_t in_before = s.avail_in;
         s.next_out = state_->out.data();
         s.avail_out = uint32_t(state_->out.size());
         int r = isal_inflate(&s);
@@ -105,7 +112,7 @@ Status InflatingSink::inflate(std::span<const uint8_t> data) {
         size_t produced = state_->out.size() - s.avail_out;
         if (produced) TRY(next_.write({state_->out.data(), produced}));
         if (s.block_state == ISAL_BLOCK_FINISH) state_->gzip_member_done = true;
-        else if (produced == 0 && s.avail_in > 0 && s.avail_out > 0) continue;
+        else if (produced == 0 && s.avail_in == in_before) return make_error("gzip: corrupt data (no progress)");
       }
       return {};
     }

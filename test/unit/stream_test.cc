@@ -362,3 +362,21 @@ TEST_CASE("pump_fd reports a read error with what it was reading", "[stream]") {
   CHECK(status.error().text().find("layer `x.tar`") != std::string::npos);
   CHECK(end.finishes == 0);
 }
+
+TEST_CASE("zero padding after the last gzip member is ignored, as gzip -d does", "[stream]") {
+  std::string data = sample(100000);
+  std::string padded = gzip(data) + std::string(10240, '\0');
+  for (size_t chunk : {size_t(0), size_t(1000)}) {
+    auto r = inflate(padded, chunk);
+    REQUIRE_OK(r.status);
+    CHECK(r.compression == Compression::kGzip);
+    CHECK(r.out == data);
+  }
+}
+
+TEST_CASE("a second gzip member cut short still fails", "[stream]") {
+  std::string data = sample(50000);
+  std::string second = gzip(data);
+  auto r = inflate(gzip(data) + second.substr(0, second.size() / 2));
+  CHECK_FALSE(r.status.ok());
+}
