@@ -1,0 +1,100 @@
+// The plan of a container's namespaces and mounts, decided before the first
+// clone and making no syscall itself (STYLE.md §6), so every decision is unit
+// tested: which namespaces, the ID maps, the overlay options with their paths
+// escaped, and the ordered list of mounts the container's init performs
+// inside the new mount namespace before pivot_root.
+//
+// Every mount target is a clean path relative to the new root; the init
+// resolves it inside the root by descriptor (linux/path_in_root.h), so an
+// image whose /etc/hosts or /proc is a symlink out can't redirect a mount.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+#include "linux/userns.h"
+
+namespace skiff {
+
+enum class RootfsDriver { kNative, kFuseOverlayfs, kVfs };
+
+/// "native", "fuse-overlayfs", "vfs".
+const char* rootfs_driver_name(RootfsDriver driver);
+Result<RootfsDriver> parse_rootfs_driver(std::string_view name);
+
+struct RootfsSpec {
+  RootfsDriver driver = RootfsDriver::kNative;
+  std::vector<std::string> lower_dirs;  ///< layer diff dirs, TOP first (overlay's order)
+  std::string upper_dir;
+  std::string work_dir;
+  std::string merged_dir;  ///< where the root is assembled
+};
+
+/// A user's -v / --mount / --tmpfs.
+struct VolumeSpec {
+  enum class Type { kBind, kTmpfs };
+  Type type = Type::kBind;
+  std::string source;       ///< host path (bind)
+  std::string destination;  ///< absolute path in the container
+  bool read_only = false;
+  std::string options;      ///< tmpfs options ("size=64m,mode=1777")
+};
+
+struct ContainerSpec {
+  RootfsSpec rootfs;
+  std::vector<VolumeSpec> volumes;
+  std::string network = "none";  ///< "none", "host", "slirp"
+  bool read_only_rootfs = false;
+  bool privileged = false;       ///< no masked or read-only /proc paths
+  std::string hosts_file;        ///< host files bound over /etc/hosts, /etc/hostname, /etc/resolv.conf
+  std::string hostname_file;
+  std::string resolv_conf_file;
+};
+
+struct MountStep {
+  enum class Kind {
+    kMount,     ///< mount(source, target, fstype, flags, data)
+    kBind,      ///< bind mount source (host path) on target; flags may add MS_RDONLY (remount)
+    kDevice,    ///< bind the host's device node `source` on target (a file created first)
+    kSymlink,   ///< symlink(source, target) when target doesn't exist
+    kMask,      ///< hide target: /dev/null over a file, an empty read-only tmpfs over a directory
+    kReadOnly,  ///< bind target on itself and remount read-only
+  };
+  Kind kind;
+  std::string source;
+  std::string target;  ///< clean, relative to the new root ("" is the root itself)
+  std::string fstype;
+  unsigned long flags = 0;
+  std::string data;
+  bool optional = false;  ///< a failure is ignored (e.g. mqueue where the kernel lacks it)
+  bool operator==(const MountStep&) const = default;
+};
+
+struct ContainerPlan {
+  unsigned long clone_flags = 0;
+  IdMapping mapping;
+  /// overlay's mount data for native overlay: lowerdir=...,upperdir=...,workdir=...,userxattr
+  std::string overlay_options;
+  /// When absolute paths would pass the kernel's one-page limit on mount
+  /// data, the options name the layers relative to this folder, and the init
+  /// chdir()s there before mounting. "" otherwise.
+  std::string overlay_chdir;
+  std::vector<MountStep> mounts;  ///< in order, after the root is assembled, before pivot_root
+};
+
+/// Escapes a path for overlay's mount options: backslash, comma and colon
+/// get a backslash, as the kernel's option parser expects.
+std::string escape_overlay_path(std::string_view path);
+
+/// Decides everything about a container's namespaces and mounts; no syscall.
+/// Fails on specs the kernel would refuse (a relative or empty volume
+/// destination, a destination that leads outside the root, no layers).
+Result<ContainerPlan> make_plan(const ContainerSpec& spec, const IdMapping& mapping);
+
+/// docker's masked and read-only /proc and /sys paths (moby's oci defaults).
+const std::vector<std::string>& docker_masked_paths();
+const std::vector<std::string>& docker_readonly_paths();
+
+}  // namespace skiff
