@@ -105,14 +105,9 @@ Status InflatingSink::inflate(std::span<const uint8_t> data) {
           state_->gzip_member_done = false;
         }
         uint32_t in_before = s.avail_in;
-        s.next_out = state_->out.data();
-        s.avail_out = uint32_t(state_->out.size());
-        int r = isal_inflate(&s);
-        if (r != ISAL_DECOMP_OK) return make_error("gzip: corrupt data (igzip error {})", r);
-        size_t produced = state_->out.size() - s.avail_out;
-        if (produced) TRY(next_.write({state_->out.data(), produced}));
-        if (s.block_state == ISAL_BLOCK_FINISH) state_->gzip_member_done = true;
-        else if (produced == 0 && s.avail_in == in_before) return make_error("gzip: corrupt data (no progress)");
+        size_t produced = TRY(gzip_step());
+        if (!state_->gzip_member_done && produced == 0 && s.avail_in == in_before)
+          return make_error("gzip: corrupt data (no progress)");
       }
       return {};
     }
@@ -131,21 +126,24 @@ Status InflatingSink::inflate(std::span<const uint8_t> data) {
   return {};
 }
 
+Result<size_t> InflatingSink::gzip_step() {
+  auto& s = state_->gzip;
+  s.next_out = state_->out.data();
+  s.avail_out = uint32_t(state_->out.size());
+  int r = isal_inflate(&s);
+  if (r != ISAL_DECOMP_OK) return make_error("gzip: corrupt data (igzip error {})", r);
+  size_t produced = state_->out.size() - s.avail_out;
+  if (produced) TRY(next_.write({state_->out.data(), produced}));
+  if (s.block_state == ISAL_BLOCK_FINISH) state_->gzip_member_done = true;
+  return produced;
+}
+
 Status InflatingSink::finish() {
   if (!detected_) TRY(detect_and_start());
   if (compression_ == Compression::kGzip) {
-    auto& s = state_->gzip;
     // Drain what igzip still holds, then insist on the end of the member.
-    for (int i = 0; i < 64 && !state_->gzip_member_done; i++) {
-      s.next_out = state_->out.data();
-      s.avail_out = uint32_t(state_->out.size());
-      int r = isal_inflate(&s);
-      if (r != ISAL_DECOMP_OK) return make_error("gzip: corrupt data (igzip error {})", r);
-      size_t produced = state_->out.size() - s.avail_out;
-      if (produced) TRY(next_.write({state_->out.data(), produced}));
-      if (s.block_state == ISAL_BLOCK_FINISH) state_->gzip_member_done = true;
-      else if (produced == 0) break;
-    }
+    for (int i = 0; i < 64 && !state_->gzip_member_done; i++)
+      if (TRY(gzip_step()) == 0 && !state_->gzip_member_done) break;
     if (!state_->gzip_member_done) return make_error("gzip: unexpected end of data (truncated file?)");
   } else if (compression_ == Compression::kZstd) {
     while (state_->zstd_last != 0) {

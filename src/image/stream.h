@@ -58,6 +58,8 @@ class InflatingSink : public ByteSink {
   struct State;
   Status detect_and_start();
   Status inflate(std::span<const uint8_t> data);
+  /// One igzip call into the output buffer, passed on: the bytes produced.
+  Result<size_t> gzip_step();
   ByteSink& next_;
   std::unique_ptr<State> state_;
   Compression compression_ = Compression::kNone;

@@ -34,38 +34,18 @@ layer_dir() { "$SKIFF" image inspect -f '{{.GraphDriver.Data.UpperDir}}' "$1"; }
 }
 
 @test "import from a URL" {
-  port_file=$SKIFF_TEST_DIR/port
   cp "$(busybox_tar)" "$SKIFF_TEST_DIR/bb.tar"
-  python3 - "$SKIFF_TEST_DIR" "$port_file" <<'PY' &
-import functools, http.server, sys
-handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
-server = http.server.HTTPServer(("127.0.0.1", 0), handler)
-open(sys.argv[2], "w").write(str(server.server_address[1]))
-server.timeout = 20
-server.handle_request()
-PY
-  server=$!
-  for _ in $(seq 50); do [ -s "$port_file" ] && break; sleep 0.1; done
-  run_skiff import "http://127.0.0.1:$(cat "$port_file")/bb.tar" fromurl
-  wait $server
+  serve_once "$SKIFF_TEST_DIR"
+  run_skiff import "http://127.0.0.1:$SERVER_PORT/bb.tar" fromurl
+  wait "$SERVER_PID"
   run_skiff images --format '{{.Repository}}'
   assert_equal "$output" fromurl
 }
 
 @test "import from a URL that answers 404 is a clear error" {
-  port_file=$SKIFF_TEST_DIR/port
-  python3 - "$SKIFF_TEST_DIR" "$port_file" <<'PY' &
-import functools, http.server, sys
-handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
-server = http.server.HTTPServer(("127.0.0.1", 0), handler)
-open(sys.argv[2], "w").write(str(server.server_address[1]))
-server.timeout = 20
-server.handle_request()
-PY
-  server=$!
-  for _ in $(seq 50); do [ -s "$port_file" ] && break; sleep 0.1; done
-  run_skiff 125 import "http://127.0.0.1:$(cat "$port_file")/missing.tar" x
-  wait $server
+  serve_once "$SKIFF_TEST_DIR"
+  run_skiff 125 import "http://127.0.0.1:$SERVER_PORT/missing.tar" x
+  wait "$SERVER_PID"
   assert_skiff_error "HTTP status 404"
   run_skiff images -q
   [ -z "$output" ]

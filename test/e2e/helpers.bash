@@ -133,3 +133,21 @@ import_busybox() {
 
 # True when this user has a subordinate ID range.
 has_subids() { grep -q "^$(id -un):" /etc/subuid 2>/dev/null && command -v newuidmap >/dev/null; }
+
+# serve_once DIR: an HTTP server on a random loopback port that answers one
+# request from DIR and exits; sets SERVER_PORT and SERVER_PID.
+serve_once() {
+  local port_file=$SKIFF_TEST_DIR/server-port
+  rm -f "$port_file"
+  python3 - "$1" "$port_file" <<'PY' &
+import functools, http.server, sys
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+server = http.server.HTTPServer(("127.0.0.1", 0), handler)
+open(sys.argv[2], "w").write(str(server.server_address[1]))
+server.timeout = 20
+server.handle_request()
+PY
+  SERVER_PID=$!
+  for _ in $(seq 50); do [ -s "$port_file" ] && break; sleep 0.1; done
+  SERVER_PORT=$(cat "$port_file")
+}

@@ -30,6 +30,7 @@
 
 using namespace skiff;
 using skiff::test::TempDir;
+using skiff::test::single_id_mapping;
 using skiff::test::entries;
 
 
@@ -225,13 +226,6 @@ class WalkMode {
   ~WalkMode() { force_path_walk_fallback(false); }
 };
 
-// Container 0 -> our own IDs, nothing else mapped.
-IdMapping single_id_mapping() {
-  IdMapping m;
-  m.uids = {{0, uint32_t(::geteuid()), 1}};
-  m.gids = {{0, uint32_t(::getegid()), 1}};
-  return m;
-}
 
 }  // namespace
 

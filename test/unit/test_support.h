@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <dirent.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include <string_view>
 
 #include "base/fs.h"
+#include "linux/userns.h"
 
 namespace skiff::test {
 
@@ -39,6 +41,15 @@ class TempDir {
 
   std::string path;
 };
+
+/// Container 0 -> our own uid and gid, nothing else: works as root and as a
+/// user without newuidmap, and makes a real user namespace in both cases.
+inline IdMapping single_id_mapping() {
+  IdMapping m;
+  m.uids = {{0, uint32_t(::geteuid()), 1}};
+  m.gids = {{0, uint32_t(::getegid()), 1}};
+  return m;
+}
 
 /// The names in a directory, sorted, without "." and "..".
 inline std::vector<std::string> entries(const std::string& path) {

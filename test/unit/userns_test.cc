@@ -17,6 +17,7 @@
 #include "test_support.h"
 
 using namespace skiff;
+using skiff::test::single_id_mapping;
 
 
 namespace {
@@ -28,14 +29,6 @@ ino_t user_namespace_inode() {
   return st.st_ino;
 }
 
-// Container 0 -> our own uid and gid, nothing else: works as root and as a
-// user without newuidmap, and makes a real namespace in both cases.
-IdMapping single_id_mapping() {
-  IdMapping m;
-  m.uids = {{0, uint32_t(::geteuid()), 1}};
-  m.gids = {{0, uint32_t(::getegid()), 1}};
-  return m;
-}
 
 }  // namespace
 
