@@ -3,10 +3,10 @@
 # Install as /usr/share/bash-completion/completions/skiff, or source it from
 # ~/.bashrc. It needs nothing from the bash-completion package.
 #
-# Completes commands and subcommands, each command's flags, image names for
-# commands that take an image (from the store a --root/--runroot earlier on
-# the line names, else the default one), files for `import`, and the values
-# of --format, --filter, --type and --platform.
+# Completes commands and subcommands, each command's flags, image and
+# container names for commands that take them (from the store a
+# --root/--runroot earlier on the line names, else the default one), files
+# for `import`, and the values of --format, --filter, --type and --platform.
 
 # The words of the line as the user typed them. bash splits `name:tag` and
 # `--flag=value` at ':' and '='; join those pieces again. Sets `words` and
@@ -133,6 +133,21 @@ _skiff_complete_repositories() {
   _skiff_reply "${repos[@]}"
 }
 
+# Container names, and container IDs when $cur looks like one.
+_skiff_complete_containers() {
+  local -a names=()
+  local line
+  while IFS= read -r line; do
+    [[ -n $line ]] && names+=("$line")
+  done < <(_skiff_query ps -a --format '{{.Names}}')
+  if [[ -n $cur && $cur =~ ^[0-9a-f]+$ ]]; then
+    while IFS= read -r line; do
+      [[ -n $line ]] && names+=("$line")
+    done < <(_skiff_query ps -a -q)
+  fi
+  _skiff_reply "${names[@]}"
+}
+
 _skiff_complete_files() {
   compopt -o filenames 2>/dev/null
   mapfile -t COMPREPLY < <(compgen -f -- "$cur")
@@ -162,8 +177,8 @@ _skiff() {
   skiff_bin=$(_skiff_dequote "$skiff_bin")
   [[ $skiff_bin == */* ]] || skiff_bin=skiff
 
-  # Global options, then the command and, for `image` and `system`, its
-  # subcommand. Arguments after them are counted in `nargs`.
+  # Global options, then the command and, for `image`, `system` and
+  # `container`, its subcommand. Arguments after them are counted in `nargs`.
   local command="" subcommand="" i w nargs=0
   for ((i = 1; i < cword; i++)); do
     w=${words[i]}
@@ -184,16 +199,17 @@ _skiff() {
       command=$w
       continue
     fi
-    if [[ -z $subcommand && ($command == image || $command == system) ]]; then
+    if [[ -z $subcommand && ($command == image || $command == system || $command == container) ]]; then
       [[ $w == -* ]] && continue
       subcommand=$w
       continue
     fi
     # Skip the value of a flag that takes one.
     case $w in
-      -f | --filter | --format | -c | --change | -m | --message | --platform | --type)
+      -f | --filter | --format | -c | --change | -m | --message | --platform | --type | -n | --last)
         case "$command${subcommand:+ $subcommand}:$w" in
           "rmi:-f" | "image rm:-f" | "image remove:-f" | "image prune:-f" | "system reset:-f") ;;
+          "rm:-f" | "container rm:-f" | "container remove:-f") ;;
           *) i=$((i + 1)) ;;
         esac
         continue
@@ -214,7 +230,7 @@ _skiff() {
     if [[ $cur == -* ]]; then
       _skiff_reply --root --runroot --version --help -v -h
     else
-      _skiff_reply image images import info inspect rmi system tag version
+      _skiff_reply container image images import info inspect ps rm rmi system tag version
     fi
     return
   fi
@@ -243,6 +259,17 @@ _skiff() {
       fi
       path="system $subcommand"
       ;;
+    container)
+      if [[ -z $subcommand ]]; then
+        if [[ $cur == -* ]]; then
+          _skiff_reply --help -h
+        else
+          _skiff_reply create inspect list ls ps remove rm run start
+        fi
+        return
+      fi
+      path="container $subcommand"
+      ;;
   esac
 
   # Normalise aliases and twins to one name.
@@ -252,6 +279,11 @@ _skiff() {
     "image tag") path=tag ;;
     "image rm" | "image remove") path=rmi ;;
     "system info") path=info ;;
+    "container ls" | "container list" | "container ps") path=ps ;;
+    "container run") path=run ;;
+    "container create") path=create ;;
+    "container start") path=start ;;
+    "container rm" | "container remove") path=rm ;;
   esac
 
   local -a flags=()
@@ -303,9 +335,10 @@ _skiff() {
         _skiff_complete_files
       fi
       ;;
-    inspect | "image inspect")
+    inspect | "image inspect" | "container inspect")
       flags=(--format --help -f -h)
       [[ $path == inspect ]] && flags+=(--type)
+      [[ $path != "image inspect" ]] && flags+=(--size -s)
       case $prev in
         -f | --format)
           _skiff_reply json
@@ -320,8 +353,54 @@ _skiff() {
       esac
       if [[ $cur == -* ]]; then
         _skiff_reply "${flags[@]}"
-      else
+      elif [[ $path == "container inspect" ]]; then
+        _skiff_complete_containers
+      elif [[ $path == "image inspect" ]]; then
         _skiff_complete_images
+      else
+        local -a containers images
+        _skiff_complete_containers
+        containers=("${COMPREPLY[@]}")
+        _skiff_complete_images
+        images=("${COMPREPLY[@]}")
+        COMPREPLY=("${containers[@]}" "${images[@]}")
+      fi
+      ;;
+    ps)
+      flags=(--all --filter --format --last --latest --no-trunc --quiet --size --help -a -f -n -l -q -s -h)
+      case $prev in
+        -f | --filter)
+          case $cur in
+            ancestor=*)
+              cur=${cur#*=}
+              _skiff_complete_images
+              return
+              ;;
+            before=* | since=*)
+              cur=${cur#*=}
+              _skiff_complete_containers
+              return
+              ;;
+          esac
+          _skiff_reply status=created status=running status=exited id= name= label= exited= ancestor= \
+            before= since= network=none network=host volume=
+          [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] && _skiff_nospace
+          return
+          ;;
+        --format)
+          _skiff_reply json table
+          return
+          ;;
+        -n | --last) return ;;
+      esac
+      [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
+      ;;
+    rm)
+      flags=(--all --force --volumes --help -a -f -v -h)
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      else
+        _skiff_complete_containers
       fi
       ;;
     tag)

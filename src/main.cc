@@ -5,6 +5,7 @@
 
 #include "base/error.h"
 #include "base/output.h"
+#include "base/trace.h"
 #include "cli/command.h"
 #include "cli/suggest.h"
 #include "version.h"
@@ -47,7 +48,7 @@ std::optional<Error> check_command_word(const CLI::App& app, int argc, char** ar
     if (arg == "--") return std::nullopt;
     if (arg.starts_with("-")) {
       // Global options that take a separate value.
-      if (scope == &app && (arg == "--root" || arg == "--runroot")) i++;
+      if (scope == &app && (arg == "--root" || arg == "--runroot" || arg == "--storage-driver")) i++;
       continue;
     }
     std::vector<std::string> names = command_names(*scope);
@@ -62,6 +63,42 @@ std::optional<Error> check_command_word(const CLI::App& app, int argc, char** ar
       if (candidate->check_name(std::string(arg))) scope = candidate;
   }
   return std::nullopt;
+}
+
+// Where the container's own command starts in argv for `run` / `create`:
+// after the first positional (IMAGE), skipping option values as docker's
+// flag parser does (interspersed flags off). argc when there is none.
+int container_command_start(const CLI::App& app, int argc, char** argv) {
+  const CLI::App* scope = &app;
+  for (int i = 1; i < argc; i++) {
+    std::string_view arg = argv[i];
+    if (arg == "--") return scope != &app && cli::stops_at_first_positional(*scope) ? i + 2 : argc;
+    if (arg.starts_with("--")) {
+      if (arg.find('=') != std::string_view::npos) continue;
+      const CLI::Option* opt = scope->get_option_no_throw(std::string(arg));
+      if (opt && opt->get_expected_min() > 0) i++;
+      continue;
+    }
+    if (arg.starts_with("-") && arg.size() > 1) {
+      // A group of short flags ("-it"); one taking a value ends the group,
+      // with the value attached ("-eA=1") or in the next argument.
+      for (size_t k = 1; k < arg.size(); ++k) {
+        const CLI::Option* opt = scope->get_option_no_throw(std::string("-") + arg[k]);
+        if (opt && opt->get_expected_min() > 0) {
+          if (k + 1 == arg.size()) i++;
+          break;
+        }
+      }
+      continue;
+    }
+    if (scope != &app && cli::stops_at_first_positional(*scope)) return i + 1;
+    const CLI::App* next = nullptr;
+    for (const CLI::App* candidate : scope->get_subcommands([](const CLI::App*) { return true; }))
+      if (candidate->check_name(std::string(arg))) next = candidate;
+    if (!next) return argc;
+    scope = next;
+  }
+  return argc;
 }
 
 // "skiff image prune": the chosen command's full name.
@@ -98,9 +135,12 @@ std::string parse_error_text(const CLI::ParseError& e, const CLI::App* cmd) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  trace("main");
   // A closed pipe is an error value (EPIPE), not a silent death.
   std::signal(SIGPIPE, SIG_IGN);
-  std::setlocale(LC_ALL, "C.UTF-8");
+  // Character classes only (column widths): loading every category costs a
+  // dozen file lookups on each run.
+  std::setlocale(LC_CTYPE, "C.UTF-8");
 
   CLI::App app{"skiff: rootless containers without a daemon", "skiff"};
   app.set_version_flag("-v,--version", fmt::format("skiff version {}, build {}", SKIFF_VERSION, SKIFF_GIT_COMMIT));
@@ -110,14 +150,19 @@ int main(int argc, char** argv) {
                  "Store location (default $SKIFF_ROOT, else $XDG_DATA_HOME/skiff, else ~/.local/share/skiff)");
   app.add_option("--runroot", ctx.runroot,
                  "Runtime state location (default $SKIFF_RUNROOT, else $XDG_RUNTIME_DIR/skiff, else /tmp/skiff-UID)");
+  app.add_option("--storage-driver", ctx.storage_driver,
+                 "Root filesystem driver for new containers: native, fuse-overlayfs or vfs (default: the first that works)");
   cli::add_all_commands(app, ctx);
 
   if (auto unknown = check_command_word(app, argc, argv)) {
     print_error(*unknown);
     return kExitSkiffFailed;
   }
+  // `run IMAGE CMD -x`: `-x` is the container's, never ours.
+  int command_start = container_command_start(app, argc, argv);
+  for (int i = command_start; i < argc; i++) ctx.trailing_args.push_back(argv[i]);
   try {
-    app.parse(argc, argv);
+    app.parse(std::min(argc, command_start), argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -134,6 +179,7 @@ int main(int argc, char** argv) {
     std::fputs(cmd->help().c_str(), stdout);
     return 0;
   }
+  trace("parsed");
   try {
     Result<int> result = ctx.action();
     if (!result.ok()) {

@@ -128,6 +128,20 @@ Status AtomicFile::commit() {
   return sync_directory(parent_path(path_));
 }
 
+Status AtomicFile::commit_quickly() {
+  fd_.reset();
+  if (::rename(temp_path_.c_str(), path_.c_str()) != 0)
+    return errno_error("rename `{}` to `{}`", temp_path_, path_);
+  committed_ = true;
+  return {};
+}
+
+Status write_file_quickly(const std::string& path, std::string_view content, mode_t mode) {
+  AtomicFile file = TRY(AtomicFile::create(path, mode));
+  TRY(file.write(content));
+  return file.commit_quickly();
+}
+
 Status write_file_atomically(const std::string& path, std::string_view content, mode_t mode) {
   AtomicFile file = TRY(AtomicFile::create(path, mode));
   TRY(file.write(content));

@@ -46,6 +46,8 @@ class AtomicFile {
   const std::string& temp_path() const { return temp_path_; }
   Status write(std::string_view data);
   Status commit();
+  /// Renames without the fsyncs: atomic but not durable across a crash.
+  Status commit_quickly();
 
  private:
   AtomicFile(std::string path, std::string temp_path, UniqueFd fd)
@@ -60,6 +62,9 @@ class AtomicFile {
 Status write_file_atomically(const std::string& path, std::string_view content,
                              mode_t mode = 0600);
 
+/// Replaces `path` with `content` atomically, without fsync: for state a
+/// crash makes stale anyway (a process's "running").
+Status write_file_quickly(const std::string& path, std::string_view content, mode_t mode = 0600);
 /// Removes a file or a whole tree without following symlinks. A missing
 /// path is not an error. Directories lacking write or search permission
 /// are made writable first (the owner may always chmod).

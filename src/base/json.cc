@@ -25,6 +25,10 @@ Status write_json_atomically(const std::string& path, const Json& value) {
   return write_file_atomically(path, to_compact_json(value) + "\n");
 }
 
+Status write_json_quickly(const std::string& path, const Json& value) {
+  return write_file_quickly(path, to_compact_json(value) + "\n");
+}
+
 std::string to_compact_json(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }

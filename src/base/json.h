@@ -22,6 +22,8 @@ Result<Json> read_json_file(const std::string& path, size_t max_size = 16 << 20)
 /// Writes `value` to `path` atomically (temp + fsync + rename + fsync dir).
 Status write_json_atomically(const std::string& path, const Json& value);
 
+/// Like write_json_atomically, without the fsyncs (base/fs.h write_file_quickly).
+Status write_json_quickly(const std::string& path, const Json& value);
 /// Serialises like Docker's `json` template function and API: compact,
 /// UTF-8 kept, invalid UTF-8 replaced rather than thrown.
 std::string to_compact_json(const Json& value);

@@ -20,6 +20,9 @@ namespace skiff::cli {
 struct Context {
   std::string root;     ///< --root / SKIFF_ROOT
   std::string runroot;  ///< --runroot / SKIFF_RUNROOT
+  std::string storage_driver;  ///< --storage-driver / SKIFF_STORAGE_DRIVER ("" chooses)
+  /// What followed the first positional of a stops_at_first_positional command.
+  std::vector<std::string> trailing_args;
   /// What the chosen verb does: returns the process exit code.
   std::function<Result<int>()> action;
 
@@ -43,6 +46,16 @@ void add_image_prune_command(CLI::App& app, CLI::App& image, Context& ctx);
 void add_info_command(CLI::App& app, CLI::App& system, Context& ctx);
 void add_system_reset_command(CLI::App& app, CLI::App& system, Context& ctx);
 void add_version_command(CLI::App& app, Context& ctx);
+void add_run_command(CLI::App& app, CLI::App& container, Context& ctx);
+void add_create_command(CLI::App& app, CLI::App& container, Context& ctx);
+void add_start_command(CLI::App& app, CLI::App& container, Context& ctx);
+void add_ps_command(CLI::App& app, CLI::App& container, Context& ctx);
+void add_rm_command(CLI::App& app, CLI::App& container, Context& ctx);
+void add_container_inspect_command(CLI::App& container, Context& ctx);
+
+/// Commands whose arguments after the first positional (IMAGE) belong to
+/// the container's command, never to skiff: `run`, `create`.
+bool stops_at_first_positional(const CLI::App& cmd);
 
 /// Prints text to stdout exactly as given.
 void print_out(std::string_view text);

@@ -18,6 +18,7 @@ void print_out(std::string_view text) { std::fwrite(text.data(), 1, text.size(),
 void add_all_commands(CLI::App& app, Context& ctx) {
   CLI::App* image = app.add_subcommand("image", "Manage images");
   CLI::App* system = app.add_subcommand("system", "Manage skiff and its store");
+  CLI::App* container = app.add_subcommand("container", "Manage containers");
   add_images_command(app, *image, ctx);
   add_import_command(app, *image, ctx);
   add_image_inspect_command(app, *image, ctx);
@@ -27,6 +28,16 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   add_info_command(app, *system, ctx);
   add_system_reset_command(app, *system, ctx);
   add_version_command(app, ctx);
+  add_run_command(app, *container, ctx);
+  add_create_command(app, *container, ctx);
+  add_start_command(app, *container, ctx);
+  add_ps_command(app, *container, ctx);
+  add_rm_command(app, *container, ctx);
+  add_container_inspect_command(*container, ctx);
+}
+
+bool stops_at_first_positional(const CLI::App& cmd) {
+  return cmd.get_name() == "run" || cmd.get_name() == "create";
 }
 
 }  // namespace skiff::cli

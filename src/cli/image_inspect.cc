@@ -1,6 +1,8 @@
-// skiff image inspect / skiff inspect (images; containers come with `run`)
+// skiff inspect (containers, then images, as docker looks) / skiff image inspect
 #include "base/output.h"
 #include "cli/command.h"
+#include "engine/container_list.h"
+#include "engine/containers.h"
 #include "engine/images.h"
 #include "template/go_template.h"
 
@@ -11,46 +13,78 @@ namespace {
 struct Options {
   std::vector<std::string> names;
   std::string format;
-  std::string type;
+  std::string type;  ///< "" for any: a container first, then an image
+  bool size = false;
 };
 
+// A lookup error that means "not there" rather than "can't tell" (an
+// ambiguous prefix, an unreadable record).
+bool is_not_found(const Error& e) { return e.message().starts_with("No such "); }
+
 Result<int> inspect(Context& ctx, const Options& opts) {
-  const Store* store = TRY(ctx.store());
   if (!opts.type.empty() && opts.type != "image" && opts.type != "container")
     return make_error("inspect: unknown --type `{}` (use image or container)", opts.type);
+  const Store* store = TRY(ctx.store());
   std::vector<Json> items;
+  std::vector<bool> is_container;
   std::vector<Error> missing;
   for (const auto& name : opts.names) {
-    auto image = opts.type == "container" ? Result<ImageRecord>(Error(0, "")) : find_image(*store, name);
+    if (opts.type != "image") {
+      auto container = find_container(*store, name);
+      if (container.ok()) {
+        Json item = inspect_container(*store, *container);
+        if (opts.size) item = with_inspect_sizes(item, container_size(*store, *container));
+        items.push_back(std::move(item));
+        is_container.push_back(true);
+        continue;
+      }
+      if (!is_not_found(container.error())) {
+        missing.push_back(container.error());
+        continue;
+      }
+    }
+    auto image = opts.type == "container" ? Result<ImageRecord>(Error(0, "No such container"))
+                                          : find_image(*store, name);
     if (!image.ok()) {
-      missing.push_back(make_error("No such {}: {}", opts.type.empty() ? "object" : opts.type, name));
+      if (is_not_found(image.error()))
+        missing.push_back(make_error("No such {}: {}", opts.type.empty() ? "object" : opts.type, name));
+      else
+        missing.push_back(image.error());
       continue;
     }
     items.push_back(TRY(inspect_image(*store, *image)));
+    is_container.push_back(false);
   }
   if (opts.format.empty() || opts.format == "json") {
     print_out(to_pretty_json(Json(items)) + "\n");
   } else {
-    for (auto& item : items) item = image_template_view(std::move(item));
+    for (size_t i = 0; i < items.size(); ++i)
+      items[i] = is_container[i] ? container_template_view(std::move(items[i]))
+                                 : image_template_view(std::move(items[i]));
     print_out(TRY(format_each(opts.format, items)));
   }
   for (const auto& e : missing) print_error(e);
   return missing.empty() ? 0 : kExitSkiffFailed;
 }
 
-void define(CLI::App* cmd, Context& ctx, bool with_type) {
+void define(CLI::App* cmd, Context& ctx, bool top_level) {
   auto opts = std::make_shared<Options>();
-  cmd->add_option("name", opts->names, with_type ? "Images (containers come with skiff run)" : "Images")->required();
+  cmd->add_option("name", opts->names, top_level ? "Container or image names or IDs" : "Image names or IDs")
+      ->required();
   cmd->add_option("-f,--format", opts->format, "Format output with a Go template, or json");
-  if (with_type) cmd->add_option("--type", opts->type, "Only inspect objects of this type: image or container");
-  else opts->type = "image";
+  if (top_level) {
+    cmd->add_flag("-s,--size", opts->size, "Display total file sizes if the type is container");
+    cmd->add_option("--type", opts->type, "Only inspect objects of this type: container or image");
+  } else {
+    opts->type = "image";
+  }
   cmd->callback([opts, &ctx] { ctx.action = [opts, &ctx] { return inspect(ctx, *opts); }; });
 }
 
 }  // namespace
 
 void add_image_inspect_command(CLI::App& app, CLI::App& image, Context& ctx) {
-  define(app.add_subcommand("inspect", "Show low-level information on images"), ctx, true);
+  define(app.add_subcommand("inspect", "Show low-level information on containers and images"), ctx, true);
   define(image.add_subcommand("inspect", "Show low-level information on images"), ctx, false);
 }
 

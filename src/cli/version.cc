@@ -1,6 +1,6 @@
 // skiff version
 #include <archive.h>
-#include <curl/curl.h>
+#include "registry/curl_library.h"
 #include <openssl/opensslv.h>
 #include <seccomp.h>
 #include <slirp/libslirp-version.h>
@@ -22,8 +22,9 @@ constexpr const char* kCompiler = "gcc " __VERSION__;
 Json version_data() {
   const scmp_version* seccomp = seccomp_version();
   Json libraries = Json::object();
-  libraries["libarchive"] = std::string(archive_version_details());
-  libraries["libcurl"] = std::string(curl_version());
+  libraries["libarchive"] = std::string(archive_version_string());
+  auto curl = curl_library();
+  libraries["libcurl"] = curl.ok() ? std::string((*curl)->version()) : "not installed";
   libraries["libseccomp"] = fmt::format("{}.{}.{}", seccomp->major, seccomp->minor, seccomp->micro);
   libraries["libslirp"] = std::string(SLIRP_VERSION_STRING);
   libraries["openssl"] = std::string(OPENSSL_VERSION_TEXT);

@@ -18,6 +18,8 @@ class ChildProcess {
   static Result<ChildProcess> fork(const std::function<int()>& body);
 
   ChildProcess() = default;
+  /// Owns a child made some other way (clone).
+  static ChildProcess adopt(pid_t pid) { return ChildProcess(pid); }
   ChildProcess(ChildProcess&& other) noexcept : pid_(other.pid_) { other.pid_ = -1; }
   ChildProcess& operator=(ChildProcess&& other) noexcept;
   ~ChildProcess();

@@ -174,8 +174,9 @@ Result<ContainerPlan> make_plan(const ContainerSpec& spec, const IdMapping& mapp
     if (v->type == VolumeSpec::Type::kBind) {
       m.push_back({K::kBind, v->source, target, "", MS_REC | (v->read_only ? static_cast<unsigned long>(MS_RDONLY) : 0UL), "", false});
     } else {
-      std::string data = v->options.empty() ? "size=65536k" : v->options;
-      m.push_back({K::kMount, "tmpfs", target, "tmpfs", kNoSuidExecDev | (v->read_only ? static_cast<unsigned long>(MS_RDONLY) : 0UL), data, false});
+      unsigned long flags = v->exec ? static_cast<unsigned long>(MS_NOSUID | MS_NODEV) : kNoSuidExecDev;
+      if (v->read_only) flags |= MS_RDONLY;
+      m.push_back({K::kMount, "tmpfs", target, "tmpfs", flags, v->options, false});
     }
   }
 

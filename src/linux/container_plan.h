@@ -40,6 +40,7 @@ struct VolumeSpec {
   std::string destination;  ///< absolute path in the container
   bool read_only = false;
   std::string options;      ///< tmpfs options ("size=64m,mode=1777")
+  bool exec = false;        ///< tmpfs: allow exec (noexec by default)
 };
 
 struct ContainerSpec {

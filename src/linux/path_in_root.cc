@@ -38,8 +38,10 @@ int try_openat2(int root_fd, std::string_view rel) {
   return int(::syscall(SYS_openat2, root_fd, path.c_str(), &how, sizeof how));
 }
 
-// The fallback walk. `create` makes missing directories with `mode`.
-Result<UniqueFd> walk(int root_fd, std::string_view rel, bool create, mode_t mode) {
+// The fallback walk. `create` makes missing directories with `mode`;
+// `any_type` lets the last component be something other than a directory,
+// and returns it as O_PATH.
+Result<UniqueFd> walk(int root_fd, std::string_view rel, bool create, mode_t mode, bool any_type = false) {
   std::vector<UniqueFd> stack;  // directories below the root, innermost last
   auto current = [&] { return stack.empty() ? root_fd : stack.back().get(); };
   std::deque<std::string> todo = split_components(rel);
@@ -66,7 +68,10 @@ Result<UniqueFd> walk(int root_fd, std::string_view rel, bool create, mode_t mod
       stack.push_back(std::move(entry));
       continue;
     }
-    if (!S_ISLNK(st.st_mode)) return Error(ENOTDIR, fmt::format("open `{}`", name));
+    if (!S_ISLNK(st.st_mode)) {
+      if (any_type && todo.empty()) return entry;
+      return Error(ENOTDIR, fmt::format("open `{}`", name));
+    }
     if (++symlinks > kMaxSymlinks) return Error(ELOOP, fmt::format("open `{}`", name));
     char target[4096];
     ssize_t n = ::readlinkat(current(), name.c_str(), target, sizeof target - 1);
@@ -76,7 +81,7 @@ Result<UniqueFd> walk(int root_fd, std::string_view rel, bool create, mode_t mod
     auto parts = split_components(link);
     todo.insert(todo.begin(), parts.begin(), parts.end());
   }
-  int fd = ::openat(current(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int fd = ::openat(current(), ".", (any_type ? O_PATH : O_RDONLY) | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return errno_error("open `{}`", rel);
   return UniqueFd(fd);
 }
@@ -118,6 +123,98 @@ Result<UniqueFd> open_directory_in_root(int root_fd, std::string_view rel) {
 
 Result<UniqueFd> make_directories_in_root(int root_fd, std::string_view rel, mode_t mode) {
   return open_in_root(root_fd, rel, true, mode);
+}
+
+Result<UniqueFd> resolve_in_root(int root_fd, std::string_view rel) {
+  if (!g_force_fallback) {
+    struct open_how how = {
+        .flags = O_PATH | O_CLOEXEC,
+        .mode = 0,
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+    std::string path = rel.empty() ? "." : std::string(rel);
+    int fd = int(::syscall(SYS_openat2, root_fd, path.c_str(), &how, sizeof how));
+    if (fd >= 0) return UniqueFd(fd);
+    if (errno != ENOSYS && errno != EPERM) return errno_error("open `{}`", rel);
+  }
+  return walk(root_fd, rel, false, 0, true);
+}
+
+namespace {
+
+// The path of the directory open at `fd` relative to the root open at
+// `root_fd`, read back from /proc: both are ours and already resolved.
+Result<std::string> path_below_root(int root_fd, int fd) {
+  auto link = [](int f) -> Result<std::string> {
+    char buf[4096];
+    ssize_t n = ::readlink(fmt::format("/proc/self/fd/{}", f).c_str(), buf, sizeof buf);
+    if (n < 0 || size_t(n) == sizeof buf) return errno_error("read the path of descriptor {}", f);
+    return std::string(buf, n);
+  };
+  std::string root = TRY(link(root_fd));
+  std::string dir = TRY(link(fd));
+  if (root == "/") return dir.substr(1);
+  if (dir == root) return std::string();
+  if (dir.compare(0, root.size() + 1, root + "/") != 0) return make_error("`{}` is outside the root", dir);
+  return dir.substr(root.size() + 1);
+}
+
+// Like clean_relative_path, but ".." at the root stays at the root, as the
+// kernel resolves it under RESOLVE_IN_ROOT.
+std::string clean_clamped(std::string_view path) {
+  std::vector<std::string> parts;
+  for (auto& part : split_components(path)) {
+    if (part == ".") continue;
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+      continue;
+    }
+    parts.push_back(std::move(part));
+  }
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : "/") + p;
+  return out;
+}
+
+bool is_directory(int fd) {
+  struct stat st;
+  return ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+}  // namespace
+
+Result<UniqueFd> open_mount_target_in_root(int root_fd, std::string_view rel_in, bool directory) {
+  std::string rel(rel_in);
+  for (int hops = 0; hops <= kMaxSymlinks; ++hops) {
+    auto found = resolve_in_root(root_fd, rel);
+    if (found.ok()) {
+      if (is_directory(found->get()) != directory)
+        return Error(directory ? ENOTDIR : EISDIR, fmt::format("mount target `/{}`", rel_in));
+      return found;
+    }
+    if (found.error().errnum() != ENOENT) return std::move(found).error();
+    // Missing: make its parents, then the target itself. Where the name is
+    // taken by a dangling symlink, follow it inside the root and go again.
+    size_t slash = rel.rfind('/');
+    std::string parent_rel = slash == std::string::npos ? "" : rel.substr(0, slash);
+    std::string name = slash == std::string::npos ? rel : rel.substr(slash + 1);
+    if (name.empty()) return Error(ENOENT, fmt::format("mount target `/{}`", rel_in));
+    UniqueFd parent = TRY(make_directories_in_root(root_fd, parent_rel, 0755));
+    int made = directory ? ::mkdirat(parent.get(), name.c_str(), 0755)
+                         : ::openat(parent.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (made >= 0 || errno != EEXIST) {
+      if (made < 0) return errno_error("create mount target `/{}`", rel_in);
+      if (!directory) ::close(made);
+      continue;
+    }
+    char target[4096];
+    ssize_t n = ::readlinkat(parent.get(), name.c_str(), target, sizeof target - 1);
+    if (n < 0) return errno_error("create mount target `/{}`", rel_in);
+    std::string link(target, n);
+    std::string base = link.starts_with("/") ? "" : TRY(path_below_root(root_fd, parent.get()));
+    rel = clean_clamped(base + "/" + link);
+  }
+  return Error(ELOOP, fmt::format("mount target `/{}`", rel_in));
 }
 
 void force_path_walk_fallback(bool on) { g_force_fallback = on; }

@@ -30,6 +30,17 @@ Result<UniqueFd> open_directory_in_root(int root_fd, std::string_view rel);
 /// Like open_directory_in_root, creating missing directories with `mode`.
 Result<UniqueFd> make_directories_in_root(int root_fd, std::string_view rel, mode_t mode);
 
+/// Opens whatever `rel` resolves to inside `root_fd` (symlinks, the last
+/// one too, resolved inside the root), as an O_PATH descriptor. ENOENT when
+/// it doesn't exist.
+Result<UniqueFd> resolve_in_root(int root_fd, std::string_view rel);
+/// A mount target inside the root, as an O_PATH descriptor: `rel` resolved
+/// inside the root and, when missing, created as a directory or an empty
+/// file (mode 0755 / 0644) with its parents. A symlink met on the way, the
+/// last component included, is followed inside the root, so a hostile image
+/// can't point a mount at a host path. An existing target of the wrong type
+/// (a file where a directory is mounted) is an ENOTDIR / EISDIR error.
+Result<UniqueFd> open_mount_target_in_root(int root_fd, std::string_view rel, bool directory);
 /// For tests: when true, the walk is used even where openat2 works.
 void force_path_walk_fallback(bool on);
 

@@ -35,17 +35,75 @@ Status SyncSocket::send(Kind kind, std::string_view payload, int errnum) {
 }
 
 Result<SyncSocket::Frame> SyncSocket::receive(std::string_view peer) {
+  auto frame = TRY(receive_or_eof(peer));
+  if (!frame) return make_error("{} exited without reporting", peer);
+  return std::move(*frame);
+}
+
+Result<std::optional<SyncSocket::Frame>> SyncSocket::receive_or_eof(std::string_view peer) {
   std::vector<char> buf(kMaxFrame);
   ssize_t n;
   do {
     n = ::recv(fd_.get(), buf.data(), buf.size(), 0);
   } while (n < 0 && errno == EINTR);
   if (n < 0) return errno_error("receive from {}", peer);
+  if (n == 0) return std::optional<Frame>();
+  if (size_t(n) < sizeof(Header)) return make_error("short frame from {}", peer);
+  Header h;
+  std::memcpy(&h, buf.data(), sizeof h);
+  return std::optional<Frame>(Frame{static_cast<Kind>(h.kind), h.errnum, std::string(buf.data() + sizeof h, n - sizeof h)});
+}
+
+Status SyncSocket::send_fd(int fd) {
+  Header h{static_cast<uint32_t>(Kind::kFd), 0};
+  struct iovec iov = {.iov_base = &h, .iov_len = sizeof h};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+  cmsg->cmsg_level = SOL_SOCKET;
+  cmsg->cmsg_type = SCM_RIGHTS;
+  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
+  for (;;) {
+    if (::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL) >= 0) return {};
+    if (errno != EINTR) return errno_error("send descriptor on sync socket");
+  }
+}
+
+Result<UniqueFd> SyncSocket::receive_fd(std::string_view peer) {
+  std::vector<char> buf(kMaxFrame);
+  struct iovec iov = {.iov_base = buf.data(), .iov_len = buf.size()};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  do {
+    n = ::recvmsg(fd_.get(), &msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return errno_error("receive from {}", peer);
   if (n == 0) return make_error("{} exited without reporting", peer);
   if (size_t(n) < sizeof(Header)) return make_error("short frame from {}", peer);
   Header h;
   std::memcpy(&h, buf.data(), sizeof h);
-  return Frame{static_cast<Kind>(h.kind), h.errnum, std::string(buf.data() + sizeof h, n - sizeof h)};
+  UniqueFd received;
+  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+      received.reset(fd);
+    }
+  }
+  if (static_cast<Kind>(h.kind) == Kind::kError)
+    return Error(h.errnum, std::string(buf.data() + sizeof h, n - sizeof h));
+  if (static_cast<Kind>(h.kind) != Kind::kFd || !received) return make_error("{} sent no descriptor", peer);
+  return received;
 }
 
 }  // namespace skiff

@@ -9,8 +9,11 @@
 //   parent -> child   kReady   "maps written; go on" (or kError: give up)
 //   child  -> parent  kValue*  zero or more results (JSON text)
 //   child  -> parent  kOk | kError   the last frame
+//
+// The container launcher's order is in linux/container_launch.h.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "base/error.h"
@@ -20,7 +23,7 @@ namespace skiff {
 
 class SyncSocket {
  public:
-  enum class Kind : uint32_t { kReady = 1, kOk = 2, kError = 3, kValue = 4 };
+  enum class Kind : uint32_t { kReady = 1, kOk = 2, kError = 3, kValue = 4, kFd = 5 };
   struct Frame {
     Kind kind;
     int errnum = 0;
@@ -35,8 +38,14 @@ class SyncSocket {
 
   Status send(Kind kind, std::string_view payload = {}, int errnum = 0);
   Status send_error(const Error& error) { return send(Kind::kError, error.message(), error.errnum()); }
+  /// Sends a kFd frame carrying a duplicate of `fd` (SCM_RIGHTS).
+  Status send_fd(int fd);
+  /// Receives a kFd frame; any other frame (an error from the peer) or EOF is an Error.
+  Result<UniqueFd> receive_fd(std::string_view peer);
   /// Blocks for the next frame; EOF (peer gone) is an error naming `peer`.
   Result<Frame> receive(std::string_view peer);
+  /// Like receive, but the peer closing its end is std::nullopt, not an error.
+  Result<std::optional<Frame>> receive_or_eof(std::string_view peer);
   /// The Error a kError frame carries.
   static Error to_error(const Frame& frame) { return Error(frame.errnum, frame.payload); }
   void close() { fd_.reset(); }

@@ -1,16 +1,16 @@
 #include "registry/http.h"
 
-#include <curl/curl.h>
+#include "registry/curl_library.h"
 
 #include <memory>
-#include <mutex>
 
 namespace skiff {
 
 namespace {
 
 struct CurlFree {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+  const CurlLibrary* lib;
+  void operator()(CURL* c) const { lib->easy_cleanup(c); }
 };
 
 struct Transfer {
@@ -35,34 +35,33 @@ bool is_http_url(std::string_view text) {
 }
 
 Status http_get_to_sink(const std::string& url, ByteSink& sink) {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
+  const CurlLibrary* lib = TRY(std::move(curl_library()).wrap("GET {}", url));
+  std::unique_ptr<CURL, CurlFree> curl(lib->easy_init(), CurlFree{lib});
   if (!curl) return make_error("GET {}: could not start libcurl", url);
   Transfer transfer{&sink, {}};
   char error[CURL_ERROR_SIZE] = "";
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl.get(), CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_MAXREDIRS, 10L);
-  curl_easy_setopt(curl.get(), CURLOPT_FAILONERROR, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_USERAGENT, "skiff/" SKIFF_VERSION);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT, 30L);
+  lib->easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+  lib->easy_setopt(curl.get(), CURLOPT_PROTOCOLS_STR, "http,https");
+  lib->easy_setopt(curl.get(), CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  lib->easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 1L);
+  lib->easy_setopt(curl.get(), CURLOPT_MAXREDIRS, 10L);
+  lib->easy_setopt(curl.get(), CURLOPT_FAILONERROR, 1L);
+  lib->easy_setopt(curl.get(), CURLOPT_USERAGENT, "skiff/" SKIFF_VERSION);
+  lib->easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, on_body);
+  lib->easy_setopt(curl.get(), CURLOPT_WRITEDATA, &transfer);
+  lib->easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, error);
+  lib->easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+  lib->easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT, 30L);
   // Give up on a stalled transfer: under 1 byte/s for 60 s.
-  curl_easy_setopt(curl.get(), CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_LOW_SPEED_TIME, 60L);
-  CURLcode rc = curl_easy_perform(curl.get());
+  lib->easy_setopt(curl.get(), CURLOPT_LOW_SPEED_LIMIT, 1L);
+  lib->easy_setopt(curl.get(), CURLOPT_LOW_SPEED_TIME, 60L);
+  CURLcode rc = lib->easy_perform(curl.get());
   if (!transfer.status.ok()) return std::move(transfer.status).error();
   if (rc != CURLE_OK) {
     long code = 0;
-    curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &code);
+    lib->easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &code);
     if (rc == CURLE_HTTP_RETURNED_ERROR) return make_error("GET {}: HTTP status {}", url, code);
-    return make_error("GET {}: {}", url, *error ? error : curl_easy_strerror(rc));
+    return make_error("GET {}: {}", url, *error ? error : lib->easy_strerror(rc));
   }
   return sink.finish();
 }

@@ -17,7 +17,7 @@ setup() {
 teardown() {
   local leftovers=""
   if [ -d "$SKIFF_ROOT/layers" ]; then
-    leftovers=$(find "$SKIFF_ROOT/layers" "$SKIFF_ROOT/images" "$SKIFF_ROOT/blobs" -maxdepth 2 \
+    leftovers=$(find "$SKIFF_ROOT/layers" "$SKIFF_ROOT/images" "$SKIFF_ROOT/blobs" "$SKIFF_ROOT/containers" -maxdepth 2 \
       -name '.tmp-*' -o -maxdepth 2 -name '.trash-*' 2>/dev/null | head -5)
   fi
   local procs
@@ -129,6 +129,14 @@ busybox_tar() {
 import_busybox() {
   local name=${1:-busybox}
   "$SKIFF" import "$(busybox_tar)" "$name" >/dev/null
+}
+
+# import_rootfs NAME ARGS...: imports busybox changed by make_rootfs.py ARGS.
+import_rootfs() {
+  local name=$1
+  shift
+  python3 "$BATS_TEST_DIRNAME/make_rootfs.py" "$(busybox_tar)" "$SKIFF_TEST_DIR/$name.tar" "$@"
+  "$SKIFF" import "$SKIFF_TEST_DIR/$name.tar" "$name" >/dev/null
 }
 
 # True when this user has a subordinate ID range.

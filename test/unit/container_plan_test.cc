@@ -201,7 +201,7 @@ TEST_CASE("volumes mount parents before children, read-only when asked", "[plan]
   const MountStep* run = find(*plan, "run", Kind::kMount);
   REQUIRE(run);
   CHECK(run->fstype == "tmpfs");
-  CHECK(run->data == "size=65536k");
+  CHECK(run->data.empty());  // no limit, as docker
   CHECK(run->flags == (MS_NOSUID | MS_NOEXEC | MS_NODEV));
   CHECK(find(*plan, "cache", Kind::kMount)->data == "size=1m,mode=0700");
   // volumes come after the standard mounts, so they can cover /dev/shm etc.

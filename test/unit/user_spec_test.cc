@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "base/fs.h"
-#include "engine/user_spec.h"
+#include "image/user_spec.h"
 #include "linux/path_in_root.h"
 #include "test_support.h"
 

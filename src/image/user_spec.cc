@@ -8,7 +8,7 @@
 // O_NOFOLLOW, and a symlinked file re-resolved by hand inside the root. An
 // absolute link such as etc/passwd -> /etc/passwd therefore reads the image's
 // file, never the host's.
-#include "engine/user_spec.h"
+#include "image/user_spec.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

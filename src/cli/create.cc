@@ -1,0 +1,33 @@
+// skiff create / skiff container create: a container record, not started.
+#include "cli/command.h"
+#include "cli/create_flags.h"
+#include "engine/containers.h"
+
+namespace skiff::cli {
+
+namespace {
+
+void define(CLI::App* cmd, Context& ctx) {
+  auto opts = std::make_shared<CreateOptions>();
+  add_create_flags(cmd, *opts);
+  cmd->callback([opts, cmd, &ctx] {
+    finish_create_options(cmd, *opts, ctx.trailing_args);
+    ctx.action = [opts, &ctx]() -> Result<int> {
+      const Store* store = TRY(ctx.store());
+      CreateOptions options = *opts;
+      options.storage_driver = ctx.storage_driver;
+      Container container = TRY(create_container(*store, options));
+      print_out(container.id + "\n");
+      return 0;
+    };
+  });
+}
+
+}  // namespace
+
+void add_create_command(CLI::App& app, CLI::App& container, Context& ctx) {
+  define(app.add_subcommand("create", "Create a new container"), ctx);
+  define(container.add_subcommand("create", "Create a new container"), ctx);
+}
+
+}  // namespace skiff::cli

@@ -1,0 +1,48 @@
+#include "cli/create_flags.h"
+
+namespace skiff::cli {
+
+void add_create_flags(CLI::App* cmd, CreateOptions& o) {
+  cmd->set_help_flag("--help", "Print this help and exit");
+  cmd->add_option("image", o.image, "The image to run")->required();
+  cmd->add_option("--name", o.name, "Assign a name to the container");
+  cmd->add_flag("--rm", o.auto_remove, "Remove the container when it exits");
+  cmd->add_option("-e,--env", o.env, "Set environment variables (NAME=value, or NAME to pass ours)");
+  cmd->add_option("--env-file", o.env_files, "Read environment variables from a file");
+  cmd->add_option("-w,--workdir", "Working directory inside the container");
+  cmd->add_option("-u,--user", "User name or uid[:gid] (from the image's /etc/passwd and /etc/group)");
+  cmd->add_option("--group-add", o.group_add, "Add supplementary groups");
+  cmd->add_option("--entrypoint", "Overwrite the image's ENTRYPOINT (\"\" clears it)");
+  cmd->add_option("-h,--hostname", "Container host name");
+  cmd->add_option("-l,--label", o.labels, "Set metadata (KEY=value)");
+  cmd->add_flag("--read-only", o.read_only, "Mount the container's root filesystem read-only");
+  cmd->add_option("--tmpfs", o.tmpfs, "Mount a tmpfs (DEST[:OPTIONS])");
+  cmd->add_option("-v,--volume", o.volumes, "Bind mount a host folder (HOST:DEST[:ro|rw])");
+  cmd->add_option("--mount", o.mounts, "Attach a mount (type=bind|tmpfs,source=,target=,readonly)");
+  cmd->add_flag("-i,--interactive", o.interactive, "Keep stdin open and pass it to the container");
+  cmd->add_flag("-t,--tty", o.tty, "Allocate a pseudo-terminal");
+  cmd->add_flag("--init", o.init, "Run an init as PID 1 that forwards signals and reaps processes");
+  cmd->add_option("--network,--net", o.network, "Network: none or host (default none)");
+  cmd->add_option("--pull", o.pull, "Pull the image: missing, always or never (default missing)");
+  cmd->add_option("--platform", o.platform, "Require the image's platform (os/arch[/variant])");
+  cmd->add_option("--cap-add", o.cap_add, "Add Linux capabilities (or ALL)");
+  cmd->add_option("--cap-drop", o.cap_drop, "Drop Linux capabilities (or ALL)");
+  cmd->add_flag("--privileged", o.privileged, "Give the container every capability, no seccomp, no masked paths");
+  cmd->add_option("--security-opt", o.security_opts, "seccomp=unconfined|PROFILE.json, no-new-privileges");
+  // Everything after IMAGE is the container's command (main.cc cuts argv there).
+}
+
+void finish_create_options(const CLI::App* cmd, CreateOptions& o, const std::vector<std::string>& trailing) {
+  auto optional = [&](const char* name) -> std::optional<std::string> {
+    const CLI::Option* opt = cmd->get_option(name);
+    if (opt->count() == 0) return std::nullopt;
+    return opt->results().back();
+  };
+  o.workdir = optional("--workdir");
+  o.user = optional("--user");
+  o.entrypoint = optional("--entrypoint");
+  o.hostname = optional("--hostname");
+  o.command = trailing;
+}
+
+}  // namespace skiff::cli

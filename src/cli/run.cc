@@ -1,0 +1,37 @@
+// skiff run / skiff container run: create + start in the foreground.
+#include "cli/command.h"
+#include "cli/create_flags.h"
+#include "engine/container_start.h"
+#include "engine/containers.h"
+
+namespace skiff::cli {
+
+namespace {
+
+void define(CLI::App* cmd, Context& ctx) {
+  auto opts = std::make_shared<CreateOptions>();
+  add_create_flags(cmd, *opts);
+  cmd->add_flag("-d,--detach")->description("Run in the background (not supported yet)");
+  cmd->callback([opts, cmd, &ctx] {
+    finish_create_options(cmd, *opts, ctx.trailing_args);
+    bool detach = cmd->get_option("--detach")->count() > 0;
+    ctx.action = [opts, detach, &ctx]() -> Result<int> {
+      if (detach) return make_error("run: detached containers (-d) are not supported yet");
+      const Store* store = TRY(ctx.store());
+      CreateOptions options = *opts;
+      options.attach = true;
+      options.storage_driver = ctx.storage_driver;
+      Container container = TRY(create_container(*store, options));
+      return start_container(*store, container, {.attach = true, .interactive = options.interactive});
+    };
+  });
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, CLI::App& container, Context& ctx) {
+  define(app.add_subcommand("run", "Create and run a new container from an image"), ctx);
+  define(container.add_subcommand("run", "Create and run a new container from an image"), ctx);
+}
+
+}  // namespace skiff::cli

@@ -1,0 +1,80 @@
+// docker's container inspect object, made from a container's two records.
+#include "base/fs.h"
+#include "engine/containers.h"
+
+namespace skiff {
+
+Json inspect_container(const Store& store, const Container& c) {
+  const Json& config = c.config;
+  auto get = [&](const char* key, Json fallback) { return config.contains(key) ? config[key] : fallback; };
+  Json state = Json::object();
+  for (const char* key : {"Status", "Running", "Paused", "Restarting", "OOMKilled", "Dead", "Pid", "ExitCode",
+                          "Error", "StartedAt", "FinishedAt"})
+    state[key] = c.state.contains(key) ? c.state[key] : Json();
+
+  Json host = get("HostConfig", Json::object());
+  for (auto [key, value] : {std::pair<const char*, Json>{"Binds", nullptr}, {"CapAdd", nullptr}, {"CapDrop", nullptr},
+                            {"GroupAdd", nullptr}, {"SecurityOpt", nullptr}, {"Tmpfs", nullptr}})
+    if (!host.contains(key)) host[key] = value;
+  host["LogConfig"] = {{"Type", "none"}, {"Config", Json::object()}};
+  host["RestartPolicy"] = {{"Name", "no"}, {"MaximumRetryCount", 0}};
+  host["PortBindings"] = Json::object();
+
+  std::vector<std::string> lowers;
+  if (config.contains("layers"))
+    for (auto it = config["layers"].rbegin(); it != config["layers"].rend(); ++it)
+      lowers.push_back(store.layer_dir(it->get<std::string>()) + "/diff");
+  std::string lower_dir;
+  for (const auto& l : lowers) lower_dir += (lower_dir.empty() ? "" : ":") + l;
+
+  std::string network = host.value("NetworkMode", "none");
+  Json networks = Json::object();
+  networks[network] = {{"IPAMConfig", nullptr}, {"Links", nullptr},      {"Aliases", nullptr},
+                       {"NetworkID", ""},      {"EndpointID", ""},      {"Gateway", ""},
+                       {"IPAddress", ""},      {"IPPrefixLen", 0},      {"IPv6Gateway", ""},
+                       {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0}, {"MacAddress", ""}};
+
+  Json out = {
+      {"Id", c.id},
+      {"Created", get("created", "")},
+      {"Path", get("Path", "")},
+      {"Args", get("Args", Json::array())},
+      {"State", state},
+      {"Image", get("image_id", "")},
+      {"ResolvConfPath", c.dir + "/resolv.conf"},
+      {"HostnamePath", c.dir + "/hostname"},
+      {"HostsPath", c.dir + "/hosts"},
+      {"LogPath", ""},
+      {"Name", "/" + c.name()},
+      {"RestartCount", 0},
+      {"Driver", config.value("storage_driver", "native") == "vfs" ? "vfs" : "overlay"},
+      {"Platform", "linux"},
+      {"MountLabel", ""},
+      {"ProcessLabel", ""},
+      {"AppArmorProfile", ""},
+      {"ExecIDs", nullptr},
+      {"HostConfig", host},
+      {"GraphDriver",
+       {{"Data",
+         {{"LowerDir", lower_dir},
+          {"MergedDir", c.dir + "/merged"},
+          {"UpperDir", c.dir + "/upper"},
+          {"WorkDir", c.dir + "/work"}}},
+        {"Name", config.value("storage_driver", "native") == "vfs" ? "vfs" : "overlay"}}},
+      {"Mounts", get("Mounts", Json::array())},
+      {"Config", get("Config", Json::object())},
+      {"NetworkSettings",
+       {{"Bridge", ""},
+        {"SandboxID", ""},
+        {"SandboxKey", ""},
+        {"Ports", Json::object()},
+        {"Gateway", ""},
+        {"IPAddress", ""},
+        {"IPPrefixLen", 0},
+        {"MacAddress", ""},
+        {"Networks", networks}}},
+  };
+  return out;
+}
+
+}  // namespace skiff

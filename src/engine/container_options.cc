@@ -1,0 +1,419 @@
+#include "engine/container_options.h"
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+
+#include "base/fs.h"
+#include "engine/container_names.h"
+#include "engine/storage_driver.h"
+#include "image/image_config.h"
+#include "image/image_store.h"
+#include "image/reference.h"
+#include "linux/caps.h"
+#include "linux/path_in_root.h"
+#include "linux/seccomp_profile.h"
+
+namespace skiff {
+
+namespace {
+
+constexpr const char* kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+std::vector<std::string> split(std::string_view text, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(sep, start);
+    if (end == std::string_view::npos) end = text.size();
+    out.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+std::vector<std::string> string_list(const Json& j) {
+  std::vector<std::string> out;
+  if (j.is_array())
+    for (const auto& v : j)
+      if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
+
+Json json_list(const std::vector<std::string>& v) {
+  if (v.empty()) return nullptr;
+  return Json(v);
+}
+
+Status check_destination(const std::string& destination, std::string_view flag) {
+  if (destination.empty() || destination[0] != '/')
+    return make_error("invalid {} destination `{}`: it must be an absolute path", flag, destination);
+  auto clean = clean_relative_path(destination);
+  if (!clean.ok() || clean->empty())
+    return make_error("invalid {} destination `{}`: it can't be the root or lead out of it", flag, destination);
+  return {};
+}
+
+// The platform the image was made for, as the store knows it.
+std::string image_platform(const Json& image_config) {
+  std::string os = image_config.value("os", "linux");
+  std::string arch = image_config.value("architecture", "");
+  std::string variant = image_config.value("variant", "");
+  return os + "/" + arch + (variant.empty() ? "" : "/" + variant);
+}
+
+Json volume_json(const VolumeSpec& v) {
+  return Json{{"type", v.type == VolumeSpec::Type::kBind ? "bind" : "tmpfs"},
+              {"source", v.source},
+              {"destination", v.destination},
+              {"read_only", v.read_only},
+              {"options", v.options},
+              {"exec", v.exec}};
+}
+
+// docker's "Mounts" entry of inspect for a bind or tmpfs mount.
+Json mount_point_json(const VolumeSpec& v, const std::string& mode) {
+  return Json{{"Type", v.type == VolumeSpec::Type::kBind ? "bind" : "tmpfs"},
+              {"Source", v.source},
+              {"Destination", v.destination},
+              {"Mode", mode},
+              {"RW", !v.read_only},
+              {"Propagation", v.type == VolumeSpec::Type::kBind ? "rprivate" : ""}};
+}
+
+Result<std::map<std::string, std::string>> parse_labels(const std::vector<std::string>& labels) {
+  std::map<std::string, std::string> out;
+  for (const auto& l : labels) {
+    size_t eq = l.find('=');
+    if (l.empty() || eq == 0) return make_error("invalid label `{}`: a label needs a name", l);
+    out[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<VolumeSpec> parse_volume_flag(std::string_view text) {
+  std::vector<std::string> parts = split(text, ':');
+  if (parts.size() == 1)
+    return make_error("invalid volume `{}`: anonymous volumes are not supported yet; give HOST-PATH:CONTAINER-PATH", text);
+  if (parts.size() > 3) return make_error("invalid volume `{}`: too many colons", text);
+  VolumeSpec v;
+  v.type = VolumeSpec::Type::kBind;
+  v.source = parts[0];
+  v.destination = parts[1];
+  if (v.source.empty() || v.source[0] != '/') {
+    if (v.source.starts_with("."))
+      return make_error("invalid volume `{}`: the host path must be absolute (try $PWD/{})", text, v.source);
+    return make_error("invalid volume `{}`: named volumes are not supported yet; give an absolute host path", text);
+  }
+  TRY(check_destination(v.destination, "volume"));
+  if (parts.size() == 3) {
+    for (const auto& opt : split(parts[2], ',')) {
+      if (opt == "ro" || opt == "readonly") v.read_only = true;
+      else if (opt == "rw") v.read_only = false;
+      else if (opt == "z" || opt == "Z" || opt == "private" || opt == "rprivate" || opt == "slave" ||
+               opt == "rslave" || opt == "shared" || opt == "rshared" || opt == "nocopy" || opt == "consistent" ||
+               opt == "cached" || opt == "delegated") continue;
+      else return make_error("invalid volume `{}`: unknown option `{}`", text, opt);
+    }
+  }
+  return v;
+}
+
+Result<VolumeSpec> parse_mount_flag(std::string_view text) {
+  VolumeSpec v;
+  std::string type = "volume";
+  std::vector<std::string> tmpfs_opts;
+  for (const auto& field : split(text, ',')) {
+    size_t eq = field.find('=');
+    std::string key = field.substr(0, eq);
+    std::string value = eq == std::string::npos ? "" : field.substr(eq + 1);
+    bool has_value = eq != std::string::npos;
+    if (key == "type") type = value;
+    else if (key == "source" || key == "src") v.source = value;
+    else if (key == "target" || key == "destination" || key == "dst") v.destination = value;
+    else if (key == "readonly" || key == "ro") v.read_only = !has_value || value == "true" || value == "1";
+    else if (key == "tmpfs-size") tmpfs_opts.push_back("size=" + value);
+    else if (key == "tmpfs-mode") tmpfs_opts.push_back("mode=" + value);
+    else if (key == "bind-propagation" || key == "consistency" || key == "bind-nonrecursive") continue;
+    else return make_error("invalid --mount `{}`: unknown field `{}`", text, key);
+  }
+  if (type == "bind") {
+    v.type = VolumeSpec::Type::kBind;
+    if (v.source.empty()) return make_error("invalid --mount `{}`: a bind mount needs source=", text);
+    if (v.source[0] != '/') return make_error("invalid --mount `{}`: the source must be an absolute path", text);
+    if (!path_exists(v.source)) return make_error("invalid --mount `{}`: bind source path does not exist: {}", text, v.source);
+  } else if (type == "tmpfs") {
+    v.type = VolumeSpec::Type::kTmpfs;
+    if (!v.source.empty()) return make_error("invalid --mount `{}`: a tmpfs mount takes no source", text);
+    for (size_t i = 0; i < tmpfs_opts.size(); ++i) v.options += (i ? "," : "") + tmpfs_opts[i];
+  } else if (type == "volume") {
+    return make_error("invalid --mount `{}`: named volumes are not supported yet (use type=bind or type=tmpfs)", text);
+  } else {
+    return make_error("invalid --mount `{}`: unknown type `{}` (use bind or tmpfs)", text, type);
+  }
+  if (!tmpfs_opts.empty() && type != "tmpfs") return make_error("invalid --mount `{}`: tmpfs options on a {} mount", text, type);
+  if (v.destination.empty()) return make_error("invalid --mount `{}`: target= is required", text);
+  TRY(check_destination(v.destination, "--mount"));
+  return v;
+}
+
+Result<VolumeSpec> parse_tmpfs_flag(std::string_view text) {
+  VolumeSpec v;
+  v.type = VolumeSpec::Type::kTmpfs;
+  size_t colon = text.find(':');
+  v.destination = std::string(text.substr(0, colon));
+  TRY(check_destination(v.destination, "--tmpfs"));
+  if (colon == std::string_view::npos) return v;
+  std::string data;
+  for (const auto& opt : split(text.substr(colon + 1), ',')) {
+    if (opt == "ro") v.read_only = true;
+    else if (opt == "rw") v.read_only = false;
+    else if (opt == "exec") v.exec = true;
+    else if (opt == "noexec") v.exec = false;
+    else if (opt == "nosuid" || opt == "nodev" || opt.empty()) continue;
+    else if (opt.starts_with("size=") || opt.starts_with("mode=") || opt.starts_with("uid=") ||
+             opt.starts_with("gid=") || opt.starts_with("nr_inodes=") || opt.starts_with("nr_blocks="))
+      data += (data.empty() ? "" : ",") + opt;
+    else return make_error("invalid --tmpfs `{}`: unknown option `{}`", text, opt);
+  }
+  v.options = data;
+  return v;
+}
+
+Result<std::optional<std::string>> parse_env_entry(std::string_view entry, const EnvLookup& lookup) {
+  size_t eq = entry.find('=');
+  if (entry.empty() || eq == 0) return make_error("invalid environment variable `{}`: it needs a name", entry);
+  if (eq != std::string_view::npos) return std::optional<std::string>(std::string(entry));
+  std::string name(entry);
+  if (name.find_first_of(" \t") != std::string::npos)
+    return make_error("invalid environment variable `{}`: a name can't hold whitespace", entry);
+  auto value = lookup(name);
+  if (!value) return std::optional<std::string>();
+  return std::optional<std::string>(name + "=" + *value);
+}
+
+Result<std::vector<std::string>> parse_env_file(std::string_view text, const EnvLookup& lookup) {
+  std::vector<std::string> out;
+  int line_no = 0;
+  for (auto line : split(text, '\n')) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    size_t start = line.find_first_not_of(" \t");
+    if (start == std::string::npos || line[start] == '#') continue;
+    line = line.substr(start);
+    auto entry = parse_env_entry(line, lookup);
+    if (!entry.ok()) return std::move(entry).error().wrap("line {}", line_no);
+    if (*entry) out.push_back(**entry);
+  }
+  return out;
+}
+
+std::vector<std::string> merge_env(std::vector<std::string> base, const std::vector<std::string>& overrides) {
+  for (const auto& entry : overrides) {
+    std::string name = entry.substr(0, entry.find('='));
+    bool replaced = false;
+    for (auto& e : base) {
+      if (e.substr(0, e.find('=')) == name) {
+        e = entry;
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) base.push_back(entry);
+  }
+  return base;
+}
+
+std::vector<VolumeSpec> config_volumes(const Json& config) {
+  std::vector<VolumeSpec> out;
+  if (!config.contains("volume_specs")) return out;
+  for (const auto& j : config["volume_specs"]) {
+    VolumeSpec v;
+    v.type = j.value("type", "bind") == "tmpfs" ? VolumeSpec::Type::kTmpfs : VolumeSpec::Type::kBind;
+    v.source = j.value("source", "");
+    v.destination = j.value("destination", "");
+    v.read_only = j.value("read_only", false);
+    v.options = j.value("options", "");
+    v.exec = j.value("exec", false);
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+Result<ContainerDraft> make_container_draft(const Store& store, const CreateOptions& o) {
+  if (!o.name.empty()) TRY(check_container_name(o.name));
+  if (o.network != "none" && o.network != "host")
+    return make_error("invalid --network `{}`: skiff supports none and host so far", o.network);
+  if (o.pull != "missing" && o.pull != "always" && o.pull != "never")
+    return make_error("invalid --pull `{}`: use missing, always or never", o.pull);
+
+  // The image: from the store; pulling comes with registry support.
+  if (o.pull == "always") return make_error("pull `{}`: pulling from registries is not supported yet", o.image);
+  auto image = find_image(store, o.image);
+  if (!image.ok()) {
+    if (o.pull == "never") return std::move(image).error();
+    return std::move(image).error().wrap("Unable to find image '{}' locally (pulling is not supported yet: use `skiff import`)", o.image);
+  }
+  Json image_config = TRY(load_image_config(store, *image));
+  if (!o.platform.empty()) {
+    Platform wanted = TRY(parse_platform(o.platform));
+    std::string have = image_platform(image_config);
+    if (!have.starts_with(wanted.os + "/" + wanted.architecture) ||
+        (!wanted.variant.empty() && have != wanted.string()))
+      return make_error("image `{}` is {}, not the requested platform {}", o.image, have, wanted.string());
+  }
+  const Json empty = Json::object();
+  const Json& ic = image_config.contains("config") && image_config["config"].is_object() ? image_config["config"] : empty;
+
+  // The command: docker's rules for --entrypoint and the arguments.
+  std::vector<std::string> entrypoint = string_list(ic.value("Entrypoint", Json()));
+  std::vector<std::string> cmd = string_list(ic.value("Cmd", Json()));
+  if (o.entrypoint) {
+    entrypoint = o.entrypoint->empty() ? std::vector<std::string>{} : std::vector<std::string>{*o.entrypoint};
+    cmd.clear();
+  }
+  if (!o.command.empty()) cmd = o.command;
+  std::vector<std::string> argv = entrypoint;
+  argv.insert(argv.end(), cmd.begin(), cmd.end());
+  if (argv.empty()) return make_error("No command specified");
+
+  // Environment: the image's, then --env-file, then -e, as docker.
+  EnvLookup lookup = [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    return v ? std::optional<std::string>(v) : std::nullopt;
+  };
+  std::vector<std::string> env = string_list(ic.value("Env", Json()));
+  if (env.empty()) env.push_back(kDefaultPath);
+  for (const auto& file : o.env_files) {
+    std::string text = TRY(std::move(read_file(file, 1 << 20)).wrap("read env file `{}`", file));
+    env = merge_env(env, TRY(std::move(parse_env_file(text, lookup)).wrap("env file `{}`", file)));
+  }
+  for (const auto& e : o.env) {
+    auto entry = TRY(parse_env_entry(e, lookup));
+    if (entry) env = merge_env(env, {*entry});
+  }
+
+  // Mounts: -v, --mount, --tmpfs; one destination once.
+  std::vector<VolumeSpec> volumes;
+  std::vector<std::string> binds, mount_modes;
+  Json tmpfs_map = Json::object();
+  for (const auto& v : o.volumes) {
+    VolumeSpec spec = TRY(parse_volume_flag(v));
+    // docker creates a missing host folder for -v (not for --mount).
+    if (!path_exists(spec.source))
+      TRY(std::move(make_directories(spec.source, 0755)).wrap("create bind mount source `{}`", spec.source));
+    binds.push_back(v);
+    std::vector<std::string> parts = split(v, ':');
+    mount_modes.push_back(parts.size() == 3 ? parts[2] : "");
+    volumes.push_back(std::move(spec));
+  }
+  for (const auto& m : o.mounts) {
+    volumes.push_back(TRY(parse_mount_flag(m)));
+    mount_modes.push_back("");
+  }
+  for (const auto& t : o.tmpfs) {
+    VolumeSpec spec = TRY(parse_tmpfs_flag(t));
+    size_t colon = t.find(':');
+    tmpfs_map[spec.destination] = colon == std::string::npos ? "" : t.substr(colon + 1);
+    volumes.push_back(std::move(spec));
+    mount_modes.push_back("");
+  }
+  for (size_t i = 0; i < volumes.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (TRY(clean_relative_path(volumes[i].destination)) == TRY(clean_relative_path(volumes[j].destination)))
+        return make_error("Duplicate mount point: {}", volumes[i].destination);
+
+  // Security: checked now so a bad flag fails create, not start.
+  TRY(resolve_capabilities(o.cap_add, o.cap_drop, o.privileged));
+  Json seccomp = o.privileged ? Json("unconfined") : Json("default");
+  bool no_new_privileges = false;
+  for (const auto& opt : o.security_opts) {
+    size_t sep = opt.find_first_of("=:");
+    std::string key = opt.substr(0, sep);
+    std::string value = sep == std::string::npos ? "" : opt.substr(sep + 1);
+    if (key == "seccomp") {
+      if (value == "unconfined") {
+        seccomp = "unconfined";
+      } else if (!value.empty()) {
+        SeccompProfile profile = TRY(load_seccomp_profile(value));
+        seccomp = profile.json;
+      } else {
+        return make_error("invalid --security-opt `{}`: seccomp needs unconfined or a profile file", opt);
+      }
+    } else if (key == "no-new-privileges") {
+      if (value.empty() || value == "true") no_new_privileges = true;
+      else if (value == "false") no_new_privileges = false;
+      else return make_error("invalid --security-opt `{}`: use no-new-privileges[=true|false]", opt);
+    } else if (key == "label" || key == "apparmor") {
+      continue;  // no LSM is managed by skiff; accepted as podman does without one
+    } else {
+      return make_error("invalid --security-opt `{}`: skiff knows seccomp=, no-new-privileges, label= and apparmor=", opt);
+    }
+  }
+  auto labels = TRY(parse_labels(o.labels));
+  Json label_json = ic.contains("Labels") && ic["Labels"].is_object() ? ic["Labels"] : Json::object();
+  for (const auto& [k, v] : labels) label_json[k] = v;
+
+  RootfsDriver driver = TRY(choose_storage_driver(store, o.storage_driver));
+
+  Json config = docker_config_view(ic);
+  config["Hostname"] = o.hostname.value_or("");
+  config["User"] = o.user.value_or(ic.value("User", ""));
+  config["AttachStdin"] = o.attach && o.interactive;
+  config["AttachStdout"] = o.attach;
+  config["AttachStderr"] = o.attach;
+  config["Tty"] = o.tty;
+  config["OpenStdin"] = o.interactive;
+  config["StdinOnce"] = o.attach && o.interactive;
+  config["Env"] = env;
+  config["Cmd"] = json_list(cmd);
+  config["Image"] = o.image;
+  config["WorkingDir"] = o.workdir.value_or(ic.value("WorkingDir", ""));
+  config["Entrypoint"] = json_list(entrypoint);
+  config["Labels"] = label_json;
+  if (!config["WorkingDir"].get<std::string>().empty() && config["WorkingDir"].get<std::string>()[0] != '/')
+    return make_error("the working directory `{}` is invalid: it needs to be an absolute path", config["WorkingDir"].get<std::string>());
+
+  Json host = {
+      {"Binds", json_list(binds)},
+      {"NetworkMode", o.network},
+      {"AutoRemove", o.auto_remove},
+      {"CapAdd", json_list(o.cap_add)},
+      {"CapDrop", json_list(o.cap_drop)},
+      {"GroupAdd", json_list(o.group_add)},
+      {"Privileged", o.privileged},
+      {"ReadonlyRootfs", o.read_only},
+      {"SecurityOpt", json_list(o.security_opts)},
+      {"Tmpfs", tmpfs_map.empty() ? Json() : tmpfs_map},
+      {"Init", o.init},
+  };
+  Json mounts = Json::array();
+  Json volume_specs = Json::array();
+  for (size_t i = 0; i < volumes.size(); ++i) {
+    volume_specs.push_back(volume_json(volumes[i]));
+    if (volumes[i].type == VolumeSpec::Type::kBind || !tmpfs_map.contains(volumes[i].destination))
+      mounts.push_back(mount_point_json(volumes[i], mount_modes[i]));
+  }
+
+  ContainerDraft draft;
+  draft.config = {
+      {"image", o.image},
+      {"image_id", image->id},
+      {"image_name", image->names.empty() ? "" : image->names.front()},
+      {"layers", image->layers},
+      {"storage_driver", rootfs_driver_name(driver)},
+      {"seccomp", seccomp},
+      {"no_new_privileges", no_new_privileges},
+      {"volume_specs", volume_specs},
+      {"Path", argv.front()},
+      {"Args", std::vector<std::string>(argv.begin() + 1, argv.end())},
+      {"Config", config},
+      {"HostConfig", host},
+      {"Mounts", mounts},
+  };
+  return draft;
+}
+
+}  // namespace skiff

@@ -1,0 +1,210 @@
+#include "engine/container_start.h"
+
+#include <seccomp.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+
+#include <cstring>
+
+#include "base/fs.h"
+#include "base/output.h"
+#include "base/sha256.h"
+#include "base/trace.h"
+#include "engine/container_options.h"
+#include "engine/foreground.h"
+#include "image/image_store.h"
+#include "linux/caps.h"
+#include "linux/container_launch.h"
+#include "linux/init_binary.h"
+#include "linux/process_info.h"
+#include "linux/seccomp_profile.h"
+#include "linux/userns.h"
+
+namespace skiff {
+
+namespace {
+
+std::vector<std::string> strings(const Json& j) {
+  std::vector<std::string> out;
+  if (j.is_array())
+    for (const auto& v : j)
+      if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
+
+bool has_env(const std::vector<std::string>& env, std::string_view name) {
+  for (const auto& e : env)
+    if (e.size() > name.size() && e.compare(0, name.size(), name) == 0 && e[name.size()] == '=') return true;
+  return false;
+}
+
+// Without a subordinate range, say once per store what that costs.
+void warn_single_id_mapping(const Store& store, const IdMapping& mapping) {
+  if (mapping.has_subids()) return;
+  std::string marker = store.root() + "/.warned-single-id";
+  if (path_exists(marker)) return;
+  warn("no subordinate ID range for this user in /etc/subuid and /etc/subgid (or newuidmap is missing): "
+       "containers get only uid and gid 0, so `-u` with another user, supplementary groups and files "
+       "owned by other IDs won't work; ask an administrator for a range (see `skiff info`)");
+  (void)write_file_atomically(marker, "", 0600);
+}
+
+// Compiling docker's profile takes libseccomp ~15 ms, longer than the rest of
+// a container's start. The program depends only on the profile, the
+// capabilities, the kernel and libseccomp, so it is kept in the runtime
+// folder under a hash of those and compiled once per boot.
+Result<std::vector<sock_filter>> compile_seccomp_cached(const Store& store, const SeccompProfile& profile,
+                                                         const CapabilitySet& caps) {
+  struct utsname uts;
+  ::uname(&uts);
+  const scmp_version* lib = seccomp_version();
+  Sha256 key;
+  key.update(to_compact_json(profile.json));
+  for (const auto& c : caps.names) key.update(c + ",");
+  key.update(fmt::format("|{}|{}|{}|{}.{}.{}", uts.release, uts.version, uts.machine, lib->major, lib->minor, lib->micro));
+  std::string path = store.runroot() + "/seccomp-" + key.hex_digest().substr(0, 32) + ".bpf";
+  if (auto cached = read_file(path, 1 << 20); cached.ok() && !cached->empty() && cached->size() % sizeof(sock_filter) == 0) {
+    std::vector<sock_filter> program(cached->size() / sizeof(sock_filter));
+    std::memcpy(program.data(), cached->data(), cached->size());
+    return program;
+  }
+  std::vector<sock_filter> program = TRY(compile_seccomp(profile, caps.names));
+  if (!program.empty())
+    (void)write_file_quickly(path, std::string_view(reinterpret_cast<const char*>(program.data()),
+                                                    program.size() * sizeof(sock_filter)));
+  return program;
+}
+
+Result<std::vector<sock_filter>> container_seccomp(const Store& store, const Json& setting, const CapabilitySet& caps) {
+  if (setting.is_string() && setting.get<std::string>() == "unconfined") return std::vector<sock_filter>{};
+  if (setting.is_object()) return compile_seccomp_cached(store, TRY(parse_seccomp_profile(setting)), caps);
+  return compile_seccomp_cached(store, default_seccomp_profile(), caps);
+}
+
+Result<LaunchSpec> make_launch_spec(const Store& store, const Container& c) {
+  const Json& config = c.config;
+  const Json& cc = config["Config"];
+  const Json& host = config["HostConfig"];
+  ContainerSpec spec;
+  spec.rootfs.driver = TRY(parse_rootfs_driver(config.value("storage_driver", "native")));
+  std::vector<std::string> layers = strings(config["layers"]);
+  for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
+    std::string diff = store.layer_dir(*it) + "/diff";
+    if (!path_exists(diff)) return make_error("layer `{}` of the container's image is missing from the store", *it);
+    spec.rootfs.lower_dirs.push_back(diff);
+  }
+  spec.rootfs.upper_dir = c.dir + "/upper";
+  spec.rootfs.work_dir = c.dir + "/work";
+  spec.rootfs.merged_dir = c.dir + "/merged";
+  spec.volumes = config_volumes(config);
+  spec.network = host.value("NetworkMode", "none");
+  spec.read_only_rootfs = host.value("ReadonlyRootfs", false);
+  spec.privileged = host.value("Privileged", false);
+  spec.hosts_file = c.dir + "/hosts";
+  spec.hostname_file = c.dir + "/hostname";
+  spec.resolv_conf_file = c.dir + "/resolv.conf";
+
+  const IdMapping& mapping = current_id_mapping();
+  warn_single_id_mapping(store, mapping);
+  LaunchSpec launch;
+  launch.plan = TRY(make_plan(spec, mapping));
+  launch.rootfs = spec.rootfs;
+  launch.argv.push_back(config.value("Path", ""));
+  for (const auto& a : strings(config["Args"])) launch.argv.push_back(a);
+  launch.env = strings(cc["Env"]);
+  launch.hostname = cc.value("Hostname", "");
+  if (!has_env(launch.env, "HOSTNAME")) launch.env.insert(launch.env.begin() + std::min<size_t>(1, launch.env.size()), "HOSTNAME=" + launch.hostname);
+  if (cc.value("Tty", false) && !has_env(launch.env, "TERM")) launch.env.push_back("TERM=xterm");
+  std::string workdir = cc.value("WorkingDir", "");
+  launch.cwd = workdir.empty() ? "/" : workdir;
+  launch.user = cc.value("User", "");
+  launch.group_add = strings(host["GroupAdd"]);
+  launch.capabilities = TRY(resolve_capabilities(strings(host["CapAdd"]), strings(host["CapDrop"]), spec.privileged));
+  launch.seccomp = TRY(std::move(container_seccomp(store, config["seccomp"], launch.capabilities)).wrap("compile the seccomp profile"));
+  launch.no_new_privileges = config.value("no_new_privileges", false);
+  launch.init = host.value("Init", false);
+  launch.tty = cc.value("Tty", false);
+  return launch;
+}
+
+int exit_code_of(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return kExitSkiffFailed;
+}
+
+}  // namespace
+
+Result<int> start_container(const Store& store, Container& c, const StartOptions& options) {
+  bool auto_remove = c.config["HostConfig"].value("AutoRemove", false);
+  // --rm removes the container however this ends.
+  struct Remover {
+    const Store& store;
+    Container& c;
+    bool on;
+    ~Remover() {
+      if (!on) return;
+      if (auto latest = load_container(store, c.id); latest.ok()) c.state = latest->state;
+      c.state["Status"] = "exited";  // never refused as "running": it is over
+      Status removed = remove_container(store, c, true);
+      if (!removed.ok()) print_error(removed.error());
+    }
+  } remover{store, c, auto_remove};
+
+  if (c.status() == "running") return make_error("container `{}` is already running", c.name());
+  auto fail = [&](Error error) -> Error {
+    c.state["Error"] = error.text();
+    c.state["ExitCode"] = error.exit_code();
+    if (!auto_remove) (void)save_container_state(c, true);
+    return error;
+  };
+
+  trace("start");
+  auto spec = make_launch_spec(store, c);
+  trace("planned");
+  if (!spec.ok()) return fail(std::move(spec).error());
+  UniqueFd init = TRY(open_init_binary());
+  spec->init_fd = init.get();
+
+  ForegroundSession session;
+  Status prepared = session.prepare({.tty = spec->tty, .interactive = options.interactive, .attach = options.attach});
+  if (!prepared.ok()) return fail(std::move(prepared).error());
+  for (int i = 0; i < 3; ++i) spec->stdio[i] = session.container_stdio()[i];
+  if (spec->tty) spec->window = session.window();
+
+  trace("prepared");
+  auto launched = launch_container(*spec);
+  trace("exec'd");
+  if (!launched.ok()) return fail(std::move(launched).error());
+
+  pid_t pid = launched->process.pid();
+  c.state["Status"] = "running";
+  c.state["Running"] = true;
+  c.state["Pid"] = pid;
+  c.state["PidStartTime"] = process_start_time(pid);
+  c.state["ExitCode"] = 0;
+  c.state["Error"] = "";
+  c.state["StartedAt"] = now_rfc3339();
+  c.state["FinishedAt"] = kZeroTime;
+  // "running" is moot after a crash (the PID check sees through it): no fsync.
+  if (!auto_remove) TRY(save_container_state(c, false));
+
+  trace("state saved");
+  int status = TRY(session.relay(pid, std::move(launched->pty_master)));
+  trace("exited");
+  launched->process.release();  // reaped by relay()
+  int code = exit_code_of(status);
+  c.state["Status"] = "exited";
+  c.state["Running"] = false;
+  c.state["Pid"] = 0;
+  c.state["ExitCode"] = code;
+  c.state["FinishedAt"] = now_rfc3339();
+  if (!auto_remove) {
+    Status saved = save_container_state(c, true);
+    // Removed meanwhile (rm -f): nothing to record.
+    if (!saved.ok() && path_exists(c.dir)) return std::move(saved).error();
+  }
+  return code;
+}
+
+}  // namespace skiff

@@ -1,0 +1,25 @@
+// Starting a created container in the foreground: this process is its
+// monitor (DESIGN.md, "The process model"). It launches the container,
+// relays stdio or the pty, forwards signals, records the state and returns
+// the container's exit code.
+#pragma once
+
+#include "base/error.h"
+#include "engine/containers.h"
+#include "image/store.h"
+
+namespace skiff {
+
+struct StartOptions {
+  bool attach = true;        ///< relay stdout and stderr (and stdin with `interactive`)
+  bool interactive = false;  ///< relay stdin
+};
+
+/// Runs `container` to its end and returns its exit code (128+N when killed
+/// by signal N). A failure to start is an Error with exit code 125, or 126 /
+/// 127 when its command can't be executed / isn't found; the container's
+/// state records it either way. With HostConfig.AutoRemove the container is
+/// removed afterwards, whatever happened.
+Result<int> start_container(const Store& store, Container& container, const StartOptions& options);
+
+}  // namespace skiff

@@ -1,0 +1,266 @@
+#include "engine/containers.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "base/fs.h"
+#include "base/output.h"
+#include "base/trace.h"
+#include "engine/container_names.h"
+#include "engine/container_options.h"
+#include "image/image_config.h"
+#include "image/image_store.h"
+#include "image/layer_store.h"
+#include "image/reference.h"
+#include "linux/process_info.h"
+
+namespace skiff {
+
+namespace {
+
+const char kHostsFile[] =
+    "127.0.0.1\tlocalhost\n"
+    "::1\tlocalhost ip6-localhost ip6-loopback\n"
+    "fe00::0\tip6-localnet\n"
+    "ff00::0\tip6-mcastprefix\n"
+    "ff02::1\tip6-allnodes\n"
+    "ff02::2\tip6-allrouters\n";
+
+std::string names_dir(const Store& store) { return store.containers_dir() + "/.names"; }
+
+Json initial_state() {
+  return Json{{"Status", "created"}, {"Running", false},  {"Paused", false}, {"Restarting", false},
+              {"OOMKilled", false},  {"Dead", false},     {"Pid", 0},        {"ExitCode", 0},
+              {"Error", ""},         {"StartedAt", kZeroTime}, {"FinishedAt", kZeroTime}};
+}
+
+// The host's resolv.conf for the container: loopback name servers only work
+// when the host's network is shared.
+std::string container_resolv_conf(bool host_network) {
+  auto text = read_file("/etc/resolv.conf", 1 << 20);
+  if (!text.ok()) return "";
+  if (host_network) return *text;
+  std::string out;
+  size_t start = 0;
+  while (start < text->size()) {
+    size_t end = text->find('\n', start);
+    if (end == std::string::npos) end = text->size();
+    std::string line = text->substr(start, end - start);
+    start = end + 1;
+    if (line.starts_with("nameserver") && (line.find("127.") != std::string::npos || line.find("::1") != std::string::npos))
+      continue;
+    out += line + "\n";
+  }
+  return out;
+}
+
+// Claims `name` for `id`: exactly one of several racing creators succeeds.
+Status claim_name(const Store& store, const std::string& name, const std::string& id) {
+  std::string link = names_dir(store) + "/" + name;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (::symlink(id.c_str(), link.c_str()) == 0) return {};
+    if (errno != EEXIST) return errno_error("claim the name `{}`", name);
+    char owner[128];
+    ssize_t n = ::readlink(link.c_str(), owner, sizeof owner - 1);
+    std::string owner_id = n > 0 ? std::string(owner, n) : "";
+    // A name whose container never appeared (its creator crashed) is free
+    // again after a minute; one being created right now is not.
+    struct stat st;
+    bool stale = !owner_id.empty() && !path_exists(store.containers_dir() + "/" + owner_id) &&
+                 ::lstat(link.c_str(), &st) == 0 && st.st_mtime + 60 < ::time(nullptr);
+    if (!stale)
+      return make_error(
+          "Conflict. The container name \"/{}\" is already in use by container \"{}\". You have to remove (or "
+          "rename) that container to be able to reuse that name.",
+          name, owner_id);
+    ::unlink(link.c_str());
+  }
+  return make_error("claim the name `{}`: it keeps changing", name);
+}
+
+void release_name(const Store& store, const std::string& name, const std::string& id) {
+  std::string link = names_dir(store) + "/" + name;
+  char owner[128];
+  ssize_t n = ::readlink(link.c_str(), owner, sizeof owner - 1);
+  if (n > 0 && std::string(owner, n) == id) ::unlink(link.c_str());
+}
+
+// fsyncs the named files in `dir`, then `dir` itself.
+Status sync_tree_files(const std::string& dir, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    UniqueFd fd(::open((dir + "/" + name).c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd || ::fsync(fd.get()) != 0) return errno_error("sync `{}/{}`", dir, name);
+  }
+  return sync_directory(dir);
+}
+
+// Removes a container folder: directly when everything in it is ours (the
+// common case), else from inside the user namespace (files of subordinate IDs).
+Status remove_container_tree(const std::string& path) {
+  if (remove_tree(path).ok()) return {};
+  return remove_layer_trees({path});
+}
+
+}  // namespace
+
+std::string Container::status() const { return state.value("Status", "created"); }
+
+Result<Container> create_container(const Store& store, const CreateOptions& options) {
+  ContainerDraft draft = TRY(make_container_draft(store, options));
+  trace("drafted");
+  TRY(make_directories(names_dir(store), 0700));
+
+  std::string id = random_hex(64);
+  std::string name = options.name;
+  if (name.empty()) {
+    for (int attempt = 0;; ++attempt) {
+      name = random_container_name(attempt > 4);
+      if (claim_name(store, name, id).ok()) break;
+      if (attempt > 20) return make_error("no free container name found");
+    }
+  } else {
+    TRY(claim_name(store, name, id));
+  }
+
+  Container c{id, store.containers_dir() + "/" + id, std::move(draft.config), initial_state()};
+  c.config["id"] = id;
+  c.config["name"] = name;
+  c.config["created"] = now_rfc3339();
+  if (c.config["Config"]["Hostname"].get<std::string>().empty()) c.config["Config"]["Hostname"] = id.substr(0, 12);
+
+  // Built under a temporary name, made visible by one rename.
+  std::string tmp = store.containers_dir() + "/.tmp-" + id;
+  auto build = [&]() -> Status {
+    TRY(make_directories(tmp, 0700));
+    for (const char* sub : {"upper", "work", "merged"}) TRY(make_directories(tmp + "/" + sub, 0755));
+    std::string hostname = c.config["Config"]["Hostname"].get<std::string>();
+    bool host_net = c.config["HostConfig"]["NetworkMode"] == "host";
+    std::string hosts = kHostsFile;
+    if (host_net) {
+      auto host_hosts = read_file("/etc/hosts", 1 << 20);
+      if (host_hosts.ok()) hosts = *host_hosts;
+    }
+    // Files are written without fsync; the folder is made durable once,
+    // before the rename that makes it visible. A --rm container is gone
+    // when it ends, so it skips even that: a crash leaves only garbage.
+    TRY(write_file_quickly(tmp + "/hosts", hosts, 0644));
+    TRY(write_file_quickly(tmp + "/hostname", hostname + "\n", 0644));
+    TRY(write_file_quickly(tmp + "/resolv.conf", container_resolv_conf(host_net), 0644));
+    TRY(write_json_quickly(tmp + "/config.json", c.config));
+    TRY(write_json_quickly(tmp + "/state.json", c.state));
+    if (!options.auto_remove) TRY(sync_tree_files(tmp, {"config.json", "state.json"}));
+    if (::rename(tmp.c_str(), c.dir.c_str()) != 0) return errno_error("make container `{}` visible", id);
+    return options.auto_remove ? Status() : sync_directory(store.containers_dir());
+  };
+  Status built = build();
+  if (!built.ok()) {
+    (void)remove_tree(tmp);
+    release_name(store, name, id);
+    return std::move(built).error().wrap("create container");
+  }
+  return c;
+}
+
+Result<Container> load_container(const Store& store, const std::string& id) {
+  Container c;
+  c.id = id;
+  c.dir = store.containers_dir() + "/" + id;
+  c.config = TRY(read_json_file(c.dir + "/config.json", 4 << 20));
+  c.state = TRY(read_json_file(c.dir + "/state.json", 1 << 20));
+  if (!c.config.is_object() || !c.state.is_object()) return make_error("container `{}`: malformed record", id);
+  // A running container's process must still be the one we started: a PID
+  // alone may have been reused.
+  if (c.state.value("Status", "") == "running") {
+    int pid = c.state.value("Pid", 0);
+    uint64_t start = c.state.value("PidStartTime", uint64_t(0));
+    if (pid <= 0 || process_start_time(pid) != start) {
+      c.state["Status"] = "exited";
+      c.state["Running"] = false;
+      c.state["Pid"] = 0;
+      c.state["ExitCode"] = 255;
+      c.state["Error"] = "the container's process ended without its exit being recorded";
+    }
+  }
+  return c;
+}
+
+std::vector<Container> list_containers(const Store& store) {
+  std::vector<Container> out;
+  DIR* dir = ::opendir(store.containers_dir().c_str());
+  if (!dir) return out;
+  while (struct dirent* e = ::readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    auto c = load_container(store, e->d_name);
+    if (!c.ok()) {
+      if (path_exists(store.containers_dir() + "/" + e->d_name)) warn("skipping container `{}`: {}", e->d_name, c.error().text());
+      continue;
+    }
+    out.push_back(std::move(*c));
+  }
+  ::closedir(dir);
+  std::sort(out.begin(), out.end(), [](const Container& a, const Container& b) {
+    return a.config.value("created", "") > b.config.value("created", "");
+  });
+  return out;
+}
+
+Result<Container> find_container(const Store& store, std::string_view name_or_id) {
+  std::string key(name_or_id);
+  if (key.starts_with("/")) key = key.substr(1);
+  auto no_such = [&] { return make_error("No such container: {}", name_or_id); };
+  if (key.empty() || key.find('/') != std::string::npos || key.starts_with(".")) return no_such();
+  // Full ID, then name, then ID prefix, as docker.
+  if (key.size() == 64 && path_exists(store.containers_dir() + "/" + key + "/config.json")) return load_container(store, key);
+  char target[128];
+  ssize_t n = ::readlink((names_dir(store) + "/" + key).c_str(), target, sizeof target - 1);
+  if (n > 0 && path_exists(store.containers_dir() + "/" + std::string(target, n) + "/config.json"))
+    return load_container(store, std::string(target, n));
+  if (key.find_first_not_of("0123456789abcdef") != std::string::npos) return no_such();
+  std::vector<std::string> matches;
+  DIR* dir = ::opendir(store.containers_dir().c_str());
+  if (dir) {
+    while (struct dirent* e = ::readdir(dir))
+      if (e->d_name[0] != '.' && std::string_view(e->d_name).starts_with(key)) matches.push_back(e->d_name);
+    ::closedir(dir);
+  }
+  if (matches.empty()) return no_such();
+  if (matches.size() > 1) return make_error("multiple containers found with provided prefix: {}", key);
+  return load_container(store, matches.front());
+}
+
+Status save_container_state(const Container& container, bool durable) {
+  if (durable) return write_json_atomically(container.dir + "/state.json", container.state);
+  return write_json_quickly(container.dir + "/state.json", container.state);
+}
+
+Status remove_container(const Store& store, const Container& container, bool force) {
+  if (container.status() == "running") {
+    if (!force)
+      return make_error(
+          "cannot remove container \"/{}\": container is running: stop the container before removing or force remove",
+          container.name());
+    int pid = container.state.value("Pid", 0);
+    uint64_t start = container.state.value("PidStartTime", uint64_t(0));
+    if (pid > 0 && process_start_time(pid) == start) {
+      ::kill(pid, SIGKILL);
+      for (int i = 0; i < 200 && process_start_time(pid) == start; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  std::string trash = store.containers_dir() + "/.trash-" + container.id;
+  if (::rename(container.dir.c_str(), trash.c_str()) != 0) {
+    if (errno == ENOENT) return {};  // removed meanwhile (--rm, another rm)
+    return errno_error("remove container `{}`", container.id);
+  }
+  release_name(store, container.name(), container.id);
+  return std::move(remove_container_tree(trash)).wrap("remove container `{}`", container.id);
+}
+
+}  // namespace skiff

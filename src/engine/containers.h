@@ -1,0 +1,97 @@
+// Container records and their life cycle without a running process: create,
+// find, list, inspect, remove (DESIGN.md, "Storage").
+//
+//   containers/<id>/config.json   fixed at create: docker's Config, HostConfig,
+//                                 Mounts, Path/Args, plus skiff's image and layers
+//   containers/<id>/state.json    docker's State, plus the PID's start time
+//   containers/<id>/upper work    the overlay's upper and work folders
+//   containers/<id>/merged        where the root is assembled (in the container's
+//                                 own mount namespace only)
+//   containers/<id>/hosts hostname resolv.conf   bound into the container
+//   containers/.names/<name>      a symlink to the ID: created with symlink(2), so
+//                                 of two creators racing for a name exactly one wins
+//
+// A container is built in containers/.tmp-<id> and made visible by one rename.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "base/json.h"
+#include "image/store.h"
+
+namespace skiff {
+
+/// `docker create`'s options that skiff knows, as the CLI parsed them.
+struct CreateOptions {
+  std::string image;
+  std::vector<std::string> command;        ///< after IMAGE; replaces the image's Cmd
+  std::optional<std::string> entrypoint;   ///< --entrypoint ("" clears the image's)
+  std::string name;
+  std::vector<std::string> env;            ///< -e NAME=value, or NAME (taken from our environment)
+  std::vector<std::string> env_files;
+  std::optional<std::string> workdir;
+  std::optional<std::string> user;
+  std::vector<std::string> group_add;
+  std::optional<std::string> hostname;
+  std::vector<std::string> labels;         ///< KEY=value
+  std::vector<std::string> volumes;        ///< -v SRC:DST[:OPTS]
+  std::vector<std::string> mounts;         ///< --mount type=bind|tmpfs,...
+  std::vector<std::string> tmpfs;          ///< --tmpfs DST[:OPTS]
+  std::vector<std::string> cap_add, cap_drop;
+  std::vector<std::string> security_opts;
+  std::string network = "none";
+  std::string pull = "missing";
+  std::string platform;
+  std::string storage_driver;              ///< "" chooses
+  bool privileged = false;
+  bool read_only = false;
+  bool auto_remove = false;                ///< --rm
+  bool init = false;
+  bool tty = false;
+  bool interactive = false;
+  bool attach = false;                     ///< run in the foreground (run without -d)
+};
+
+/// A container's two records.
+struct Container {
+  std::string id;
+  std::string dir;  ///< containers/<id>
+  Json config;
+  Json state;
+  std::string name() const { return config.value("name", ""); }
+  std::string status() const;  ///< created, running, exited
+};
+
+/// Checks the options, resolves the image and writes the container's
+/// records: nothing is left behind on failure. Returns the new container.
+Result<Container> create_container(const Store& store, const CreateOptions& options);
+
+/// Finds a container by full ID, name (with or without a leading "/") or a
+/// unique ID prefix: "No such container: <text>" otherwise.
+Result<Container> find_container(const Store& store, std::string_view name_or_id);
+
+/// Reads one container's records; a running one whose process is gone reads
+/// as exited (its PID is checked together with its start time).
+Result<Container> load_container(const Store& store, const std::string& id);
+
+/// Every container, newest first; unreadable ones are skipped with a warning.
+std::vector<Container> list_containers(const Store& store);
+
+/// Replaces state.json. `durable` adds the fsyncs (skip them for states a
+/// crash makes moot anyway, like "running").
+Status save_container_state(const Container& container, bool durable);
+
+/// Removes a container's records and files. A running one is refused
+/// unless `force`, which kills it first.
+Status remove_container(const Store& store, const Container& container, bool force);
+
+/// docker's container inspect object.
+Json inspect_container(const Store& store, const Container& container);
+
+/// The time docker shows for "never": 0001-01-01T00:00:00Z.
+inline constexpr const char* kZeroTime = "0001-01-01T00:00:00Z";
+
+}  // namespace skiff

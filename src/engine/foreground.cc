@@ -1,0 +1,199 @@
+#include "engine/foreground.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+
+namespace skiff {
+
+namespace {
+
+// What `docker run` forwards (its sig-proxy), minus the ones a terminal
+// session needs for itself: SIGCHLD is ours, SIGWINCH resizes the pty, and
+// stopping signals stop skiff, not the container.
+const int kForwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM, SIGALRM, SIGCONT, SIGPWR, SIGSYS};
+
+Status write_all(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno_error("write");
+    }
+    data += n;
+    size -= size_t(n);
+  }
+  return {};
+}
+
+Result<std::pair<UniqueFd, UniqueFd>> make_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return errno_error("create a pipe");
+  return std::pair{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+}  // namespace
+
+Status ForegroundSession::prepare(const Options& options) {
+  options_ = options;
+  // stdin: ours only with -i; through the pty with -t, through a pipe when
+  // it is a terminal, else handed over as it is.
+  if (options.interactive && !options.tty) {
+    if (::isatty(0)) {
+      auto [r, w] = TRY(make_pipe());
+      owned_[0] = std::move(r);
+      stdin_writer_ = std::move(w);
+      ::fcntl(stdin_writer_.get(), F_SETFL, O_NONBLOCK);
+      container_fds_[0] = owned_[0].get();
+    } else {
+      container_fds_[0] = 0;
+    }
+  }
+  if (options.attach && !options.tty) {
+    for (int i = 1; i <= 2; ++i) {
+      if (::isatty(i)) {
+        auto [r, w] = TRY(make_pipe());
+        output_readers_[i - 1] = std::move(r);
+        owned_[i] = std::move(w);
+        container_fds_[i] = owned_[i].get();
+      } else {
+        container_fds_[i] = i;
+      }
+    }
+  }
+
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGCHLD);
+  sigaddset(&mask, SIGWINCH);
+  for (int sig : kForwarded) sigaddset(&mask, sig);
+  if (::sigprocmask(SIG_BLOCK, &mask, &old_mask_) != 0) return errno_error("block signals");
+  mask_set_ = true;
+  signals_.reset(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!signals_) return errno_error("create a signalfd");
+
+  if (options.tty && options.interactive && ::isatty(0)) {
+    struct termios t;
+    if (::tcgetattr(0, &t) == 0) {
+      saved_termios_ = t;
+      ::cfmakeraw(&t);
+      ::tcsetattr(0, TCSANOW, &t);
+    }
+  }
+  return {};
+}
+
+ForegroundSession::~ForegroundSession() {
+  if (saved_termios_) ::tcsetattr(0, TCSANOW, &*saved_termios_);
+  if (mask_set_) ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
+}
+
+std::optional<struct winsize> ForegroundSession::window() const {
+  struct winsize ws;
+  for (int fd : {0, 1, 2})
+    if (::ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0) return ws;
+  return std::nullopt;
+}
+
+void ForegroundSession::close_container_ends() {
+  for (auto& fd : owned_) fd.reset();
+}
+
+Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master) {
+  // The container holds its own copies now; ours would keep its pipes open.
+  close_container_ends();
+  int stdin_target = options_.tty ? (options_.interactive ? pty_master.get() : -1) : stdin_writer_.get();
+  bool stdin_open = options_.interactive && stdin_target >= 0;
+  std::string pending;  // read from our stdin, not yet taken by the container
+  bool exited = false;
+  int status = 0;
+  char buf[65536];
+
+  auto drain_output = [&](UniqueFd& from, int to) {
+    ssize_t n = ::read(from.get(), buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+    if (n <= 0) {  // EOF, or EIO on a pty whose every slave is closed
+      from.reset();
+      return;
+    }
+    (void)write_all(to, buf, size_t(n));  // a closed stdout drops output, as a pipe would
+  };
+
+  for (;;) {
+    bool outputs_open = output_readers_[0] || output_readers_[1] || pty_master;
+    if (exited && !outputs_open) break;
+    struct pollfd fds[5];
+    int n = 0;
+    int i_sig = n;
+    fds[n++] = {signals_.get(), POLLIN, 0};
+    int i_in = -1, i_pty = -1, i_out[2] = {-1, -1};
+    if (stdin_open && !exited) {
+      i_in = n;
+      fds[n++] = pending.empty() ? pollfd{0, POLLIN, 0} : pollfd{stdin_target, POLLOUT, 0};
+    }
+    if (pty_master) {
+      i_pty = n;
+      fds[n++] = {pty_master.get(), POLLIN, 0};
+    }
+    for (int k = 0; k < 2; ++k)
+      if (output_readers_[k]) {
+        i_out[k] = n;
+        fds[n++] = {output_readers_[k].get(), POLLIN, 0};
+      }
+    // Once the container is gone, what it wrote is already in the pipes or
+    // the pty: drain without waiting for anything new.
+    int ready = ::poll(fds, nfds_t(n), exited ? 0 : -1);
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      return errno_error("wait for the container");
+    }
+    if (exited && ready == 0) break;
+
+    if (fds[i_sig].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      while (::read(signals_.get(), &si, sizeof si) == ssize_t(sizeof si)) {
+        int sig = int(si.ssi_signo);
+        if (sig == SIGCHLD) {
+          if (!exited && ::waitpid(pid, &status, WNOHANG) == pid) exited = true;
+        } else if (sig == SIGWINCH) {
+          if (pty_master && window()) {
+            struct winsize ws = *window();
+            ::ioctl(pty_master.get(), TIOCSWINSZ, &ws);
+          }
+        } else if (!exited) {
+          ::kill(pid, sig);
+        }
+      }
+    }
+    if (i_in >= 0 && fds[i_in].revents) {
+      if (pending.empty()) {
+        ssize_t got = ::read(0, buf, sizeof buf);
+        if (got > 0) {
+          pending.assign(buf, size_t(got));
+        } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+          stdin_open = false;
+          if (!options_.tty) stdin_writer_.reset();  // the container reads EOF
+        }
+      }
+      if (!pending.empty()) {
+        ssize_t put = ::write(stdin_target, pending.data(), pending.size());
+        if (put > 0) pending.erase(0, size_t(put));
+        else if (put < 0 && errno != EAGAIN && errno != EINTR) {
+          stdin_open = false;  // the container closed its stdin
+          pending.clear();
+          if (!options_.tty) stdin_writer_.reset();
+        }
+      }
+    }
+    if (i_pty >= 0 && fds[i_pty].revents) drain_output(pty_master, 1);
+    for (int k = 0; k < 2; ++k)
+      if (i_out[k] >= 0 && fds[i_out[k]].revents) drain_output(output_readers_[k], k + 1);
+  }
+  return status;
+}
+
+}  // namespace skiff

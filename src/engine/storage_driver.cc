@@ -1,0 +1,49 @@
+#include "engine/storage_driver.h"
+
+#include <cstdlib>
+
+#include "base/fs.h"
+#include "linux/probe.h"
+
+namespace skiff {
+
+namespace {
+
+Status check_available(RootfsDriver driver) {
+  if (driver == RootfsDriver::kNative) return {};
+  return make_error("the {} storage driver is not implemented yet (use native)", rootfs_driver_name(driver));
+}
+
+}  // namespace
+
+Result<RootfsDriver> choose_storage_driver(const Store& store, const std::string& requested) {
+  std::string wanted = requested;
+  if (wanted.empty()) {
+    const char* env = std::getenv("SKIFF_STORAGE_DRIVER");
+    if (env && *env) wanted = env;
+  }
+  if (!wanted.empty()) {
+    RootfsDriver driver = TRY(parse_rootfs_driver(wanted));
+    TRY(check_available(driver));
+    return driver;
+  }
+  std::string record = store.root() + "/storage-driver";
+  if (auto text = read_file(record, 64); text.ok()) {
+    std::string name = *text;
+    while (!name.empty() && (name.back() == '\n' || name.back() == ' ')) name.pop_back();
+    if (auto driver = parse_rootfs_driver(name); driver.ok()) return *driver;
+  }
+  // First container in this store: try native overlay once.
+  std::string scratch = store.root() + "/.tmp-probe-" + random_hex(8);
+  TRY(make_directories(scratch, 0700));
+  ProbeResult native = probe_native_overlay(scratch);
+  (void)remove_tree(scratch);
+  if (!native.works)
+    return make_error("native overlayfs does not work here ({}), and the fuse-overlayfs and vfs drivers are not "
+                      "implemented yet",
+                      native.error);
+  TRY(write_file_atomically(record, "native\n", 0600));
+  return RootfsDriver::kNative;
+}
+
+}  // namespace skiff

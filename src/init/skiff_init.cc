@@ -1,0 +1,233 @@
+// skiff-init: the first program of every container, run from a sealed memfd
+// (src/linux/init_binary.h says why), so that no process in the container is
+// ever the host's skiff binary.
+//
+//   skiff-init [-i] [-s FD] -- PROGRAM [ARG...]
+//
+// It finds PROGRAM as docker does (runc's Go exec.LookPath over the
+// container's PATH) and execs it with the environment it was given. With -i it
+// stays PID 1 instead, as docker's --init (tini) does: PROGRAM runs in a
+// child, every signal the init receives is forwarded to it, every child that
+// ends up orphaned to the init is reaped, and the init exits with PROGRAM's
+// code (128+N when signal N killed it).
+//
+// If PROGRAM can't be executed, the init says why with docker's words and
+// exits 127 (not found) or 126 (not executable): on the -s socket as one
+// SyncSocket error frame when given, on stderr otherwise. A successful exec
+// closes that socket (it is made close-on-exec), so its reader sees EOF.
+//
+// Only libc, linked statically: it runs in the container's root, where no
+// library of the host is. No allocation; argv is passed on as it came.
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+namespace {
+
+constexpr int kExitInitFailed = 125;
+constexpr int kExitCannotExecute = 126;
+constexpr int kExitNotFound = 127;
+
+// runc's default when the container's environment has no PATH.
+constexpr char kDefaultPath[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// src/linux/sync_socket.cc's frame: this header, then the message bytes.
+struct FrameHeader {
+  uint32_t kind;
+  int32_t errnum;
+};
+constexpr uint32_t kFrameError = 3;
+
+// The -s socket, or -1: where a failure is reported.
+int g_sync_fd = -1;
+
+// Reports a failure (on the sync socket, else on stderr) and exits `code`.
+[[noreturn]] __attribute__((format(printf, 3, 4))) void fail(int code, int errnum, const char* format, ...) {
+  constexpr size_t kCapacity = 4096;  // a longer message is cut short
+  char frame[sizeof(FrameHeader) + kCapacity];
+  char* message = frame + sizeof(FrameHeader);
+  va_list args;
+  va_start(args, format);
+  int n = vsnprintf(message, kCapacity, format, args);
+  va_end(args);
+  size_t length = n < 0 ? 0 : size_t(n);
+  if (length >= kCapacity) length = kCapacity - 1;
+  if (g_sync_fd >= 0) {
+    FrameHeader header = {kFrameError, errnum};
+    memcpy(frame, &header, sizeof header);
+    // One send is one frame on SOCK_SEQPACKET. MSG_NOSIGNAL: a reader that is
+    // gone must not kill us with SIGPIPE before we exit with the right code.
+    while (send(g_sync_fd, frame, sizeof header + length, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+    }
+  } else {
+    dprintf(STDERR_FILENO, "skiff-init: %.*s\n", int(length), message);
+  }
+  _exit(code);
+}
+
+// strerror as Go prints an errno: "permission denied", not "Permission denied".
+const char* go_strerror(int errnum, char* buffer, size_t size) {
+  const char* text = strerrordesc_np(errnum);  // untranslated: no locale files in a static binary
+  if (!text) return "unknown error";
+  snprintf(buffer, size, "%s", text);
+  buffer[0] = char(tolower((unsigned char)buffer[0]));
+  return buffer;
+}
+
+// A regular file with any execute bit: what Go's exec.LookPath accepts.
+bool is_executable_file(const char* path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111) != 0;
+}
+
+// Go's exec.LookPath: a name with a '/' is used as is; otherwise the first
+// executable file in PATH's entries, where an empty entry is the current
+// directory. Like Go, a PATH that is set but empty has no entries. Fails
+// (exit 127) when nothing is found. `buffer` holds the joined path.
+const char* find_program(const char* name, char* buffer, size_t size) {
+  if (strchr(name, '/')) return name;
+  const char* path = getenv("PATH");
+  if (!path) path = kDefaultPath;
+  const char* entry = *path ? path : nullptr;  // Go splits "" into no entries
+  while (entry) {
+    const char* end = strchrnul(entry, ':');
+    int dir_length = int(end - entry);
+    // Go joins "" and name to "name"; "./name" is the same file.
+    int n = dir_length == 0 ? snprintf(buffer, size, "./%s", name)
+                            : snprintf(buffer, size, "%.*s/%s", dir_length, entry, name);
+    if (n > 0 && size_t(n) < size && is_executable_file(buffer)) return buffer;
+    entry = *end ? end + 1 : nullptr;
+  }
+  fail(kExitNotFound, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
+// Finds and executes argv[0]; returns only by exiting with docker's code.
+[[noreturn]] void exec_program(char** argv) {
+  char path_buffer[4096];
+  const char* path = find_program(argv[0], path_buffer, sizeof path_buffer);
+  execve(path, argv, environ);
+  int err = errno;
+  char reason[256];
+  fail(err == ENOENT ? kExitNotFound : kExitCannotExecute, err, "exec: \"%s\": %s", path,
+       go_strerror(err, reason, sizeof reason));
+}
+
+// Child of -i: undo what the init set up for itself, then run the program
+// in its own process group, in the terminal's foreground if it has one.
+[[noreturn]] void run_child(char** argv) {
+  // Every handler back to the default (the init ignores SIGTTIN/SIGTTOU/
+  // SIGTSTP, and an ignored signal stays ignored across execve). Errors are
+  // expected for SIGKILL, SIGSTOP and the C library's internal signals.
+  struct sigaction default_action = {};
+  default_action.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &default_action, nullptr);
+
+  // Its own process group, as tini does, so that a terminal's job control
+  // signals go to it and not to the init. All signals are still blocked, so
+  // tcsetpgrp from what is now a background group doesn't stop us with
+  // SIGTTOU. tcgetsid fails unless stdin is our controlling terminal.
+  setpgid(0, 0);
+  if (isatty(STDIN_FILENO) && tcgetsid(STDIN_FILENO) == getsid(0)) tcsetpgrp(STDIN_FILENO, getpgrp());
+
+  // The program starts with no signal blocked, as it would without -i.
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  exec_program(argv);
+}
+
+// PID 1 of -i: forward signals to `child` and reap until it is gone.
+[[noreturn]] void supervise(pid_t child, const sigset_t& all) {
+  for (;;) {
+    siginfo_t info;
+    int sig = sigwaitinfo(&all, &info);
+    if (sig < 0) continue;  // EINTR (a ptrace stop); nothing else can fail
+    if (sig != SIGCHLD) {
+      kill(child, sig);
+      continue;
+    }
+    // SIGCHLD is not queued per child: one may stand for many. Reap every
+    // child that has ended, orphans re-parented to us included.
+    for (;;) {
+      int status;
+      pid_t pid = waitpid(-1, &status, WNOHANG);
+      if (pid <= 0) break;  // 0: the rest still run; -1 ECHILD: none left
+      if (pid != child) continue;
+      if (WIFSIGNALED(status)) _exit(128 + WTERMSIG(status));
+      _exit(WEXITSTATUS(status));
+    }
+  }
+}
+
+[[noreturn]] void usage() {
+  fail(kExitInitFailed, 0, "usage: skiff-init [-i] [-s FD] -- PROGRAM [ARG...]");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool stay_init = false;
+  int i = 1;
+  for (; i < argc && strcmp(argv[i], "--") != 0; ++i) {
+    if (strcmp(argv[i], "-i") == 0) {
+      stay_init = true;
+    } else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
+      char* end;
+      errno = 0;
+      long fd = strtol(argv[++i], &end, 10);
+      if (errno != 0 || end == argv[i] || *end != '\0' || fd < 0 || fd > INT32_MAX) usage();
+      g_sync_fd = int(fd);
+      // Closed by a successful exec: EOF tells the reader the exec worked.
+      if (fcntl(g_sync_fd, F_SETFD, FD_CLOEXEC) != 0) {
+        int err = errno;
+        g_sync_fd = -1;
+        fail(kExitInitFailed, err, "sync socket %ld: %s", fd, strerrordesc_np(err));
+      }
+    } else {
+      usage();
+    }
+  }
+  if (i + 1 >= argc) usage();  // no "--", or nothing after it
+  char** program_argv = argv + i + 1;
+
+  if (!stay_init) exec_program(program_argv);
+
+  // Every signal is blocked before the fork, so none is lost or acted on by
+  // default in the gap: the child inherits the mask and clears it just before
+  // exec; the init takes them one by one with sigwaitinfo. (A blocked signal
+  // is queued even for a PID 1 with the default action, which the kernel
+  // would otherwise drop.)
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, nullptr);
+  // The init itself must never stop for a terminal's job control; these are
+  // still queued while blocked, and forwarded like any other signal.
+  signal(SIGTTIN, SIG_IGN);
+  signal(SIGTTOU, SIG_IGN);
+  signal(SIGTSTP, SIG_IGN);
+  // An ignored SIGCHLD (inherited across execve) would make the kernel reap
+  // our children itself, and we would never learn the program's exit code.
+  signal(SIGCHLD, SIG_DFL);
+
+  pid_t child = fork();
+  if (child < 0) {
+    int err = errno;
+    fail(kExitInitFailed, err, "fork: %s", strerrordesc_np(err));
+  }
+  if (child == 0) run_child(program_argv);
+  // Only the child may report an exec failure; with our copy closed, the
+  // reader sees EOF as soon as the child's exec closes the last one.
+  if (g_sync_fd >= 0) close(g_sync_fd);
+  supervise(child, all);
+}

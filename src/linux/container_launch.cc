@@ -1,0 +1,309 @@
+#include "linux/container_launch.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
+#include <sched.h>
+#include <spawn.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "base/trace.h"
+#include "image/user_spec.h"
+#include "linux/mounts.h"
+#include "linux/path_in_root.h"
+#include "linux/seccomp_profile.h"
+#include "linux/sync_socket.h"
+#include "linux/userns.h"
+
+namespace skiff {
+
+namespace {
+
+Status write_proc(pid_t pid, const char* file, const std::string& text) {
+  std::string path = fmt::format("/proc/{}/{}", pid, file);
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd) return errno_error("open `{}`", path);
+  if (::write(fd.get(), text.data(), text.size()) != ssize_t(text.size())) return errno_error("write `{}`", path);
+  return {};
+}
+
+// Parent: host user namespace, as the user; the child waits in its new user
+// namespace with no IDs. newuidmap/newgidmap (setuid helpers) may map the
+// subordinate ranges; our own single ID we may map ourselves.
+Status write_maps(pid_t pid, const IdMapping& mapping) {
+  static const UsernsFacts facts = read_userns_facts();
+  // The two setuid helpers take ~3 ms each (a secure exec): run them at
+  // once, with posix_spawn (vfork: no copy of our page tables).
+  std::vector<std::pair<pid_t, std::string>> helpers;
+  Status spawned;
+  auto spawn = [&](const std::string& program, const std::vector<IdRange>& ranges) -> Status {
+    if (program.empty()) return make_error("newuidmap/newgidmap not found (install the uidmap package)");
+    std::vector<std::string> args{program, std::to_string(pid)};
+    for (const auto& r : ranges) {
+      args.push_back(std::to_string(r.container_id));
+      args.push_back(std::to_string(r.host_id));
+      args.push_back(std::to_string(r.count));
+    }
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t helper;
+    int rc = ::posix_spawn(&helper, program.c_str(), nullptr, nullptr, argv.data(), environ);
+    if (rc != 0) return Error(rc, fmt::format("run `{}`", program));
+    helpers.emplace_back(helper, program);
+    return {};
+  };
+  auto single = [](const std::vector<IdRange>& r) {
+    return fmt::format("{} {} {}\n", r[0].container_id, r[0].host_id, r[0].count);
+  };
+  if (mapping.uids.size() > 1) spawned = spawn(facts.newuidmap, mapping.uids);
+  if (spawned.ok() && mapping.gids.size() > 1) spawned = spawn(facts.newgidmap, mapping.gids);
+  Status helpers_ok;
+  for (const auto& [helper, program] : helpers) {
+    int status = 0;
+    while (::waitpid(helper, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (helpers_ok.ok() && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+      helpers_ok = make_error("`{}` {}", program, describe_wait_status(status));
+  }
+  TRY(std::move(spawned));
+  TRY(std::move(helpers_ok));
+  if (mapping.uids.size() == 1) TRY(write_proc(pid, "uid_map", single(mapping.uids)));
+  if (mapping.gids.size() == 1) {
+    TRY(write_proc(pid, "setgroups", "deny"));
+    TRY(write_proc(pid, "gid_map", single(mapping.gids)));
+  }
+  return {};
+}
+
+std::vector<char*> c_strings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+Status bring_up_loopback() {
+  UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!sock) return errno_error("open a socket to set up `lo`");
+  struct ifreq ifr = {};
+  std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+  if (::ioctl(sock.get(), SIOCGIFFLAGS, &ifr) != 0) return errno_error("read the flags of `lo`");
+  ifr.ifr_flags |= IFF_UP;
+  if (::ioctl(sock.get(), SIOCSIFFLAGS, &ifr) != 0) return errno_error("bring up `lo`");
+  return {};
+}
+
+// The user the command runs as: groups, gid, uid, in that order (setgroups
+// and setgid need the privileges setuid gives up).
+Status become_user(const ExecUser& user, bool may_setgroups) {
+  if (may_setgroups) {
+    std::vector<gid_t> groups(user.additional_gids.begin(), user.additional_gids.end());
+    if (::setgroups(groups.size(), groups.data()) != 0) return errno_error("set supplementary groups");
+  } else if (!user.additional_gids.empty()) {
+    return make_error("supplementary groups need a subordinate gid range (see `skiff info`)");
+  }
+  if (::setresgid(user.gid, user.gid, user.gid) != 0) {
+    if (errno == EINVAL) return make_error("gid {} is not mapped in the container (see `skiff info`)", user.gid);
+    return errno_error("set gid {}", user.gid);
+  }
+  if (::setresuid(user.uid, user.uid, user.uid) != 0) {
+    if (errno == EINVAL) return make_error("uid {} is not mapped in the container (see `skiff info`)", user.uid);
+    return errno_error("set uid {}", user.uid);
+  }
+  return {};
+}
+
+// A pty from the container's own devpts: the slave becomes the command's
+// controlling terminal and stdio, the master goes to the parent.
+Status set_up_pty(const LaunchSpec& spec, SyncSocket& sock, const ExecUser& user) {
+  UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!master) return errno_error("open `/dev/ptmx`");
+  int unlock = 0;
+  if (::ioctl(master.get(), TIOCSPTLCK, &unlock) != 0) return errno_error("unlock the pty");
+  // TIOCGPTPEER opens the slave without a path lookup in the image's /dev.
+  UniqueFd slave(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!slave) return errno_error("open the pty's slave");
+  if (spec.window) (void)::ioctl(slave.get(), TIOCSWINSZ, &*spec.window);
+  // The command may reopen its terminal once it runs as its own user.
+  (void)::fchown(slave.get(), user.uid, -1);
+  if (::setsid() < 0) return errno_error("start a session");
+  if (::ioctl(slave.get(), TIOCSCTTY, 0) != 0) return errno_error("set the controlling terminal");
+  for (int i = 0; i < 3; ++i)
+    if (::dup2(slave.get(), i) < 0) return errno_error("set up the terminal as stdio");
+  return sock.send_fd(master.get());
+}
+
+// Child: cloned into the new namespaces; a copy of the single-threaded
+// parent, so it may allocate. Returns only on failure.
+Status child_side(const LaunchSpec& spec, SyncSocket& sock) {
+  const ContainerPlan& plan = spec.plan;
+  // Nothing of skiff's signal handling reaches the command: unblock all and
+  // restore default dispositions (skiff ignores SIGPIPE).
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int sig = 1; sig < NSIG; ++sig)
+    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+  // If the monitor dies, so does the container (it has nobody to report to).
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+
+  // Child: new userns, no IDs yet. Wait for the parent to map us, then be
+  // the namespace's root, which holds every capability inside it.
+  if (plan.clone_flags & CLONE_NEWUSER) {
+    TRY(sock.send(SyncSocket::Kind::kReady));
+    auto go = TRY(sock.receive("parent"));
+    if (go.kind != SyncSocket::Kind::kReady) return make_error("the parent gave up");
+    if (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0) return errno_error("become root in the user namespace");
+  }
+  trace("child: mapped");
+  bool may_setgroups = plan.mapping.identity || plan.mapping.gids.size() > 1;
+  if (may_setgroups) ::setgroups(0, nullptr);
+
+  // Child: root in the new mntns. Stop propagation both ways before the
+  // first mount, so nothing we mount reaches the host (and pivot_root,
+  // which refuses shared mounts, can work).
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return errno_error("make mounts private");
+
+  // The root: overlay of the layers (its options may be relative to a
+  // folder, when absolute paths don't fit the kernel's one page), or the
+  // vfs copy bound on itself so it's a mount point pivot_root accepts.
+  const std::string& merged = spec.rootfs.merged_dir;
+  if (spec.rootfs.driver == RootfsDriver::kNative) {
+    if (!plan.overlay_chdir.empty() && ::chdir(plan.overlay_chdir.c_str()) != 0)
+      return errno_error("enter `{}`", plan.overlay_chdir);
+    if (::mount("overlay", merged.c_str(), "overlay", 0, plan.overlay_options.c_str()) != 0)
+      return errno_error("mount overlay on `{}`", merged);
+  } else {
+    if (::mount(merged.c_str(), merged.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+      return errno_error("bind `{}` on itself", merged);
+  }
+  // The host's /dev/null, for stdio the container doesn't get: opened now,
+  // since the image decides what /dev/null is after pivot_root.
+  UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!null) return errno_error("open `/dev/null`");
+  UniqueFd root(::open(merged.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root) return errno_error("open `{}`", merged);
+
+  // Who the command runs as, read from the image's own files through the
+  // root descriptor (never NSS), before any mount covers /etc.
+  UniqueFd root_dir = TRY(open_directory_in_root(root.get(), ""));
+  ExecUser user = TRY(std::move(resolve_exec_user_in_root(root_dir.get(), spec.user, spec.group_add))
+                          .wrap("resolve user `{}`", spec.user));
+  std::string cwd_rel = TRY(clean_relative_path(spec.cwd));
+  TRY(std::move(make_directories_in_root(root.get(), cwd_rel, 0755)).wrap("create working directory `{}`", spec.cwd));
+
+  trace("child: root mounted");
+  TRY(perform_mount_steps(root.get(), plan.mounts));
+  trace("child: mounts done");
+
+  // pivot_root(".", "."): the old root ends up stacked on the new one and is
+  // detached at once, so no path leads back to the host's files.
+  if (::fchdir(root.get()) != 0) return errno_error("enter the container's root");
+  if (::syscall(SYS_pivot_root, ".", ".") != 0) return errno_error("pivot_root");
+  if (::umount2(".", MNT_DETACH) != 0) return errno_error("detach the host's root");
+  if (::chdir("/") != 0) return errno_error("enter `/`");
+
+  if (plan.clone_flags & CLONE_NEWUTS && !spec.hostname.empty() &&
+      ::sethostname(spec.hostname.data(), spec.hostname.size()) != 0)
+    return errno_error("set hostname");
+  if (plan.clone_flags & CLONE_NEWNET) TRY(bring_up_loopback());
+
+  // stdio: the parent's choices, or the pty.
+  if (spec.tty) {
+    TRY(set_up_pty(spec, sock, user));
+  }
+  for (int i = 0; i < 3; ++i) {
+    if (spec.tty && spec.stdio[i] < 0) continue;
+    int fd = spec.stdio[i] >= 0 ? spec.stdio[i] : null.get();
+    if (fd != i && ::dup2(fd, i) < 0) return errno_error("set up stdio");
+    if (fd == i) ::fcntl(i, F_SETFD, 0);
+  }
+  if (::chdir(spec.cwd.c_str()) != 0) return errno_error("enter working directory `{}`", spec.cwd);
+
+  // No descriptor of skiff's, or of whoever started skiff, survives exec.
+  ::syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+  // The init reports exec failures on the sync socket: it must survive one exec.
+  int sync_fd = sock.fd();
+  if (::fcntl(sync_fd, F_SETFD, 0) != 0) return errno_error("pass the sync socket");
+  if (::fcntl(spec.init_fd, F_SETFD, FD_CLOEXEC) != 0) return errno_error("prepare the init");
+
+  // Privileges last. Without no_new_privs, loading seccomp needs
+  // CAP_SYS_ADMIN, so it goes before capabilities are dropped (docker's
+  // profile allows what comes after); with it, seccomp goes last.
+  if (spec.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno_error("set no_new_privs");
+  if (!spec.no_new_privileges) TRY(load_seccomp(spec.seccomp));
+  TRY(apply_capabilities(spec.capabilities, [&] { return become_user(user, may_setgroups); }));
+  if (spec.no_new_privileges) TRY(load_seccomp(spec.seccomp));
+
+  trace("child: exec init");
+  std::string sync_arg = std::to_string(sync_fd);
+  std::vector<std::string> args{"skiff-init"};
+  if (spec.init) args.push_back("-i");
+  args.insert(args.end(), {"-s", sync_arg, "--"});
+  args.insert(args.end(), spec.argv.begin(), spec.argv.end());
+  std::vector<char*> argv = c_strings(args);
+  std::vector<char*> envp = c_strings(spec.env);
+  ::syscall(SYS_execveat, spec.init_fd, "", argv.data(), envp.data(), AT_EMPTY_PATH);
+  return errno_error("execute skiff's init");
+}
+
+}  // namespace
+
+Result<LaunchedContainer> launch_container(const LaunchSpec& spec) {
+  if (spec.argv.empty()) return make_error("no command specified");
+  auto [parent_sock, child_sock] = TRY(SyncSocket::make_pair());
+
+  // clone rather than fork + unshare: the child must be PID 1 of its new
+  // PID namespace. The parent is single-threaded, so the copy may allocate.
+  pid_t pid = pid_t(::syscall(SYS_clone, spec.plan.clone_flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
+  if (pid < 0) {
+    int saved = errno;
+    if (spec.plan.clone_flags & CLONE_NEWUSER) return Error(0, "create the container's namespaces: " + explain_userns_errno(saved));
+    return Error(saved, "create the container's namespaces");
+  }
+  if (pid == 0) {
+    parent_sock.close();
+    Status failed = [&]() -> Status {
+      try {
+        return child_side(spec, child_sock);
+      } catch (...) {
+        return make_error("unexpected exception");
+      }
+    }();
+    (void)child_sock.send_error(failed.error());
+    ::_exit(kExitSkiffFailed);
+  }
+  trace("cloned");
+  LaunchedContainer launched{ChildProcess::adopt(pid), {}};
+  child_sock.close();
+
+  // Parent: host namespaces, as the user.
+  if (spec.plan.clone_flags & CLONE_NEWUSER) {
+    auto ready = TRY(parent_sock.receive("container"));
+    if (ready.kind == SyncSocket::Kind::kError) return SyncSocket::to_error(ready);
+    TRY(std::move(write_maps(pid, spec.plan.mapping)).wrap("set up the container's ID maps"));
+    TRY(parent_sock.send(SyncSocket::Kind::kReady));
+    trace("mapped");
+  }
+  if (spec.tty) launched.pty_master = TRY(parent_sock.receive_fd("container"));
+
+  // EOF means the command was exec'd; a frame is the reason it wasn't.
+  auto frame = TRY(parent_sock.receive_or_eof("container"));
+  if (!frame) return launched;
+  Error error = SyncSocket::to_error(*frame);
+  int status = TRY(launched.process.wait());
+  // The init's message already says why (docker's wording): no strerror.
+  if (WIFEXITED(status) && (WEXITSTATUS(status) == kExitCannotExecute || WEXITSTATUS(status) == kExitNotFound))
+    return Error(0, frame->payload, WEXITSTATUS(status));
+  return error;
+}
+
+}  // namespace skiff

@@ -1,0 +1,70 @@
+// Starting a container's first process: clone into new namespaces, map IDs,
+// assemble the root, mount, pivot, drop privileges, exec (DESIGN.md, "The
+// process model"). Everything was decided before: the plan
+// (linux/container_plan.h), the capability set, the compiled seccomp
+// program. This file only carries it out, the parent's half and the child's
+// half each reading top to bottom.
+//
+// Message order on the sync socket (linux/sync_socket.h):
+//   child  -> parent  kReady     "I'm in my namespaces; write my ID maps" (not as real root)
+//   parent -> child   kReady     "maps written; go on"
+//   child  -> parent  kFd        the pty master, only with `tty`
+//   child  -> parent  kError     setup failed (the child exits 125), or the command could not be
+//                                executed (the init exits 126 or 127)
+//   EOF                          the command was exec'd: the socket was close-on-exec
+//
+// The child never execs the command itself: it execs skiff's static init from
+// a sealed memfd (linux/init_binary.h), which execs the command (or, with
+// `init`, stays PID 1). So no process in the container ever runs the host's
+// skiff binary, which a container could otherwise overwrite through
+// /proc/PID/exe (CVE-2019-5736).
+#pragma once
+
+#include <linux/filter.h>
+#include <sys/ioctl.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "base/unique_fd.h"
+#include "linux/caps.h"
+#include "linux/child_process.h"
+#include "linux/container_plan.h"
+
+namespace skiff {
+
+struct LaunchSpec {
+  ContainerPlan plan;
+  RootfsSpec rootfs;                ///< driver and folders the plan was made from
+  std::vector<std::string> argv;    ///< the command, argv[0] looked up in PATH inside
+  std::vector<std::string> env;     ///< NAME=value
+  std::string cwd = "/";            ///< created when missing
+  std::string hostname;
+  std::string user;                 ///< -u as given, resolved against the image's /etc/passwd
+  std::vector<std::string> group_add;
+  CapabilitySet capabilities;
+  std::vector<sock_filter> seccomp;  ///< empty: unconfined
+  bool no_new_privileges = false;
+  bool init = false;                ///< skiff's init stays PID 1, reaping and forwarding signals
+  bool tty = false;                 ///< a pty from the container's devpts; its master comes back
+  std::optional<struct winsize> window;  ///< the pty's first size
+  /// The container's stdin, stdout, stderr (ignored for a stream the pty
+  /// replaces). Must not be a terminal of the host (TIOCSTI could type into it).
+  int stdio[3] = {-1, -1, -1};
+  int init_fd = -1;                 ///< the sealed init (open_init_binary())
+};
+
+struct LaunchedContainer {
+  ChildProcess process;  ///< the container's PID 1, as seen from the host
+  UniqueFd pty_master;   ///< with `tty`
+};
+
+/// Starts the container and returns once its command was exec'd. Failures
+/// before that come back as Errors: exit code 125 for skiff's own, 126 when
+/// the command can't be executed, 127 when it isn't found; the child is
+/// reaped either way. Call from a single-threaded process.
+Result<LaunchedContainer> launch_container(const LaunchSpec& spec);
+
+}  // namespace skiff
