@@ -1,4 +1,5 @@
 // skiff start / skiff container start
+#include "base/output.h"
 #include "cli/command.h"
 #include "engine/container_start.h"
 #include "engine/containers.h"
@@ -15,8 +16,21 @@ struct Options {
 
 Result<int> start(Context& ctx, const Options& opts) {
   const Store* store = TRY(ctx.store());
-  if (!opts.attach)
-    return make_error("start: starting in the background is not supported yet; use `skiff start -a`");
+  if (!opts.attach) {
+    // docker: each container started in the background, its name echoed.
+    int rc = 0;
+    for (const auto& name : opts.containers) {
+      auto container = find_container(*store, name);
+      Status started = container.ok() ? start_container_detached(*store, *container) : Status(container.error());
+      if (!started.ok()) {
+        print_error(started.error());
+        rc = kExitSkiffFailed;
+        continue;
+      }
+      print_out(name + "\n");
+    }
+    return rc;
+  }
   if (opts.containers.size() > 1) return make_error("start: you cannot start and attach multiple containers at once");
   Container container = TRY(find_container(*store, opts.containers.front()));
   return start_container(*store, container, {.attach = true, .interactive = opts.interactive});
@@ -25,7 +39,7 @@ Result<int> start(Context& ctx, const Options& opts) {
 void define(CLI::App* cmd, Context& ctx) {
   auto opts = std::make_shared<Options>();
   cmd->add_option("container", opts->containers, "Containers to start")->required();
-  cmd->add_flag("-a,--attach", opts->attach, "Attach stdout and stderr and wait for the container's end");
+  cmd->add_flag("-a,--attach", opts->attach, "Attach stdout and stderr and wait for the container's end (without it: start in the background)");
   cmd->add_flag("-i,--interactive", opts->interactive, "Attach the container's stdin");
   cmd->callback([opts, &ctx] { ctx.action = [opts, &ctx] { return start(ctx, *opts); }; });
 }

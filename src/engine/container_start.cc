@@ -2,7 +2,9 @@
 
 #include <seccomp.h>
 #include <sys/utsname.h>
+#include <fcntl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -188,6 +190,8 @@ Result<int> start_container(const Store& store, Container& c, const StartOptions
   c.state["FinishedAt"] = kZeroTime;
   // "running" is moot after a crash (the PID check sees through it): no fsync.
   if (!auto_remove) TRY(save_container_state(c, false));
+  // A detached start's caller waits for this: the container runs.
+  if (options.ready_fd >= 0) ::close(options.ready_fd);
 
   trace("state saved");
   int status = TRY(session.relay(pid, std::move(launched->pty_master)));
@@ -205,6 +209,49 @@ Result<int> start_container(const Store& store, Container& c, const StartOptions
     if (!saved.ok() && path_exists(c.dir)) return std::move(saved).error();
   }
   return code;
+}
+
+Status start_container_detached(const Store& store, Container& c) {
+  if (c.status() == "running") return {};  // docker: starting a running container is a no-op
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) return errno_error("create a pipe");
+  UniqueFd report_read(report[0]), report_write(report[1]);
+  pid_t pid = ::fork();
+  if (pid < 0) return errno_error("fork the container's monitor");
+  if (pid == 0) {
+    // The monitor: its own session, so the caller's terminal and process
+    // group signals don't reach it; a second fork so it is nobody's child
+    // that must be waited for.
+    report_read.reset();
+    ::setsid();
+    if (::fork() != 0) ::_exit(0);
+    UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    for (int i = 0; i < 3; ++i) ::dup2(null.get(), i);
+    // The container runs once start_container saved "running": tell the
+    // caller by closing the pipe (or by writing why it failed).
+    int fd = report_write.release();
+    Result<int> code = start_container(store, c, {.attach = false, .interactive = false, .ready_fd = fd});
+    if (!code.ok()) {
+      std::string text = code.error().text();
+      (void)!::write(fd, text.data(), text.size());
+    }
+    ::_exit(0);
+  }
+  report_write.reset();
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  std::string why;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(report_read.get(), buf, sizeof buf)) != 0;) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    why.append(buf, size_t(n));
+  }
+  if (!why.empty()) return Error(0, why);
+  return {};
 }
 
 }  // namespace skiff

@@ -13,6 +13,7 @@ namespace skiff {
 struct StartOptions {
   bool attach = true;        ///< relay stdout and stderr (and stdin with `interactive`)
   bool interactive = false;  ///< relay stdin
+  int ready_fd = -1;         ///< closed as soon as the container runs (start_container_detached)
 };
 
 /// Runs `container` to its end and returns its exit code (128+N when killed
@@ -21,5 +22,11 @@ struct StartOptions {
 /// state records it either way. With HostConfig.AutoRemove the container is
 /// removed afterwards, whatever happened.
 Result<int> start_container(const Store& store, Container& container, const StartOptions& options);
+
+/// Starts `container` in the background: a monitor process (this binary,
+/// setsid'd, stdio on /dev/null) runs start_container without attaching.
+/// Returns once the container's command runs, or with the reason it
+/// couldn't start.
+Status start_container_detached(const Store& store, Container& container);
 
 }  // namespace skiff

@@ -93,8 +93,11 @@ per_test_setup() { import_busybox; }
 
 @test "without a subordinate range, other users fail clearly and a warning says why" {
   if has_subids; then skip "this user has a subordinate ID range"; fi
+  rm "$SKIFF_ROOT/.warned-single-id"
   run_skiff run --rm busybox true
   assert_output_contains "skiff: warning: no subordinate ID range"
+  run_skiff run --rm busybox true
+  assert_equal "$output" ""
   run_skiff 125 run --rm -u 1000 busybox true
   assert_skiff_error "uid 1000 is not mapped"
 }
