@@ -6,7 +6,8 @@
 # Completes commands and subcommands, each command's flags, image and
 # container names for commands that take them (from the store a
 # --root/--runroot earlier on the line names, else the default one), files
-# for `import`, and the values of --format, --filter, --type and --platform.
+# for `import`, and the values of --format, --filter, --type, --platform,
+# --storage-driver and the options of `run` and `create`.
 
 # The words of the line as the user typed them. bash splits `name:tag` and
 # `--flag=value` at ':' and '='; join those pieces again. Sets `words` and
@@ -133,6 +134,13 @@ _skiff_complete_repositories() {
   _skiff_reply "${repos[@]}"
 }
 
+# The capabilities --cap-add and --cap-drop take (capabilities(7)), and ALL.
+_skiff_capabilities=(ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN
+  DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN
+  MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID
+  SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME
+  SYS_TTY_CONFIG SYSLOG WAKE_ALARM)
+
 # Container names, and container IDs when $cur looks like one.
 _skiff_complete_containers() {
   local -a names=()
@@ -184,6 +192,10 @@ _skiff() {
     w=${words[i]}
     if [[ -z $command ]]; then
       case $w in
+        --storage-driver)
+          i=$((i + 1))
+          continue
+          ;;
         --root | --runroot)
           if ((i + 1 < cword)); then
             [[ $w == --root ]] && skiff_root=$(_skiff_dequote "${words[i + 1]}")
@@ -204,6 +216,37 @@ _skiff() {
       subcommand=$w
       continue
     fi
+    # `run` and `create`: options (and their values) until IMAGE; every word
+    # after IMAGE is the container's command, whatever it looks like.
+    case "$command${subcommand:+ $subcommand}" in
+      run | create | "container run" | "container create")
+        if ((nargs == 0)); then
+          case $w in
+            --name | -e | --env | --env-file | -w | --workdir | -u | --user | --group-add | --entrypoint | \
+              -h | --hostname | -l | --label | --tmpfs | -v | --volume | --mount | --network | --net | --pull | \
+              --platform | --cap-add | --cap-drop | --security-opt)
+              i=$((i + 1))
+              continue
+              ;;
+            --*) continue ;;
+            -?*)
+              # A group of short flags (-it); one taking a value ends it, the
+              # value attached (-eA=1) or in the next word.
+              local k
+              for ((k = 1; k < ${#w}; k++)); do
+                if [[ ewuhlv == *"${w:k:1}"* ]]; then
+                  ((k + 1 == ${#w})) && i=$((i + 1))
+                  break
+                fi
+              done
+              continue
+              ;;
+          esac
+        fi
+        nargs=$((nargs + 1))
+        continue
+        ;;
+    esac
     # Skip the value of a flag that takes one.
     case $w in
       -f | --filter | --format | -c | --change | -m | --message | --platform | --type | -n | --last)
@@ -226,11 +269,15 @@ _skiff() {
         _skiff_complete_dirs
         return
         ;;
+      --storage-driver)
+        _skiff_reply native fuse-overlayfs vfs
+        return
+        ;;
     esac
     if [[ $cur == -* ]]; then
-      _skiff_reply --root --runroot --version --help -v -h
+      _skiff_reply --root --runroot --storage-driver --version --help -v -h
     else
-      _skiff_reply container image images import info inspect ps rm rmi system tag version
+      _skiff_reply container create image images import info inspect ps rm rmi run start system tag version
     fi
     return
   fi
@@ -394,6 +441,82 @@ _skiff() {
         -n | --last) return ;;
       esac
       [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
+      ;;
+    run | create)
+      # After IMAGE: the container's command and its arguments.
+      ((nargs == 0)) || return 0
+      flags=(--help --name --rm --env --env-file --workdir --user --group-add --entrypoint --hostname --label
+        --read-only --tmpfs --volume --mount --interactive --tty --init --network --net --pull --platform
+        --cap-add --cap-drop --privileged --security-opt -e -w -u -h -l -v -i -t)
+      [[ $path == run ]] && flags+=(--detach -d)
+      case $prev in
+        --name | -w | --workdir | -u | --user | --group-add | --entrypoint | -h | --hostname | -l | --label | \
+          --tmpfs)
+          return
+          ;;
+        -e | --env)
+          # NAME alone passes our value: offer our variables' names.
+          mapfile -t COMPREPLY < <(compgen -e -- "$cur")
+          return
+          ;;
+        --env-file)
+          _skiff_complete_files
+          return
+          ;;
+        -v | --volume)
+          # HOST first (an absolute path); after the ':' the container's path.
+          [[ $cur == *:* ]] && return
+          _skiff_complete_files
+          return
+          ;;
+        --mount)
+          [[ $cur == *,* ]] && return
+          _skiff_reply type=bind, type=tmpfs,
+          _skiff_nospace
+          return
+          ;;
+        --network | --net)
+          _skiff_reply none host
+          return
+          ;;
+        --pull)
+          _skiff_reply missing always never
+          return
+          ;;
+        --platform)
+          _skiff_reply linux/amd64 linux/arm64 linux/arm64/v8 linux/arm/v7 linux/arm/v6 linux/386 \
+            linux/ppc64le linux/s390x linux/riscv64
+          return
+          ;;
+        --cap-add | --cap-drop)
+          _skiff_reply "${_skiff_capabilities[@]}"
+          return
+          ;;
+        --security-opt)
+          if [[ $cur == seccomp=* && $cur != seccomp=u* ]]; then
+            cur=${cur#seccomp=}
+            _skiff_complete_files
+            return
+          fi
+          _skiff_reply seccomp=unconfined seccomp= no-new-privileges no-new-privileges=true \
+            no-new-privileges=false label= apparmor=
+          [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] && _skiff_nospace
+          return
+          ;;
+      esac
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      else
+        _skiff_complete_images
+      fi
+      ;;
+    start)
+      flags=(--attach --interactive --help -a -i -h)
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      else
+        _skiff_complete_containers
+      fi
       ;;
     rm)
       flags=(--all --force --volumes --help -a -f -v -h)

@@ -18,6 +18,7 @@
 #include "linux/caps.h"
 #include "linux/container_launch.h"
 #include "linux/init_binary.h"
+#include "linux/probe.h"
 #include "linux/process_info.h"
 #include "linux/seccomp_profile.h"
 #include "linux/userns.h"
@@ -126,6 +127,7 @@ Result<LaunchSpec> make_launch_spec(const Store& store, const Container& c) {
   launch.no_new_privileges = config.value("no_new_privileges", false);
   launch.init = host.value("Init", false);
   launch.tty = cc.value("Tty", false);
+  if (spec.rootfs.driver == RootfsDriver::kFuseOverlayfs) launch.fuse_overlayfs = find_program("fuse-overlayfs");
   return launch;
 }
 

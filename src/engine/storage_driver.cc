@@ -2,7 +2,10 @@
 
 #include <cstdlib>
 
+#include <unistd.h>
+
 #include "base/fs.h"
+#include "base/output.h"
 #include "linux/probe.h"
 
 namespace skiff {
@@ -11,7 +14,14 @@ namespace {
 
 Status check_available(RootfsDriver driver) {
   if (driver == RootfsDriver::kNative) return {};
-  return make_error("the {} storage driver is not implemented yet (use native)", rootfs_driver_name(driver));
+  if (driver == RootfsDriver::kFuseOverlayfs) {
+    if (find_program("fuse-overlayfs").empty())
+      return make_error("the fuse-overlayfs storage driver needs the fuse-overlayfs program (apt install fuse-overlayfs)");
+    if (::access("/dev/fuse", R_OK | W_OK) != 0)
+      return errno_error("the fuse-overlayfs storage driver needs /dev/fuse");
+    return {};
+  }
+  return make_error("the {} storage driver is not implemented yet (use native or fuse-overlayfs)", rootfs_driver_name(driver));
 }
 
 }  // namespace
@@ -38,12 +48,17 @@ Result<RootfsDriver> choose_storage_driver(const Store& store, const std::string
   TRY(make_directories(scratch, 0700));
   ProbeResult native = probe_native_overlay(scratch);
   (void)remove_tree(scratch);
-  if (!native.works)
-    return make_error("native overlayfs does not work here ({}), and the fuse-overlayfs and vfs drivers are not "
-                      "implemented yet",
-                      native.error);
-  TRY(write_file_atomically(record, "native\n", 0600));
-  return RootfsDriver::kNative;
+  RootfsDriver chosen = RootfsDriver::kNative;
+  if (!native.works) {
+    Status fuse = check_available(RootfsDriver::kFuseOverlayfs);
+    if (!fuse.ok())
+      return make_error("native overlayfs does not work here ({}), and {}; the vfs driver is not implemented yet",
+                        native.error, fuse.error().text());
+    warn("native overlayfs does not work here ({}): using fuse-overlayfs", native.error);
+    chosen = RootfsDriver::kFuseOverlayfs;
+  }
+  TRY(write_file_atomically(record, std::string(rootfs_driver_name(chosen)) + "\n", 0600));
+  return chosen;
 }
 
 }  // namespace skiff

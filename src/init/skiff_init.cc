@@ -170,9 +170,7 @@ const char* find_program(const char* name, char* buffer, size_t size) {
   }
 }
 
-[[noreturn]] void usage() {
-  fail(kExitInitFailed, 0, "usage: skiff-init [-i] [-s FD] -- PROGRAM [ARG...]");
-}
+[[noreturn]] void usage() { fail(kExitInitFailed, 0, "usage: skiff-init [-i] [-s FD] -- PROGRAM [ARG...]"); }
 
 }  // namespace
 

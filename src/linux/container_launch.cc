@@ -141,6 +141,28 @@ Status set_up_pty(const LaunchSpec& spec, SyncSocket& sock, const ExecUser& user
   return sock.send_fd(master.get());
 }
 
+Status run_fuse_overlayfs(const std::string& program, const std::string& options, const std::string& merged,
+                          int null_fd) {
+  if (program.empty()) return make_error("fuse-overlayfs is not installed");
+  std::vector<std::string> args{program, "-o", options, merged};
+  std::vector<char*> argv = c_strings(args);
+  // Its daemon outlives the spawn: it must hold none of our stdio (maybe a
+  // host terminal), only /dev/null.
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  for (int i = 0; i < 3; ++i) ::posix_spawn_file_actions_adddup2(&actions, null_fd, i);
+  pid_t pid;
+  int rc = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
+  ::posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return Error(rc, fmt::format("run `{}`", program));
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return make_error("mount the root with `{}`: it {}", program, describe_wait_status(status));
+  return {};
+}
+
 // Child: cloned into the new namespaces; a copy of the single-threaded
 // parent, so it may allocate. Returns only on failure.
 Status child_side(const LaunchSpec& spec, SyncSocket& sock) {
@@ -172,6 +194,11 @@ Status child_side(const LaunchSpec& spec, SyncSocket& sock) {
   // which refuses shared mounts, can work).
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return errno_error("make mounts private");
 
+  // The host's /dev/null, for stdio the container doesn't get: opened now,
+  // since the image decides what /dev/null is after pivot_root.
+  UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!null) return errno_error("open `/dev/null`");
+
   // The root: overlay of the layers (its options may be relative to a
   // folder, when absolute paths don't fit the kernel's one page), or the
   // vfs copy bound on itself so it's a mount point pivot_root accepts.
@@ -181,14 +208,20 @@ Status child_side(const LaunchSpec& spec, SyncSocket& sock) {
       return errno_error("enter `{}`", plan.overlay_chdir);
     if (::mount("overlay", merged.c_str(), "overlay", 0, plan.overlay_options.c_str()) != 0)
       return errno_error("mount overlay on `{}`", merged);
+  } else if (spec.rootfs.driver == RootfsDriver::kFuseOverlayfs) {
+    // fuse-overlayfs mounts, then leaves a daemon serving the mount: it
+    // lives in the container's PID namespace and ends with it.
+    TRY(run_fuse_overlayfs(spec.fuse_overlayfs, plan.overlay_options, merged, null.get()));
+    // pivot_root moves every process of the mount namespace whose root is
+    // the old root, the daemon too, which would then look up its layer paths
+    // inside its own mount and deadlock. A fresh mount namespace (a copy,
+    // the fuse mount included) keeps the daemon where it is.
+    if (::unshare(CLONE_NEWNS) != 0) return errno_error("leave fuse-overlayfs's mount namespace");
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return errno_error("make mounts private");
   } else {
     if (::mount(merged.c_str(), merged.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
       return errno_error("bind `{}` on itself", merged);
   }
-  // The host's /dev/null, for stdio the container doesn't get: opened now,
-  // since the image decides what /dev/null is after pivot_root.
-  UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
-  if (!null) return errno_error("open `/dev/null`");
   UniqueFd root(::open(merged.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root) return errno_error("open `{}`", merged);
 

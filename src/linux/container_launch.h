@@ -54,6 +54,7 @@ struct LaunchSpec {
   /// replaces). Must not be a terminal of the host (TIOCSTI could type into it).
   int stdio[3] = {-1, -1, -1};
   int init_fd = -1;                 ///< the sealed init (open_init_binary())
+  std::string fuse_overlayfs;       ///< the program, for RootfsDriver::kFuseOverlayfs
 };
 
 struct LaunchedContainer {

@@ -124,6 +124,18 @@ Result<ContainerPlan> make_plan(const ContainerSpec& spec, const IdMapping& mapp
       if (plan.overlay_options.size() > kMaxMountData)
         return make_error("the image has too many layers ({}) for one overlay mount", root.lower_dirs.size());
     }
+  } else if (root.driver == RootfsDriver::kFuseOverlayfs) {
+    // fuse-overlayfs takes its options from argv (no page limit), and its
+    // parser knows no escapes: a path with `,` or `:` can't be given.
+    std::vector<std::string> all = root.lower_dirs;
+    all.push_back(root.upper_dir);
+    all.push_back(root.work_dir);
+    for (const auto& p : all)
+      if (p.find_first_of(",:") != std::string::npos)
+        return make_error("fuse-overlayfs can't use the folder `{}`: its name holds `,` or `:`", p);
+    std::string lowers;
+    for (const auto& d : root.lower_dirs) lowers += (lowers.empty() ? "" : ":") + d;
+    plan.overlay_options = "lowerdir=" + lowers + ",upperdir=" + root.upper_dir + ",workdir=" + root.work_dir;
   }
 
   auto& m = plan.mounts;

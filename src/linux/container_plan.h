@@ -76,7 +76,8 @@ struct MountStep {
 struct ContainerPlan {
   unsigned long clone_flags = 0;
   IdMapping mapping;
-  /// overlay's mount data for native overlay: lowerdir=...,upperdir=...,workdir=...,userxattr
+  /// overlay's mount data for native overlay: lowerdir=...,upperdir=...,workdir=...,userxattr;
+  /// fuse-overlayfs's -o for that driver (absolute paths, no escapes)
   std::string overlay_options;
   /// When absolute paths would pass the kernel's one-page limit on mount
   /// data, the options name the layers relative to this folder, and the init

@@ -68,3 +68,17 @@ load helpers
   run_skiff system reset -f
   [ ! -e "$SKIFF_ROOT" ]
 }
+
+@test "system reset never deletes what isn't skiff's, even when the store is a home folder" {
+  mkdir -p "$SKIFF_TEST_DIR/home/.config" "$SKIFF_TEST_DIR/rundir"
+  echo precious > "$SKIFF_TEST_DIR/home/notes.txt"
+  echo precious > "$SKIFF_TEST_DIR/rundir/socket-of-someone"
+  import_busybox
+  SKIFF_ROOT=$SKIFF_TEST_DIR/home SKIFF_RUNROOT=$SKIFF_TEST_DIR/rundir run_skiff import "$(busybox_tar)" busybox
+  SKIFF_ROOT=$SKIFF_TEST_DIR/home SKIFF_RUNROOT=$SKIFF_TEST_DIR/rundir run_skiff run --rm busybox true
+  SKIFF_ROOT=$SKIFF_TEST_DIR/home SKIFF_RUNROOT=$SKIFF_TEST_DIR/rundir run_skiff system reset -f
+  assert_output_contains "holds files that are not skiff's"
+  assert_equal "$(ls -A "$SKIFF_TEST_DIR/home" | tr '\n' ' ')" ".config notes.txt "
+  assert_equal "$(cat "$SKIFF_TEST_DIR/home/notes.txt")" precious
+  assert_equal "$(ls -A "$SKIFF_TEST_DIR/rundir")" socket-of-someone
+}

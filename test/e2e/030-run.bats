@@ -145,7 +145,7 @@ per_test_setup() { import_busybox; }
 
 @test "-t gives the command a terminal of its own, sized like ours" {
   command -v script >/dev/null || skip "script(1) is not installed"
-  run script -qec "stty rows 33 cols 101; timeout 20 '$SKIFF' run --rm -t busybox sh -c 'tty; stty size; echo \$TERM; exit 6'" /dev/null
+  run script -qec "stty rows 33 cols 101; timeout --foreground 20 '$SKIFF' run --rm -t busybox sh -c 'tty; stty size; echo \$TERM; exit 6'" /dev/null
   [ "$status" -eq 6 ]
   assert_output_contains "/dev/pts/0"
   assert_output_contains "33 101"
@@ -154,7 +154,7 @@ per_test_setup() { import_busybox; }
 
 @test "-it relays typed input through the pty" {
   command -v script >/dev/null || skip "script(1) is not installed"
-  run bash -c "printf 'echo typed-\$((6*7))\nexit 9\n' | script -qec \"timeout 20 '$SKIFF' run --rm -it busybox sh\" /dev/null"
+  run bash -c "printf 'echo typed-\$((6*7))\nexit 9\n' | script -qec \"timeout --foreground 20 '$SKIFF' run --rm -it busybox sh\" /dev/null"
   [ "$status" -eq 9 ]
   assert_output_contains "typed-42"
 }
