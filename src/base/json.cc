@@ -29,6 +29,14 @@ Status write_json_quickly(const std::string& path, const Json& value) {
   return write_file_quickly(path, to_compact_json(value) + "\n");
 }
 
+std::vector<std::string> json_strings(const Json& value) {
+  std::vector<std::string> out;
+  if (value.is_array())
+    for (const auto& v : value)
+      if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
+
 std::string to_compact_json(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }

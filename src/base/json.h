@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 
@@ -24,6 +25,8 @@ Status write_json_atomically(const std::string& path, const Json& value);
 
 /// Like write_json_atomically, without the fsyncs (base/fs.h write_file_quickly).
 Status write_json_quickly(const std::string& path, const Json& value);
+/// The strings of a JSON array (other elements skipped); empty for a non-array.
+std::vector<std::string> json_strings(const Json& value);
 /// Serialises like Docker's `json` template function and API: compact,
 /// UTF-8 kept, invalid UTF-8 replaced rather than thrown.
 std::string to_compact_json(const Json& value);

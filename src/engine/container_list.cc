@@ -131,14 +131,6 @@ std::string image_column(const std::string& image, const std::string& image_id, 
   return ref->familiar_string();
 }
 
-std::vector<std::string> string_list(const Json& j) {
-  std::vector<std::string> out;
-  if (j.is_array())
-    for (const auto& v : j)
-      if (v.is_string()) out.push_back(v.get<std::string>());
-  return out;
-}
-
 const Json& labels_of(const Container& c) {
   static const Json kNone = Json::object();
   if (c.config.contains("Config") && c.config["Config"].contains("Labels") &&
@@ -427,7 +419,7 @@ Result<std::vector<Json>> list_container_rows(const Store& store, const Containe
     // Keys in alphabetical order, as docker's --format json prints them.
     rows.push_back(Json{
         {"Command", command_column(container_command(config.value("Path", ""),
-                                                     string_list(config.value("Args", Json()))),
+                                                     json_strings(config.value("Args", Json()))),
                                    options.no_trunc)},
         {"CreatedAt", go_time_string(time_t(created))},
         {"ID", options.no_trunc ? c.id : c.id.substr(0, 12)},

@@ -32,14 +32,6 @@ std::vector<std::string> split(std::string_view text, char sep) {
   return out;
 }
 
-std::vector<std::string> string_list(const Json& j) {
-  std::vector<std::string> out;
-  if (j.is_array())
-    for (const auto& v : j)
-      if (v.is_string()) out.push_back(v.get<std::string>());
-  return out;
-}
-
 Json json_list(const std::vector<std::string>& v) {
   if (v.empty()) return nullptr;
   return Json(v);
@@ -268,8 +260,8 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
   const Json& ic = image_config.contains("config") && image_config["config"].is_object() ? image_config["config"] : empty;
 
   // The command: docker's rules for --entrypoint and the arguments.
-  std::vector<std::string> entrypoint = string_list(ic.value("Entrypoint", Json()));
-  std::vector<std::string> cmd = string_list(ic.value("Cmd", Json()));
+  std::vector<std::string> entrypoint = json_strings(ic.value("Entrypoint", Json()));
+  std::vector<std::string> cmd = json_strings(ic.value("Cmd", Json()));
   if (o.entrypoint) {
     entrypoint = o.entrypoint->empty() ? std::vector<std::string>{} : std::vector<std::string>{*o.entrypoint};
     cmd.clear();
@@ -284,7 +276,7 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
     const char* v = std::getenv(name.c_str());
     return v ? std::optional<std::string>(v) : std::nullopt;
   };
-  std::vector<std::string> env = string_list(ic.value("Env", Json()));
+  std::vector<std::string> env = json_strings(ic.value("Env", Json()));
   if (env.empty()) env.push_back(kDefaultPath);
   for (const auto& file : o.env_files) {
     std::string text = TRY(std::move(read_file(file, 1 << 20)).wrap("read env file `{}`", file));

@@ -27,14 +27,6 @@ namespace skiff {
 
 namespace {
 
-std::vector<std::string> strings(const Json& j) {
-  std::vector<std::string> out;
-  if (j.is_array())
-    for (const auto& v : j)
-      if (v.is_string()) out.push_back(v.get<std::string>());
-  return out;
-}
-
 bool has_env(const std::vector<std::string>& env, std::string_view name) {
   for (const auto& e : env)
     if (e.size() > name.size() && e.compare(0, name.size(), name) == 0 && e[name.size()] == '=') return true;
@@ -90,7 +82,7 @@ Result<LaunchSpec> make_launch_spec(const Store& store, const Container& c) {
   const Json& host = config["HostConfig"];
   ContainerSpec spec;
   spec.rootfs.driver = TRY(parse_rootfs_driver(config.value("storage_driver", "native")));
-  std::vector<std::string> layers = strings(config["layers"]);
+  std::vector<std::string> layers = json_strings(config["layers"]);
   for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
     std::string diff = store.layer_dir(*it) + "/diff";
     if (!path_exists(diff)) return make_error("layer `{}` of the container's image is missing from the store", *it);
@@ -113,16 +105,16 @@ Result<LaunchSpec> make_launch_spec(const Store& store, const Container& c) {
   launch.plan = TRY(make_plan(spec, mapping));
   launch.rootfs = spec.rootfs;
   launch.argv.push_back(config.value("Path", ""));
-  for (const auto& a : strings(config["Args"])) launch.argv.push_back(a);
-  launch.env = strings(cc["Env"]);
+  for (const auto& a : json_strings(config["Args"])) launch.argv.push_back(a);
+  launch.env = json_strings(cc["Env"]);
   launch.hostname = cc.value("Hostname", "");
   if (!has_env(launch.env, "HOSTNAME")) launch.env.insert(launch.env.begin() + std::min<size_t>(1, launch.env.size()), "HOSTNAME=" + launch.hostname);
   if (cc.value("Tty", false) && !has_env(launch.env, "TERM")) launch.env.push_back("TERM=xterm");
   std::string workdir = cc.value("WorkingDir", "");
   launch.cwd = workdir.empty() ? "/" : workdir;
   launch.user = cc.value("User", "");
-  launch.group_add = strings(host["GroupAdd"]);
-  launch.capabilities = TRY(resolve_capabilities(strings(host["CapAdd"]), strings(host["CapDrop"]), spec.privileged));
+  launch.group_add = json_strings(host["GroupAdd"]);
+  launch.capabilities = TRY(resolve_capabilities(json_strings(host["CapAdd"]), json_strings(host["CapDrop"]), spec.privileged));
   launch.seccomp = TRY(std::move(container_seccomp(store, config["seccomp"], launch.capabilities)).wrap("compile the seccomp profile"));
   launch.no_new_privileges = config.value("no_new_privileges", false);
   launch.init = host.value("Init", false);

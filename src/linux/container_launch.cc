@@ -26,63 +26,6 @@ namespace skiff {
 
 namespace {
 
-Status write_proc(pid_t pid, const char* file, const std::string& text) {
-  std::string path = fmt::format("/proc/{}/{}", pid, file);
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd) return errno_error("open `{}`", path);
-  if (::write(fd.get(), text.data(), text.size()) != ssize_t(text.size())) return errno_error("write `{}`", path);
-  return {};
-}
-
-// Parent: host user namespace, as the user; the child waits in its new user
-// namespace with no IDs. newuidmap/newgidmap (setuid helpers) may map the
-// subordinate ranges; our own single ID we may map ourselves.
-Status write_maps(pid_t pid, const IdMapping& mapping) {
-  static const UsernsFacts facts = read_userns_facts();
-  // The two setuid helpers take ~3 ms each (a secure exec): run them at
-  // once, with posix_spawn (vfork: no copy of our page tables).
-  std::vector<std::pair<pid_t, std::string>> helpers;
-  Status spawned;
-  auto spawn = [&](const std::string& program, const std::vector<IdRange>& ranges) -> Status {
-    if (program.empty()) return make_error("newuidmap/newgidmap not found (install the uidmap package)");
-    std::vector<std::string> args{program, std::to_string(pid)};
-    for (const auto& r : ranges) {
-      args.push_back(std::to_string(r.container_id));
-      args.push_back(std::to_string(r.host_id));
-      args.push_back(std::to_string(r.count));
-    }
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t helper;
-    int rc = ::posix_spawn(&helper, program.c_str(), nullptr, nullptr, argv.data(), environ);
-    if (rc != 0) return Error(rc, fmt::format("run `{}`", program));
-    helpers.emplace_back(helper, program);
-    return {};
-  };
-  auto single = [](const std::vector<IdRange>& r) {
-    return fmt::format("{} {} {}\n", r[0].container_id, r[0].host_id, r[0].count);
-  };
-  if (mapping.uids.size() > 1) spawned = spawn(facts.newuidmap, mapping.uids);
-  if (spawned.ok() && mapping.gids.size() > 1) spawned = spawn(facts.newgidmap, mapping.gids);
-  Status helpers_ok;
-  for (const auto& [helper, program] : helpers) {
-    int status = 0;
-    while (::waitpid(helper, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (helpers_ok.ok() && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
-      helpers_ok = make_error("`{}` {}", program, describe_wait_status(status));
-  }
-  TRY(std::move(spawned));
-  TRY(std::move(helpers_ok));
-  if (mapping.uids.size() == 1) TRY(write_proc(pid, "uid_map", single(mapping.uids)));
-  if (mapping.gids.size() == 1) {
-    TRY(write_proc(pid, "setgroups", "deny"));
-    TRY(write_proc(pid, "gid_map", single(mapping.gids)));
-  }
-  return {};
-}
-
 std::vector<char*> c_strings(const std::vector<std::string>& strings) {
   std::vector<char*> out;
   for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
@@ -322,7 +265,7 @@ Result<LaunchedContainer> launch_container(const LaunchSpec& spec) {
   if (spec.plan.clone_flags & CLONE_NEWUSER) {
     auto ready = TRY(parent_sock.receive("container"));
     if (ready.kind == SyncSocket::Kind::kError) return SyncSocket::to_error(ready);
-    TRY(std::move(write_maps(pid, spec.plan.mapping)).wrap("set up the container's ID maps"));
+    TRY(std::move(write_id_maps(pid, spec.plan.mapping)).wrap("set up the container's ID maps"));
     TRY(parent_sock.send(SyncSocket::Kind::kReady));
     trace("mapped");
   }

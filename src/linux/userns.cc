@@ -53,9 +53,15 @@ std::string find_program(const char* name) {
   return "";
 }
 
-// Runs newuidmap/newgidmap: `program pid  0 host 1  1 start count ...`,
-// returning its stderr in the error when it fails.
-Status run_map_program(const std::string& program, pid_t pid, const std::vector<IdRange>& ranges) {
+// newuidmap/newgidmap running: `program pid  0 host 1  1 start count ...`.
+struct MapProgram {
+  std::string program;
+  pid_t pid = -1;
+  UniqueFd stderr_read;  // its stderr, for the error when it fails
+};
+
+Result<MapProgram> spawn_map_program(const std::string& program, pid_t pid, const std::vector<IdRange>& ranges) {
+  if (program.empty()) return make_error("newuidmap/newgidmap not found (install the uidmap package)");
   std::vector<std::string> args{program, std::to_string(pid)};
   for (const auto& r : ranges) {
     args.push_back(std::to_string(r.container_id));
@@ -67,26 +73,30 @@ Status run_map_program(const std::string& program, pid_t pid, const std::vector<
   argv.push_back(nullptr);
   int err_pipe[2];
   if (::pipe2(err_pipe, O_CLOEXEC) != 0) return errno_error("run {}", program);
-  UniqueFd read_end(err_pipe[0]), write_end(err_pipe[1]);
+  MapProgram running{program, -1, UniqueFd(err_pipe[0])};
+  UniqueFd write_end(err_pipe[1]);
+  // posix_spawn (vfork): no copy of our page tables for a short helper.
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, write_end.get(), 2);
-  pid_t child;
-  int rc = posix_spawn(&child, program.c_str(), &actions, nullptr, argv.data(), environ);
+  int rc = posix_spawn(&running.pid, program.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) return Error(rc, fmt::format("run {}", program));
-  write_end.reset();
+  return running;
+}
+
+Status finish_map_program(MapProgram& running) {
   std::string output;
   char buf[512];
   ssize_t n;
-  while ((n = ::read(read_end.get(), buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+  while ((n = ::read(running.stderr_read.get(), buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
     if (n > 0) output.append(buf, n);
   int status = 0;
-  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  while (::waitpid(running.pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
   while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
-  return make_error("{} {}{}", program, describe_wait_status(status),
+  return make_error("{} {}{}", running.program, describe_wait_status(status),
                     output.empty() ? "" : ": " + output);
 }
 
@@ -104,25 +114,40 @@ std::string map_text(const std::vector<IdRange>& ranges) {
   return text;
 }
 
-// Parent: in the host user namespace, as the user. Writes the child's maps.
-// newuidmap is needed for more than our own ID; a single ID we may map
-// ourselves, after denying setgroups (required for an unprivileged gid_map).
-Status write_id_maps(pid_t pid, const IdMapping& mapping, const UsernsFacts& facts) {
+}  // namespace
+
+// Parent: in the host user namespace, as the user. newuidmap is needed for
+// more than our own ID; a single ID we may map ourselves, after denying
+// setgroups (required for an unprivileged gid_map). The two helpers take
+// ~3 ms each (a secure exec), so they run at once.
+Status write_id_maps(pid_t pid, const IdMapping& mapping) {
+  static const UsernsFacts facts = read_userns_facts();
+  std::vector<MapProgram> running;
+  Status spawned;
   if (mapping.uids.size() > 1) {
-    TRY(run_map_program(facts.newuidmap, pid, mapping.uids));
-  } else {
-    TRY(write_proc_file(pid, "uid_map", map_text(mapping.uids)));
+    auto r = spawn_map_program(facts.newuidmap, pid, mapping.uids);
+    if (r.ok()) running.push_back(std::move(*r));
+    else spawned = std::move(r).error();
   }
-  if (mapping.gids.size() > 1) {
-    TRY(run_map_program(facts.newgidmap, pid, mapping.gids));
-  } else {
+  if (spawned.ok() && mapping.gids.size() > 1) {
+    auto r = spawn_map_program(facts.newgidmap, pid, mapping.gids);
+    if (r.ok()) running.push_back(std::move(*r));
+    else spawned = std::move(r).error();
+  }
+  Status finished;
+  for (auto& r : running) {
+    Status s = finish_map_program(r);
+    if (finished.ok() && !s.ok()) finished = std::move(s);
+  }
+  TRY(std::move(spawned));
+  TRY(std::move(finished));
+  if (mapping.uids.size() == 1) TRY(write_proc_file(pid, "uid_map", map_text(mapping.uids)));
+  if (mapping.gids.size() == 1) {
     TRY(write_proc_file(pid, "setgroups", "deny"));
     TRY(write_proc_file(pid, "gid_map", map_text(mapping.gids)));
   }
   return {};
 }
-
-}  // namespace
 
 std::vector<SubidRange> parse_subid_file(std::string_view text, std::string_view user, uint32_t id) {
   std::vector<SubidRange> out;
@@ -254,8 +279,7 @@ Result<UsernsChild> UsernsChild::start(const IdMapping& mapping,
     // Parent: host userns, as the user. The child has unshared; map it.
     auto ready = TRY(parent_sock.receive("user namespace child"));
     if (ready.kind == SyncSocket::Kind::kError) return SyncSocket::to_error(ready);
-    static const UsernsFacts facts = read_userns_facts();
-    Status maps = write_id_maps(child.pid(), mapping, facts);
+    Status maps = write_id_maps(child.pid(), mapping);
     if (!maps.ok()) return std::move(maps).error().wrap("set up user namespace ID maps");
     TRY(parent_sock.send(SyncSocket::Kind::kReady));
   }

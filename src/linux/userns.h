@@ -72,6 +72,10 @@ UsernsFacts read_userns_facts();
 /// The mapping skiff uses for this user (computed once per process).
 const IdMapping& current_id_mapping();
 
+/// Parent side: writes the ID maps of process `pid`, which has just
+/// created a user namespace (newuidmap/newgidmap for ranges, /proc for one ID).
+Status write_id_maps(pid_t pid, const IdMapping& mapping);
+
 /// Why creating a user namespace failed with `errnum`, in words a user can act on.
 std::string explain_userns_errno(int errnum);
 
