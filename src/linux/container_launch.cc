@@ -178,6 +178,10 @@ Status child_side(const LaunchSpec& spec, SyncSocket& sock) {
 
   trace("child: root mounted");
   TRY(perform_mount_steps(root.get(), plan.mounts));
+  // A working directory below a volume exists only now: make it there too
+  // (the first attempt made it in the root, before --read-only).
+  if (!resolve_in_root(root.get(), cwd_rel).ok())
+    TRY(std::move(make_directories_in_root(root.get(), cwd_rel, 0755)).wrap("create working directory `{}`", spec.cwd));
   trace("child: mounts done");
 
   // pivot_root(".", "."): the old root ends up stacked on the new one and is

@@ -74,6 +74,15 @@ per_test_setup() { import_busybox; }
   assert_equal "$output" "$(printf '/new/dir\nbox\nbox\nbox')"
 }
 
+@test "a working directory below a volume is made in the volume" {
+  mkdir "$SKIFF_TEST_DIR/vol"
+  run_skiff run --rm -v "$SKIFF_TEST_DIR/vol:/data" -w /data/sub/dir busybox pwd
+  assert_equal "$output" /data/sub/dir
+  [ -d "$SKIFF_TEST_DIR/vol/sub/dir" ]
+  run_skiff run --rm --read-only -w /made/before busybox pwd
+  assert_equal "$output" /made/before
+}
+
 @test "--entrypoint replaces the image's entrypoint and command" {
   run_skiff run --rm --entrypoint echo busybox one two
   assert_equal "$output" "one two"
