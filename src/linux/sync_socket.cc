@@ -54,15 +54,26 @@ Result<std::optional<SyncSocket::Frame>> SyncSocket::receive_or_eof(std::string_
   return std::optional<Frame>(Frame{static_cast<Kind>(h.kind), h.errnum, std::string(buf.data() + sizeof h, n - sizeof h)});
 }
 
-Status SyncSocket::send_fd(int fd) {
-  Header h{static_cast<uint32_t>(Kind::kFd), 0};
-  struct iovec iov = {.iov_base = &h, .iov_len = sizeof h};
+namespace {
+// A message of one buffer with room for one descriptor (SCM_RIGHTS).
+struct FdMessage {
+  struct iovec iov;
   alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
   struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
+  FdMessage(void* data, size_t size) : iov{data, size} {
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+  }
+  FdMessage(const FdMessage&) = delete;
+};
+}  // namespace
+
+Status SyncSocket::send_fd(int fd) {
+  Header h{static_cast<uint32_t>(Kind::kFd), 0};
+  FdMessage m(&h, sizeof h);
+  struct msghdr& msg = m.msg;
   struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
   cmsg->cmsg_level = SOL_SOCKET;
   cmsg->cmsg_type = SCM_RIGHTS;
@@ -76,13 +87,8 @@ Status SyncSocket::send_fd(int fd) {
 
 Result<UniqueFd> SyncSocket::receive_fd(std::string_view peer) {
   std::vector<char> buf(kMaxFrame);
-  struct iovec iov = {.iov_base = buf.data(), .iov_len = buf.size()};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
+  FdMessage m(buf.data(), buf.size());
+  struct msghdr& msg = m.msg;
   ssize_t n;
   do {
     n = ::recvmsg(fd_.get(), &msg, MSG_CMSG_CLOEXEC);
