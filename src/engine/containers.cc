@@ -259,6 +259,8 @@ Status remove_container(const Store& store, const Container& container, bool for
     if (errno == ENOENT) return {};  // removed meanwhile (--rm, another rm)
     return errno_error("remove container `{}`", container.id);
   }
+  // A fresh mtime: garbage collection leaves a .trash- folder alone for ten minutes.
+  ::utimensat(AT_FDCWD, trash.c_str(), nullptr, 0);
   release_name(store, container.name(), container.id);
   return std::move(remove_container_tree(trash)).wrap("remove container `{}`", container.id);
 }

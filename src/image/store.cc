@@ -114,6 +114,18 @@ void remove_stale_temp_files(const std::string& dir) {
 Status Store::collect_garbage() const {
   remove_stale_temp_files(blobs_dir());
   remove_stale_temp_files(images_dir());
+  // Containers half made (create killed) or half removed (rm killed): no
+  // lock guards them, so only those untouched for ten minutes go (rm
+  // touches the folder it renames to .trash-, so its age starts then).
+  std::vector<std::string> stale_containers;
+  time_t now = ::time(nullptr);
+  for (const auto& name : list_prefixed(containers_dir(), {".tmp-", ".trash-"})) {
+    std::string path = containers_dir() + "/" + name;
+    struct stat st;
+    if (::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && now - st.st_mtime > kStaleTempSeconds)
+      stale_containers.push_back(path);
+  }
+  if (!stale_containers.empty()) TRY(remove_layer_trees(stale_containers));
   auto candidates = list_prefixed(layers_dir(), {".tmp-", ".trash-"});
   if (candidates.empty()) return {};
   std::vector<std::string> dead;

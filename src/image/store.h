@@ -53,7 +53,8 @@ class Store {
   Status remove_blob(const std::string& digest) const;
 
   /// Removes what interrupted commands left: unlocked .tmp-* and .trash-*
-  /// layers, and temporary files older than ten minutes. Cheap when there is
+  /// layers, containers/.tmp-* and .trash-* untouched for ten minutes, and
+  /// temporary files older than ten minutes. Cheap when there is
   /// nothing to do.
   Status collect_garbage() const;
 

@@ -82,3 +82,13 @@ load helpers
   assert_equal "$(cat "$SKIFF_TEST_DIR/home/notes.txt")" precious
   assert_equal "$(ls -A "$SKIFF_TEST_DIR/rundir")" socket-of-someone
 }
+
+@test "containers half made or half removed by a killed command are collected after ten minutes" {
+  import_busybox
+  mkdir -p "$SKIFF_ROOT/containers/.tmp-old/upper" "$SKIFF_ROOT/containers/.trash-old" "$SKIFF_ROOT/containers/.tmp-new"
+  touch -d '20 minutes ago' "$SKIFF_ROOT/containers/.tmp-old" "$SKIFF_ROOT/containers/.trash-old"
+  import_busybox other
+  [ ! -e "$SKIFF_ROOT/containers/.tmp-old" ] && [ ! -e "$SKIFF_ROOT/containers/.trash-old" ]
+  [ -d "$SKIFF_ROOT/containers/.tmp-new" ]
+  rmdir "$SKIFF_ROOT/containers/.tmp-new"
+}
