@@ -2,6 +2,9 @@
 # Each test gets a private store (SKIFF_ROOT) and runtime dir, removed after
 # the test, and a check that the test left nothing behind.
 
+# `run -127` (see run_skiff) needs bats 1.5; Debian 12 has 1.8.
+bats_require_minimum_version 1.5.0
+
 SKIFF=${SKIFF:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/build/skiff}
 SKIFF_TEST_TIMEOUT=${SKIFF_TEST_TIMEOUT:-120}
 # Native overlayfs works for unprivileged users on the CI machine.
