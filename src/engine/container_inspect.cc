@@ -27,6 +27,7 @@ Json inspect_container(const Store& store, const Container& c) {
   std::string lower_dir;
   for (const auto& l : lowers) lower_dir += (lower_dir.empty() ? "" : ":") + l;
 
+  bool vfs = config.value("storage_driver", "native") == "vfs";
   std::string network = host.value("NetworkMode", "none");
   Json networks = Json::object();
   networks[network] = {{"IPAMConfig", nullptr}, {"Links", nullptr},      {"Aliases", nullptr},
@@ -47,7 +48,7 @@ Json inspect_container(const Store& store, const Container& c) {
       {"LogPath", ""},
       {"Name", "/" + c.name()},
       {"RestartCount", 0},
-      {"Driver", config.value("storage_driver", "native") == "vfs" ? "vfs" : "overlay"},
+      {"Driver", vfs ? "vfs" : "overlay"},
       {"Platform", "linux"},
       {"MountLabel", ""},
       {"ProcessLabel", ""},
@@ -55,12 +56,12 @@ Json inspect_container(const Store& store, const Container& c) {
       {"ExecIDs", nullptr},
       {"HostConfig", host},
       {"GraphDriver",
-       {{"Data",
-         {{"LowerDir", lower_dir},
-          {"MergedDir", c.dir + "/merged"},
-          {"UpperDir", c.dir + "/upper"},
-          {"WorkDir", c.dir + "/work"}}},
-        {"Name", config.value("storage_driver", "native") == "vfs" ? "vfs" : "overlay"}}},
+       {{"Data", vfs ? Json{{"Dir", c.dir + "/rootfs"}}
+                     : Json{{"LowerDir", lower_dir},
+                            {"MergedDir", c.dir + "/merged"},
+                            {"UpperDir", c.dir + "/upper"},
+                            {"WorkDir", c.dir + "/work"}}},
+        {"Name", vfs ? "vfs" : "overlay"}}},
       {"Mounts", get("Mounts", Json::array())},
       {"Config", get("Config", Json::object())},
       {"NetworkSettings",

@@ -204,6 +204,20 @@ bool one_matches(const ContainerFilter& f, const Container& c) {
 // container_size with the image sizes remembered across containers.
 ContainerSize measure(const Store& store, const Container& c, std::map<std::string, uint64_t>& image_sizes) {
   ContainerSize size;
+  std::string image_id = c.config.value("image_id", "");
+  auto it = image_sizes.find(image_id);
+  if (it == image_sizes.end()) {
+    auto image = load_image(store, image_id);
+    it = image_sizes.emplace(image_id, image.ok() ? image->size : 0).first;
+  }
+  if (c.config.value("storage_driver", "") == "vfs") {
+    // A whole copy: what it holds beyond the image's size (an estimate:
+    // nothing records which files the container changed).
+    uint64_t copy = tree_disk_usage(c.dir + "/rootfs");
+    size.rw = copy > it->second ? copy - it->second : 0;
+    size.root_fs = std::max(copy, it->second);
+    return size;
+  }
   // What the container wrote, without the upper folder's own block (docker
   // counts the files under it, so an untouched container is 0B).
   std::string upper = c.dir + "/upper";
@@ -211,12 +225,6 @@ ContainerSize measure(const Store& store, const Container& c, std::map<std::stri
   struct stat st;
   uint64_t own = ::lstat(upper.c_str(), &st) == 0 ? uint64_t(st.st_blocks) * 512 : 0;
   size.rw = total > own ? total - own : 0;
-  std::string image_id = c.config.value("image_id", "");
-  auto it = image_sizes.find(image_id);
-  if (it == image_sizes.end()) {
-    auto image = load_image(store, image_id);
-    it = image_sizes.emplace(image_id, image.ok() ? image->size : 0).first;
-  }
   size.root_fs = size.rw + it->second;
   return size;
 }

@@ -90,7 +90,8 @@ Result<LaunchSpec> make_launch_spec(const Store& store, const Container& c) {
   }
   spec.rootfs.upper_dir = c.dir + "/upper";
   spec.rootfs.work_dir = c.dir + "/work";
-  spec.rootfs.merged_dir = c.dir + "/merged";
+  // vfs: a copy made on the first start (linux/vfs_root.h), kept like an upper folder.
+  spec.rootfs.merged_dir = c.dir + (spec.rootfs.driver == RootfsDriver::kVfs ? "/rootfs" : "/merged");
   spec.volumes = config_volumes(config);
   spec.network = host.value("NetworkMode", "none");
   spec.read_only_rootfs = host.value("ReadonlyRootfs", false);

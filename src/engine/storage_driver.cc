@@ -21,7 +21,7 @@ Status check_available(RootfsDriver driver) {
       return errno_error("the fuse-overlayfs storage driver needs /dev/fuse");
     return {};
   }
-  return make_error("the {} storage driver is not implemented yet (use native or fuse-overlayfs)", rootfs_driver_name(driver));
+  return {};  // vfs: copies, needs nothing
 }
 
 }  // namespace
@@ -51,11 +51,14 @@ Result<RootfsDriver> choose_storage_driver(const Store& store, const std::string
   RootfsDriver chosen = RootfsDriver::kNative;
   if (!native.works) {
     Status fuse = check_available(RootfsDriver::kFuseOverlayfs);
-    if (!fuse.ok())
-      return make_error("native overlayfs does not work here ({}), and {}; the vfs driver is not implemented yet",
-                        native.error, fuse.error().text());
-    warn("native overlayfs does not work here ({}): using fuse-overlayfs", native.error);
-    chosen = RootfsDriver::kFuseOverlayfs;
+    if (fuse.ok()) {
+      warn("native overlayfs does not work here ({}): using fuse-overlayfs", native.error);
+      chosen = RootfsDriver::kFuseOverlayfs;
+    } else {
+      warn("native overlayfs does not work here ({}), and {}: using the vfs driver, which copies the image "
+           "for each container", native.error, fuse.error().text());
+      chosen = RootfsDriver::kVfs;
+    }
   }
   TRY(write_file_atomically(record, std::string(rootfs_driver_name(chosen)) + "\n", 0600));
   return chosen;

@@ -21,6 +21,7 @@
 #include "linux/seccomp_profile.h"
 #include "linux/sync_socket.h"
 #include "linux/userns.h"
+#include "linux/vfs_root.h"
 
 namespace skiff {
 
@@ -162,6 +163,9 @@ Status child_side(const LaunchSpec& spec, SyncSocket& sock) {
     if (::unshare(CLONE_NEWNS) != 0) return errno_error("leave fuse-overlayfs's mount namespace");
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return errno_error("make mounts private");
   } else {
+    // The copy is made here, as root of the user namespace, so the layers'
+    // owners copy as they are; once, on the first start.
+    TRY(ensure_vfs_root(spec.rootfs.lower_dirs, merged));
     if (::mount(merged.c_str(), merged.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
       return errno_error("bind `{}` on itself", merged);
   }

@@ -26,6 +26,7 @@
 #include "image/layer_extract.h"
 #include "linux/path_in_root.h"
 #include "linux/userns.h"
+#include "linux/vfs_root.h"
 #include "test_support.h"
 
 using namespace skiff;
@@ -218,6 +219,12 @@ struct LayerRoot {
     CHECK(entries(tmp.path) == std::vector<std::string>{"outside", "root"});
   }
 };
+
+ino_t layer_inode(const std::string& path) {
+  struct stat st;
+  REQUIRE(::lstat(path.c_str(), &st) == 0);
+  return st.st_ino;
+}
 
 // Selects openat2 or the fallback walk for one test, and always resets.
 class WalkMode {
@@ -760,4 +767,72 @@ TEST_CASE("extract reports round-trip through JSON", "[store]") {
   CHECK(back.first_unmapped == r.first_unmapped);
   CHECK(back.first_device == "dev/null");
   CHECK(ExtractReport::from_json(Json::object()).entries == 0);
+}
+
+// The vfs driver's copy (linux/vfs_root.h), made from layers extracted as
+// skiff extracts them, so whiteouts and opaque marks are the real ones.
+TEST_CASE("the vfs copy applies layers bottom up with whiteouts and opaque folders", "[vfs]") {
+  TempDir tmp;
+  std::vector<std::string> layers;  // top first, as overlay lists them
+  auto add_layer = [&](TarBuilder& tar) {
+    std::string dir = tmp / ("layer" + std::to_string(layers.size()));
+    REQUIRE(::mkdir(dir.c_str(), 0755) == 0);
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd in = tar.finish();
+    int tar_fd = in.get(), root_fd = fd.get();
+    REQUIRE_OK(run_in_user_namespace(single_id_mapping(), [&](SyncSocket&) -> Status {
+      TRY(extract_tar_layer(tar_fd, root_fd));
+      return {};
+    }));
+    layers.insert(layers.begin(), dir);
+  };
+  TarBuilder base;
+  base.dir("etc").file("etc/a", "a").file("etc/b", "b").dir("opt").file("opt/x", "x").dir("keep").file("keep/k", "k");
+  base.file("replaced", "r").dir("usr").dir("usr/lib").file("usr/lib/f", "shared").hardlink("usr/lib/g", "usr/lib/f");
+  base.symlink("bin", "usr/bin").add({.name = "pipe", .type = AE_IFIFO, .perm = 0620});
+  add_layer(base);
+  TarBuilder middle;
+  middle.whiteout("etc/.wh.a").add({.name = "etc/b", .perm = 0600, .data = "b2", .mtime = kTime + 5});
+  middle.whiteout("opt/.wh..wh..opq").file("opt/y", "y").file("keep/k2", "k2").dir("replaced").file("replaced/inner", "i");
+  add_layer(middle);
+  TarBuilder top;
+  top.whiteout(".wh.keep").add({.name = "usr", .type = AE_IFDIR, .perm = 0555});
+  add_layer(top);
+
+  std::string dest = tmp / "rootfs";
+  REQUIRE(::mkdir((dest + ".tmp").c_str(), 0700) == 0);  // a killed copy's leftover
+  REQUIRE_OK(write_file_atomically(dest + ".tmp/stale", "stale"));
+  auto copy = [&] {
+    REQUIRE_OK(run_in_user_namespace(single_id_mapping(), [&](SyncSocket&) { return ensure_vfs_root(layers, dest); }));
+  };
+  copy();
+  CHECK(entries(dest) == std::vector<std::string>{"bin", "etc", "opt", "pipe", "replaced", "usr"});
+  CHECK_FALSE(path_exists(dest + ".tmp"));
+  CHECK(entries(dest + "/etc") == std::vector<std::string>{"b"});
+  CHECK(read_file(dest + "/etc/b").value() == "b2");
+  struct stat st;
+  REQUIRE(::lstat((dest + "/etc/b").c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0600);
+  CHECK(st.st_mtime == kTime + 5);
+  CHECK(entries(dest + "/opt") == std::vector<std::string>{"y"});
+  CHECK_FALSE(get_xattr(dest + "/opt", "user.overlay.opaque").has_value());
+  CHECK(read_file(dest + "/replaced/inner").value() == "i");
+  struct stat f, g;
+  REQUIRE(::lstat((dest + "/usr/lib/f").c_str(), &f) == 0);
+  REQUIRE(::lstat((dest + "/usr/lib/g").c_str(), &g) == 0);
+  CHECK(f.st_ino == g.st_ino);
+  CHECK(f.st_ino != layer_inode(layers.back() + "/usr/lib/f"));  // a copy, not a link into the layer
+  REQUIRE(::lstat((dest + "/usr").c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0555);
+  REQUIRE(::lstat((dest + "/pipe").c_str(), &st) == 0);
+  CHECK(S_ISFIFO(st.st_mode));
+  char target[64] = {};
+  CHECK(::readlink((dest + "/bin").c_str(), target, sizeof target - 1) == 7);
+  CHECK(std::string(target) == "usr/bin");
+
+  // Made once: a second call keeps what the container changed.
+  REQUIRE_OK(write_file_atomically(dest + "/etc/mine", "mine"));
+  copy();
+  CHECK(read_file(dest + "/etc/mine").value() == "mine");
+  REQUIRE(::chmod((dest + "/usr").c_str(), 0755) == 0);  // so TempDir can clean up
 }
