@@ -145,6 +145,7 @@ Result<int> start_container(const Store& store, Container& c, const StartOptions
       c.state["Status"] = "exited";  // never refused as "running": it is over
       Status removed = remove_container(store, c, true);
       if (!removed.ok()) print_error(removed.error());
+      trace("removed");
     }
   } remover{store, c, auto_remove};
 
