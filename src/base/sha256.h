@@ -2,8 +2,6 @@
 // instructions) and digest strings of the form "sha256:<64 hex>".
 #pragma once
 
-#include <openssl/evp.h>
-
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,10 +19,11 @@ class Sha256 {
   std::string digest() { return "sha256:" + hex_digest(); }
 
  private:
+  struct State;
   struct Free {
-    void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+    void operator()(State* state) const;
   };
-  std::unique_ptr<EVP_MD_CTX, Free> ctx_;
+  std::unique_ptr<State, Free> state_;
 };
 
 /// "sha256:<hex>" of `data`.
