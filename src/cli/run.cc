@@ -21,8 +21,7 @@ void define(CLI::App* cmd, Context& ctx) {
       CreateOptions options = *opts;
       options.attach = true;
       options.storage_driver = ctx.storage_driver;
-      Container container = TRY(create_container(*store, options));
-      return start_container(*store, container, {.attach = true, .interactive = options.interactive});
+      return run_container(*store, options, {.attach = true, .interactive = options.interactive});
     };
   });
 }

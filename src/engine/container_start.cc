@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <functional>
+#include <optional>
 
 #include "base/fs.h"
 #include "base/output.h"
@@ -130,9 +132,50 @@ int exit_code_of(int status) {
   return kExitSkiffFailed;
 }
 
-}  // namespace
+// What the parent knows of a container before it exists: enough to clone
+// its child and set up the terminal.
+struct Prelude {
+  bool tty = false;
+  std::string network;
+};
 
-Result<int> start_container(const Store& store, Container& c, const StartOptions& options) {
+// The foreground life of a container: `known`, or the one `create` makes
+// while the child's ID maps are written (run).
+Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Container* known,
+                              const std::function<Result<Container>()>& create, const StartOptions& options) {
+  std::optional<Container> created;
+  auto record = [&](Error error) -> Error {
+    if (!known) return error;
+    known->state["Error"] = error.text();
+    known->state["ExitCode"] = error.exit_code();
+    if (!known->config["HostConfig"].value("AutoRemove", false)) (void)save_container_state(*known, true);
+    return error;
+  };
+
+  trace("start");
+  ForegroundSession session;
+  Status prepared = session.prepare({.tty = prelude.tty, .interactive = options.interactive, .attach = options.attach});
+  if (!prepared.ok()) return record(std::move(prepared).error());
+  UniqueFd init = TRY(open_init_binary());
+  // Child: makes its spec from the container's records, sent once it exists.
+  SpecMaker make_spec = [&](const std::string& payload) -> Result<LaunchSpec> {
+    Json message = TRY(parse_json(payload, "container"));
+    Container c{message["id"], message["dir"], std::move(message["config"]), Json::object()};
+    LaunchSpec spec = TRY(make_launch_spec(store, c));
+    spec.init_fd = init.get();
+    for (int i = 0; i < 3; ++i) spec.stdio[i] = session.container_stdio()[i];
+    if (spec.tty) spec.window = session.window();
+    return spec;
+  };
+  const IdMapping& mapping = current_id_mapping();
+  auto launch = ContainerLaunch::begin(container_clone_flags(prelude.network, mapping), mapping, prelude.tty, make_spec);
+  if (!launch.ok()) return record(std::move(launch).error());
+
+  if (!known) {
+    created = TRY(create());
+    trace("created");
+  }
+  Container& c = known ? *known : *created;
   bool auto_remove = c.config["HostConfig"].value("AutoRemove", false);
   // --rm removes the container however this ends.
   struct Remover {
@@ -148,32 +191,11 @@ Result<int> start_container(const Store& store, Container& c, const StartOptions
       trace("removed");
     }
   } remover{store, c, auto_remove};
+  known = &c;
 
-  if (c.status() == "running") return make_error("container `{}` is already running", c.name());
-  auto fail = [&](Error error) -> Error {
-    c.state["Error"] = error.text();
-    c.state["ExitCode"] = error.exit_code();
-    if (!auto_remove) (void)save_container_state(c, true);
-    return error;
-  };
-
-  trace("start");
-  auto spec = make_launch_spec(store, c);
-  trace("planned");
-  if (!spec.ok()) return fail(std::move(spec).error());
-  UniqueFd init = TRY(open_init_binary());
-  spec->init_fd = init.get();
-
-  ForegroundSession session;
-  Status prepared = session.prepare({.tty = spec->tty, .interactive = options.interactive, .attach = options.attach});
-  if (!prepared.ok()) return fail(std::move(prepared).error());
-  for (int i = 0; i < 3; ++i) spec->stdio[i] = session.container_stdio()[i];
-  if (spec->tty) spec->window = session.window();
-
-  trace("prepared");
-  auto launched = launch_container(*spec);
+  auto launched = launch->finish(to_compact_json(Json{{"id", c.id}, {"dir", c.dir}, {"config", c.config}}));
   trace("exec'd");
-  if (!launched.ok()) return fail(std::move(launched).error());
+  if (!launched.ok()) return record(std::move(launched).error());
 
   pid_t pid = launched->process.pid();
   c.state["Status"] = "running";
@@ -205,6 +227,19 @@ Result<int> start_container(const Store& store, Container& c, const StartOptions
     if (!saved.ok() && path_exists(c.dir)) return std::move(saved).error();
   }
   return code;
+}
+
+}  // namespace
+
+Result<int> start_container(const Store& store, Container& c, const StartOptions& options) {
+  if (c.status() == "running") return make_error("container `{}` is already running", c.name());
+  Prelude prelude{c.config["Config"].value("Tty", false), c.config["HostConfig"].value("NetworkMode", "none")};
+  return run_in_foreground(store, prelude, &c, nullptr, options);
+}
+
+Result<int> run_container(const Store& store, const CreateOptions& create, const StartOptions& options) {
+  return run_in_foreground(store, {create.tty, create.network}, nullptr,
+                           [&] { return create_container(store, create); }, options);
 }
 
 Status start_container_detached(const Store& store, Container& c) {

@@ -23,6 +23,11 @@ struct StartOptions {
 /// removed afterwards, whatever happened.
 Result<int> start_container(const Store& store, Container& container, const StartOptions& options);
 
+/// skiff run: creates a container from `create` and runs it as
+/// start_container does. The container's records are written while its
+/// child, already cloned, waits for its ID maps.
+Result<int> run_container(const Store& store, const CreateOptions& create, const StartOptions& options);
+
 /// Starts `container` in the background: a monitor process (this binary,
 /// setsid'd, stdio on /dev/null) runs start_container without attaching.
 /// Returns once the container's command runs, or with the reason it

@@ -107,10 +107,12 @@ Status run_fuse_overlayfs(const std::string& program, const std::string& options
   return {};
 }
 
+Status child_side(const LaunchSpec& spec, SyncSocket& sock);
+
 // Child: cloned into the new namespaces; a copy of the single-threaded
-// parent, so it may allocate. Returns only on failure.
-Status child_side(const LaunchSpec& spec, SyncSocket& sock) {
-  const ContainerPlan& plan = spec.plan;
+// parent, so it may allocate. Waits for its spec, then sets the container up
+// (child_side). Returns only on failure.
+Status child_start(unsigned long clone_flags, const SpecMaker& make_spec, SyncSocket& sock) {
   // Nothing of skiff's signal handling reaches the command: unblock all and
   // restore default dispositions (skiff ignores SIGPIPE).
   sigset_t none;
@@ -121,15 +123,20 @@ Status child_side(const LaunchSpec& spec, SyncSocket& sock) {
   // If the monitor dies, so does the container (it has nobody to report to).
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
 
-  // Child: new userns, no IDs yet. Wait for the parent to map us, then be
-  // the namespace's root, which holds every capability inside it.
-  if (plan.clone_flags & CLONE_NEWUSER) {
-    TRY(sock.send(SyncSocket::Kind::kReady));
-    auto go = TRY(sock.receive("parent"));
-    if (go.kind != SyncSocket::Kind::kReady) return make_error("the parent gave up");
-    if (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0) return errno_error("become root in the user namespace");
-  }
+  // Child: new userns, no IDs yet. The spec comes once the parent has mapped
+  // us; then be the namespace's root, which holds every capability in it.
+  auto go = TRY(sock.receive_or_eof("parent"));
+  if (!go || go->kind != SyncSocket::Kind::kValue) return make_error("the parent gave up");
+  if ((clone_flags & CLONE_NEWUSER) && (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0))
+    return errno_error("become root in the user namespace");
   trace("child: mapped");
+  LaunchSpec spec = TRY(make_spec(go->payload));
+  if (spec.plan.clone_flags != clone_flags) return make_error("the container's namespaces changed since it was cloned");
+  return child_side(spec, sock);
+}
+
+Status child_side(const LaunchSpec& spec, SyncSocket& sock) {
+  const ContainerPlan& plan = spec.plan;
   bool may_setgroups = plan.mapping.identity || plan.mapping.gids.size() > 1;
   if (may_setgroups) ::setgroups(0, nullptr);
 
@@ -241,23 +248,23 @@ Status child_side(const LaunchSpec& spec, SyncSocket& sock) {
 
 }  // namespace
 
-Result<LaunchedContainer> launch_container(const LaunchSpec& spec) {
-  if (spec.argv.empty()) return make_error("no command specified");
+Result<ContainerLaunch> ContainerLaunch::begin(unsigned long clone_flags, const IdMapping& mapping, bool tty,
+                                               const SpecMaker& make_spec) {
   auto [parent_sock, child_sock] = TRY(SyncSocket::make_pair());
 
   // clone rather than fork + unshare: the child must be PID 1 of its new
   // PID namespace. The parent is single-threaded, so the copy may allocate.
-  pid_t pid = pid_t(::syscall(SYS_clone, spec.plan.clone_flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
+  pid_t pid = pid_t(::syscall(SYS_clone, clone_flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
   if (pid < 0) {
     int saved = errno;
-    if (spec.plan.clone_flags & CLONE_NEWUSER) return Error(0, "create the container's namespaces: " + explain_userns_errno(saved));
+    if (clone_flags & CLONE_NEWUSER) return Error(0, "create the container's namespaces: " + explain_userns_errno(saved));
     return Error(saved, "create the container's namespaces");
   }
   if (pid == 0) {
     parent_sock.close();
     Status failed = [&]() -> Status {
       try {
-        return child_side(spec, child_sock);
+        return child_start(clone_flags, make_spec, child_sock);
       } catch (...) {
         return make_error("unexpected exception");
       }
@@ -266,21 +273,26 @@ Result<LaunchedContainer> launch_container(const LaunchSpec& spec) {
     ::_exit(kExitSkiffFailed);
   }
   trace("cloned");
-  LaunchedContainer launched{ChildProcess::adopt(pid), {}};
+  ContainerLaunch launch(ChildProcess::adopt(pid), std::move(parent_sock), tty);
   child_sock.close();
+  // Parent: host namespaces, as the user. The child is in its user
+  // namespace from birth: its maps can be written now, while we go on.
+  if (clone_flags & CLONE_NEWUSER) launch.maps_.emplace(IdMapWriter::start(pid, mapping));
+  return launch;
+}
 
-  // Parent: host namespaces, as the user.
-  if (spec.plan.clone_flags & CLONE_NEWUSER) {
-    auto ready = TRY(parent_sock.receive("container"));
-    if (ready.kind == SyncSocket::Kind::kError) return SyncSocket::to_error(ready);
-    TRY(std::move(write_id_maps(pid, spec.plan.mapping)).wrap("set up the container's ID maps"));
-    TRY(parent_sock.send(SyncSocket::Kind::kReady));
+Result<LaunchedContainer> ContainerLaunch::finish(std::string_view payload) {
+  if (maps_) {
+    TRY(std::move(maps_->finish()).wrap("set up the container's ID maps"));
+    maps_.reset();
     trace("mapped");
   }
-  if (spec.tty) launched.pty_master = TRY(parent_sock.receive_fd("container"));
+  TRY(sock_.send(SyncSocket::Kind::kValue, payload));
+  LaunchedContainer launched{std::move(process_), {}};
+  if (tty_) launched.pty_master = TRY(sock_.receive_fd("container"));
 
   // EOF means the command was exec'd; a frame is the reason it wasn't.
-  auto frame = TRY(parent_sock.receive_or_eof("container"));
+  auto frame = TRY(sock_.receive_or_eof("container"));
   if (!frame) return launched;
   Error error = SyncSocket::to_error(*frame);
   int status = TRY(launched.process.wait());

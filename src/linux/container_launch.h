@@ -5,9 +5,13 @@
 // program. This file only carries it out, the parent's half and the child's
 // half each reading top to bottom.
 //
+// The child is cloned before its spec is known, so that writing its ID maps
+// (newuidmap/newgidmap, a few milliseconds) overlaps with the parent's other
+// work, such as creating the container's records. The spec is made in the
+// child from a payload the parent sends once the maps are written.
+//
 // Message order on the sync socket (linux/sync_socket.h):
-//   child  -> parent  kReady     "I'm in my namespaces; write my ID maps" (not as real root)
-//   parent -> child   kReady     "maps written; go on"
+//   parent -> child   kValue     "maps written; here is what makes your spec" (EOF: give up)
 //   child  -> parent  kFd        the pty master, only with `tty`
 //   child  -> parent  kError     setup failed (the child exits 125), or the command could not be
 //                                executed (the init exits 126 or 127)
@@ -23,6 +27,7 @@
 #include <linux/filter.h>
 #include <sys/ioctl.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +37,8 @@
 #include "linux/caps.h"
 #include "linux/child_process.h"
 #include "linux/container_plan.h"
+#include "linux/sync_socket.h"
+#include "linux/userns.h"
 
 namespace skiff {
 
@@ -62,10 +69,31 @@ struct LaunchedContainer {
   UniqueFd pty_master;   ///< with `tty`
 };
 
-/// Starts the container and returns once its command was exec'd. Failures
-/// before that come back as Errors: exit code 125 for skiff's own, 126 when
-/// the command can't be executed, 127 when it isn't found; the child is
-/// reaped either way. Call from a single-threaded process.
-Result<LaunchedContainer> launch_container(const LaunchSpec& spec);
+/// The child's half of making a LaunchSpec, from the parent's payload.
+using SpecMaker = std::function<Result<LaunchSpec>(const std::string& payload)>;
+
+/// A container being started, in two steps. Call from a single-threaded process.
+class ContainerLaunch {
+ public:
+  /// Clones the child into the namespaces of `clone_flags` and starts
+  /// writing its ID maps; the child waits. `make_spec` runs in the child and
+  /// must produce a plan with the same clone flags. `tty`: a pty master
+  /// comes back. Destroyed unfinished, the child is killed and reaped.
+  static Result<ContainerLaunch> begin(unsigned long clone_flags, const IdMapping& mapping, bool tty,
+                                       const SpecMaker& make_spec);
+  /// Waits for the ID maps, sends `payload` to the child and returns once
+  /// its command was exec'd. Failures before that come back as Errors: exit
+  /// code 125 for skiff's own, 126 when the command can't be executed, 127
+  /// when it isn't found; the child is reaped either way. Call once.
+  Result<LaunchedContainer> finish(std::string_view payload);
+
+ private:
+  ContainerLaunch(ChildProcess process, SyncSocket sock, bool tty)
+      : process_(std::move(process)), sock_(std::move(sock)), tty_(tty) {}
+  ChildProcess process_;
+  SyncSocket sock_;
+  bool tty_;
+  std::optional<IdMapWriter> maps_;
+};
 
 }  // namespace skiff

@@ -51,6 +51,13 @@ Status check_absolute(const std::string& path, std::string_view what) {
 
 }  // namespace
 
+unsigned long container_clone_flags(std::string_view network, const IdMapping& mapping) {
+  unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
+  if (!mapping.identity) flags |= CLONE_NEWUSER;
+  if (network != "host") flags |= CLONE_NEWNET;
+  return flags;
+}
+
 const char* rootfs_driver_name(RootfsDriver driver) {
   switch (driver) {
     case RootfsDriver::kNative: return "native";
@@ -96,9 +103,7 @@ Result<ContainerPlan> make_plan(const ContainerSpec& spec, const IdMapping& mapp
 
   // Namespaces: all of docker's, the network one unless the host's is
   // shared. Real root needs no user namespace (and keeps host IDs).
-  plan.clone_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
-  if (!mapping.identity) plan.clone_flags |= CLONE_NEWUSER;
-  if (spec.network != "host") plan.clone_flags |= CLONE_NEWNET;
+  plan.clone_flags = container_clone_flags(spec.network, mapping);
 
   // The root: overlay's options, paths escaped; relative when absolute
   // paths would not fit in the one page the kernel copies.

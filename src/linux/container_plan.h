@@ -90,6 +90,11 @@ struct ContainerPlan {
 /// get a backslash, as the kernel's option parser expects.
 std::string escape_overlay_path(std::string_view path);
 
+/// The namespaces a container gets: all of docker's, the network one unless
+/// `network` is "host"; a user namespace unless `mapping` is the identity
+/// (real root keeps host IDs). make_plan's clone_flags.
+unsigned long container_clone_flags(std::string_view network, const IdMapping& mapping);
+
 /// Decides everything about a container's namespaces and mounts; no syscall.
 /// Fails on specs the kernel would refuse (a relative or empty volume
 /// destination, a destination that leads outside the root, no layers).

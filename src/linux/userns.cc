@@ -54,11 +54,7 @@ std::string find_program(const char* name) {
 }
 
 // newuidmap/newgidmap running: `program pid  0 host 1  1 start count ...`.
-struct MapProgram {
-  std::string program;
-  pid_t pid = -1;
-  UniqueFd stderr_read;  // its stderr, for the error when it fails
-};
+using MapProgram = IdMapWriter::Helper;
 
 Result<MapProgram> spawn_map_program(const std::string& program, pid_t pid, const std::vector<IdRange>& ranges) {
   if (program.empty()) return make_error("newuidmap/newgidmap not found (install the uidmap package)");
@@ -118,36 +114,46 @@ std::string map_text(const std::vector<IdRange>& ranges) {
 
 // Parent: in the host user namespace, as the user. newuidmap is needed for
 // more than our own ID; a single ID we may map ourselves, after denying
-// setgroups (required for an unprivileged gid_map). The two helpers take
-// ~3 ms each (a secure exec), so they run at once.
-Status write_id_maps(pid_t pid, const IdMapping& mapping) {
+// setgroups (required for an unprivileged gid_map). The two helpers run at
+// once, and while the caller goes on.
+IdMapWriter IdMapWriter::start(pid_t pid, const IdMapping& mapping) {
   static const UsernsFacts facts = read_userns_facts();
-  std::vector<MapProgram> running;
-  Status spawned;
+  IdMapWriter writer(pid, mapping);
   if (mapping.uids.size() > 1) {
     auto r = spawn_map_program(facts.newuidmap, pid, mapping.uids);
-    if (r.ok()) running.push_back(std::move(*r));
-    else spawned = std::move(r).error();
+    if (r.ok()) writer.running_.push_back(std::move(*r));
+    else writer.spawned_ = std::move(r).error();
   }
-  if (spawned.ok() && mapping.gids.size() > 1) {
+  if (writer.spawned_.ok() && mapping.gids.size() > 1) {
     auto r = spawn_map_program(facts.newgidmap, pid, mapping.gids);
-    if (r.ok()) running.push_back(std::move(*r));
-    else spawned = std::move(r).error();
+    if (r.ok()) writer.running_.push_back(std::move(*r));
+    else writer.spawned_ = std::move(r).error();
   }
+  return writer;
+}
+
+Status IdMapWriter::finish() {
   Status finished;
-  for (auto& r : running) {
+  for (auto& r : running_) {
     Status s = finish_map_program(r);
     if (finished.ok() && !s.ok()) finished = std::move(s);
   }
-  TRY(std::move(spawned));
+  running_.clear();
+  TRY(std::move(spawned_));
   TRY(std::move(finished));
-  if (mapping.uids.size() == 1) TRY(write_proc_file(pid, "uid_map", map_text(mapping.uids)));
-  if (mapping.gids.size() == 1) {
-    TRY(write_proc_file(pid, "setgroups", "deny"));
-    TRY(write_proc_file(pid, "gid_map", map_text(mapping.gids)));
+  if (mapping_->uids.size() == 1) TRY(write_proc_file(pid_, "uid_map", map_text(mapping_->uids)));
+  if (mapping_->gids.size() == 1) {
+    TRY(write_proc_file(pid_, "setgroups", "deny"));
+    TRY(write_proc_file(pid_, "gid_map", map_text(mapping_->gids)));
   }
   return {};
 }
+
+IdMapWriter::~IdMapWriter() {
+  for (auto& r : running_) (void)finish_map_program(r);
+}
+
+Status write_id_maps(pid_t pid, const IdMapping& mapping) { return IdMapWriter::start(pid, mapping).finish(); }
 
 std::vector<SubidRange> parse_subid_file(std::string_view text, std::string_view user, uint32_t id) {
   std::vector<SubidRange> out;

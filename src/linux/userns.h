@@ -72,8 +72,35 @@ UsernsFacts read_userns_facts();
 /// The mapping skiff uses for this user (computed once per process).
 const IdMapping& current_id_mapping();
 
-/// Parent side: writes the ID maps of process `pid`, which has just
-/// created a user namespace (newuidmap/newgidmap for ranges, /proc for one ID).
+/// Parent side: writing the ID maps of process `pid`, which has just
+/// created a user namespace. newuidmap/newgidmap (for ranges; ~2 ms each, a
+/// secure exec) start at once and run while the caller does other work;
+/// finish() waits for them, or writes /proc/PID/*_map itself for a single
+/// ID. Destroyed unfinished, it still waits for the helpers it started.
+class IdMapWriter {
+ public:
+  static IdMapWriter start(pid_t pid, const IdMapping& mapping);
+  IdMapWriter(IdMapWriter&&) noexcept = default;
+  IdMapWriter& operator=(IdMapWriter&&) = delete;
+  ~IdMapWriter();
+  /// The maps are written, or why not.
+  Status finish();
+
+  struct Helper {
+    std::string program;
+    pid_t pid = -1;
+    UniqueFd stderr_read;  ///< its stderr, for the error when it fails
+  };
+
+ private:
+  IdMapWriter(pid_t pid, const IdMapping& mapping) : pid_(pid), mapping_(&mapping) {}
+  pid_t pid_;
+  const IdMapping* mapping_;
+  std::vector<Helper> running_;
+  Status spawned_;
+};
+
+/// IdMapWriter::start(pid, mapping).finish().
 Status write_id_maps(pid_t pid, const IdMapping& mapping);
 
 /// Why creating a user namespace failed with `errnum`, in words a user can act on.
