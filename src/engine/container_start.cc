@@ -184,8 +184,9 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
     bool on;
     ~Remover() {
       if (!on) return;
-      if (auto latest = load_container(store, c.id); latest.ok()) c.state = latest->state;
-      c.state["Status"] = "exited";  // never refused as "running": it is over
+      // Never refused as "running": it is over. (Removed meanwhile by
+      // `rm -f`, the rename in remove_container finds nothing: fine.)
+      c.state["Status"] = "exited";
       Status removed = remove_container(store, c, true);
       if (!removed.ok()) print_error(removed.error());
       trace("removed");
