@@ -277,7 +277,7 @@ _skiff() {
     if [[ $cur == -* ]]; then
       _skiff_reply --root --runroot --storage-driver --version --help -v -h
     else
-      _skiff_reply container create image images import info inspect ps rm rmi run start system tag version
+      _skiff_reply container create image images import info inspect ps pull rm rmi run start system tag version
     fi
     return
   fi
@@ -289,7 +289,7 @@ _skiff() {
         if [[ $cur == -* ]]; then
           _skiff_reply --help -h
         else
-          _skiff_reply ls list import inspect tag rm remove prune
+          _skiff_reply ls list import inspect pull tag rm remove prune
         fi
         return
       fi
@@ -323,6 +323,7 @@ _skiff() {
   case $path in
     "image ls" | "image list") path=images ;;
     "image import") path=import ;;
+    "image pull") path=pull ;;
     "image tag") path=tag ;;
     "image rm" | "image remove") path=rmi ;;
     "system info") path=info ;;
@@ -380,6 +381,21 @@ _skiff() {
         [[ $cur == - ]] && ((nargs == 0)) && COMPREPLY+=(-)
       elif ((nargs == 0)); then
         _skiff_complete_files
+      fi
+      ;;
+    pull)
+      flags=(--platform --quiet --tls-verify --tls-verify=false --help -q -h)
+      case $prev in
+        --platform)
+          _skiff_reply linux/amd64 linux/arm64 linux/arm64/v8 linux/arm/v7 linux/arm/v6 linux/386 \
+            linux/ppc64le linux/s390x linux/riscv64
+          return
+          ;;
+      esac
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      elif ((nargs == 0)); then
+        _skiff_complete_repositories
       fi
       ;;
     inspect | "image inspect" | "container inspect")

@@ -38,6 +38,7 @@ void add_all_commands(CLI::App& app, Context& ctx);
 
 // One per file in src/cli/.
 void add_import_command(CLI::App& app, CLI::App& image, Context& ctx);
+void add_pull_command(CLI::App& app, CLI::App& image, Context& ctx);
 void add_images_command(CLI::App& app, CLI::App& image, Context& ctx);
 void add_image_inspect_command(CLI::App& app, CLI::App& image, Context& ctx);
 void add_tag_command(CLI::App& app, CLI::App& image, Context& ctx);

@@ -6,6 +6,7 @@
 
 #include "base/fs.h"
 #include "engine/container_names.h"
+#include "engine/pull.h"
 #include "engine/storage_driver.h"
 #include "image/image_config.h"
 #include "image/image_store.h"
@@ -241,12 +242,17 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
   if (o.pull != "missing" && o.pull != "always" && o.pull != "never")
     return make_error("invalid --pull `{}`: use missing, always or never", o.pull);
 
-  // The image: from the store; pulling comes with registry support.
-  if (o.pull == "always") return make_error("pull `{}`: pulling from registries is not supported yet", o.image);
-  auto image = find_image(store, o.image);
+  // The image: from the store, pulled when missing (or always), as docker does.
+  auto image = o.pull == "always" ? Result<ImageRecord>(make_error("pull always")) : find_image(store, o.image);
   if (!image.ok()) {
     if (o.pull == "never") return std::move(image).error();
-    return std::move(image).error().wrap("Unable to find image '{}' locally (pulling is not supported yet: use `skiff import`)", o.image);
+    bool local_id = looks_like_image_id(o.image) && o.image.size() >= 12;
+    if (local_id) return std::move(image).error();
+    // docker's words, on stderr: stdout stays the container's.
+    if (o.pull == "missing") std::fprintf(stderr, "Unable to find image '%s' locally\n", o.image.c_str());
+    PullResult pulled = TRY(pull_image(store, {.reference = o.image, .platform = o.platform, .verify_tls = true}));
+    image = load_image(store, pulled.id);
+    if (!image.ok()) return std::move(image).error();
   }
   Json image_config = TRY(load_image_config(store, *image));
   if (!o.platform.empty()) {

@@ -33,20 +33,6 @@ std::string familiar(const std::string& canonical) {
   return ref.ok() ? ref->familiar_string() : canonical;
 }
 
-void report_extraction(const ExtractReport& report) {
-  if (report.unmapped_owners > 0) {
-    const IdMapping& mapping = current_id_mapping();
-    warn("{} file(s) in the image belong to users or groups this user namespace can't map (first: {}); "
-         "they are owned by root in containers. {}",
-         report.unmapped_owners, report.first_unmapped,
-         mapping.has_subids() ? "The /etc/subuid or /etc/subgid range is too small for this image."
-                              : "Add a range for this user to /etc/subuid and /etc/subgid "
-                                "(usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER).");
-  }
-  if (report.skipped_devices > 0)
-    warn("skipped {} device node(s) that an unprivileged user can't create (first: {})", report.skipped_devices,
-         report.first_device);
-}
 
 // Layers of `removed` that no image in `remaining` uses.
 std::vector<std::string> unshared_layers(const std::vector<ImageRecord>& removed,
@@ -85,9 +71,6 @@ void remove_trash(const std::vector<std::string>& trash) {
   if (auto removed = remove_layer_trees(trash); !removed.ok()) warn("{}", removed.error().text());
 }
 
-void collect_garbage_or_warn(const Store& store) {
-  if (auto gc = store.collect_garbage(); !gc.ok()) warn("clean up after an interrupted command: {}", gc.error().text());
-}
 
 struct Filter {
   std::string key, value;
@@ -145,6 +128,25 @@ Result<double> parse_until(const std::string& value) {
 }
 
 }  // namespace
+
+void report_extraction(const ExtractReport& report) {
+  if (report.unmapped_owners > 0) {
+    const IdMapping& mapping = current_id_mapping();
+    warn("{} file(s) in the image belong to users or groups this user namespace can't map (first: {}); "
+         "they are owned by root in containers. {}",
+         report.unmapped_owners, report.first_unmapped,
+         mapping.has_subids() ? "The /etc/subuid or /etc/subgid range is too small for this image."
+                              : "Add a range for this user to /etc/subuid and /etc/subgid "
+                                "(usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER).");
+  }
+  if (report.skipped_devices > 0)
+    warn("skipped {} device node(s) that an unprivileged user can't create (first: {})", report.skipped_devices,
+         report.first_device);
+}
+
+void collect_garbage_or_warn(const Store& store) {
+  if (auto gc = store.collect_garbage(); !gc.ok()) warn("clean up after an interrupted command: {}", gc.error().text());
+}
 
 std::vector<ContainerUse> containers_using_image(const Store& store, const std::string& image_id) {
   std::vector<ContainerUse> out;

@@ -8,6 +8,7 @@
 #include "base/error.h"
 #include "base/json.h"
 #include "image/image_store.h"
+#include "image/layer_extract.h"
 #include "image/store.h"
 
 namespace skiff {
@@ -23,6 +24,13 @@ struct ImportOptions {
 /// Imports a rootfs tar (plain, gzip or zstd) as a one-layer image and
 /// returns its ID. On any failure the store is left as it was.
 Result<std::string> import_image(const Store& store, const ImportOptions& options);
+
+/// Warns about what extracting a layer had to change (unmappable owners,
+/// skipped device nodes).
+void report_extraction(const ExtractReport& report);
+
+/// Store::collect_garbage, a failure only warned about.
+void collect_garbage_or_warn(const Store& store);
 
 struct ImageListOptions {
   std::string reference;             ///< docker images [REPOSITORY[:TAG]]

@@ -29,6 +29,8 @@ Result<const CurlLibrary*> curl_library() {
     find(lib.easy_cleanup, "curl_easy_cleanup");
     find(lib.easy_strerror, "curl_easy_strerror");
     find(lib.version, "curl_version");
+    find(lib.slist_append, "curl_slist_append");
+    find(lib.slist_free_all, "curl_slist_free_all");
     if (failure.empty()) lib.global_init(CURL_GLOBAL_DEFAULT);
   });
   if (!failure.empty()) return make_error("{}", failure);

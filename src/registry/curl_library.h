@@ -19,6 +19,8 @@ struct CurlLibrary {
   decltype(&curl_easy_cleanup) easy_cleanup;
   decltype(&curl_easy_strerror) easy_strerror;
   decltype(&curl_version) version;
+  decltype(&curl_slist_append) slist_append;
+  decltype(&curl_slist_free_all) slist_free_all;
 };
 
 /// Loads libcurl.so.4 once (and runs curl_global_init); an Error says how to

@@ -1,8 +1,12 @@
-// HTTP through libcurl. This grows into the registry client (issue: pull,
-// push); today it streams a URL's body into a ByteSink.
+// HTTP through libcurl (dlopen'ed: registry/curl_library.h): one request at
+// a time, the body streamed to a sink as it arrives.
 #pragma once
 
+#include <functional>
+#include <map>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "image/stream.h"
@@ -16,5 +20,35 @@ Status http_get_to_sink(const std::string& url, ByteSink& sink);
 
 /// True for "http://..." and "https://...".
 bool is_http_url(std::string_view text);
+
+struct HttpRequest {
+  std::string method = "GET";        ///< GET or HEAD
+  std::string url;
+  std::vector<std::string> headers;  ///< "Name: value"
+  bool verify_tls = true;
+};
+
+struct HttpResponse {
+  long status = 0;
+  /// The final answer's headers (after redirects), names lowercased; a
+  /// repeated header keeps its last value.
+  std::map<std::string, std::string> headers;
+  /// Up to 64 KiB of a non-2xx answer's body, for its error message.
+  std::string error_body;
+
+  std::string header(const std::string& lowercase_name) const {
+    auto it = headers.find(lowercase_name);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+/// Performs `request`, following redirects (to http and https only; libcurl
+/// drops an Authorization header when a redirect leads to another host).
+/// The body of a 2xx answer goes to `on_body` as it arrives (an error from
+/// it aborts the transfer and is returned); others are kept in error_body.
+/// Transport failures (refused, TLS, cut short) are Errors; any HTTP status
+/// is a response.
+Result<HttpResponse> http_request(const HttpRequest& request,
+                                  const std::function<Status(std::span<const uint8_t>)>& on_body);
 
 }  // namespace skiff

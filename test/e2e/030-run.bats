@@ -31,7 +31,7 @@ per_test_setup() { import_busybox; }
 }
 
 @test "skiff's own failures exit 125 with one clear line" {
-  run_skiff 125 run --rm no-such-image true
+  run_skiff 125 run --rm --pull never no-such-image true
   assert_skiff_error "No such image"
   run_skiff 125 run --rm --network bogus busybox true
   assert_skiff_error "invalid --network"

@@ -170,3 +170,51 @@ PY
   for _ in $(seq 50); do [ -s "$port_file" ] && break; sleep 0.1; done
   SERVER_PORT=$(cat "$port_file")
 }
+
+# start_registry: Debian's docker-registry on a random loopback port, its
+# storage in $BATS_FILE_TMPDIR/registry; exports REGISTRY (host:port),
+# REGISTRY_DATA and REGISTRY_PID. Call from setup_file; stop_registry in
+# teardown_file.
+start_registry() {
+  local dir=$BATS_FILE_TMPDIR/registry port
+  mkdir -p "$dir/data"
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  cat >"$dir/config.yml" <<YAML
+version: 0.1
+log: {level: error}
+storage: {filesystem: {rootdirectory: $dir/data}}
+http: {addr: 127.0.0.1:$port}
+YAML
+  docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+  export REGISTRY_PID=$! REGISTRY=127.0.0.1:$port REGISTRY_DATA=$dir/data
+  for _ in $(seq 100); do
+    curl -sf "http://$REGISTRY/v2/" >/dev/null && return 0
+    sleep 0.1
+  done
+  echo "docker-registry did not start: $(cat "$dir/log")" >&2
+  return 1
+}
+
+stop_registry() { [ -z "${REGISTRY_PID:-}" ] || kill "$REGISTRY_PID" 2>/dev/null || true; }
+
+# push_image NAME[:TAG] [--v2s2] MAKE_OCI_ARGS...: builds busybox into an OCI
+# layout with make_oci.py and copies it (every platform) into the registry
+# with skopeo; --v2s2 has skopeo convert it to docker's schema 2.
+push_image() {
+  local name=$1 dir format=()
+  shift
+  if [ "${1:-}" = --v2s2 ]; then
+    format=(--format v2s2)
+    shift
+  fi
+  dir=$(mktemp -d "$BATS_FILE_TMPDIR/oci.XXXXXX")
+  python3 "$BATS_TEST_DIRNAME/make_oci.py" "$(busybox_tar)" "$dir" "$@"
+  skopeo --insecure-policy copy --quiet --all "${format[@]}" --dest-tls-verify=false \
+    "oci:$dir:latest" "docker://$REGISTRY/$name" >&2
+}
+
+# registry_blob DIGEST: the file the registry serves for a blob.
+registry_blob() {
+  local hex=${1#sha256:}
+  echo "$REGISTRY_DATA/docker/registry/v2/blobs/sha256/${hex:0:2}/$hex/data"
+}

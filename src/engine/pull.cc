@@ -1,0 +1,140 @@
+#include "engine/pull.h"
+
+#include <algorithm>
+
+#include "base/fs.h"
+#include "base/json.h"
+#include "base/trace.h"
+#include "engine/images.h"
+#include "image/image_config.h"
+#include "image/image_store.h"
+#include "image/layer_store.h"
+#include "image/manifest.h"
+#include "image/reference.h"
+#include "registry/registry_client.h"
+
+namespace skiff {
+
+namespace {
+
+bool contains(const std::vector<std::string>& list, const std::string& item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+// The diff IDs a config lists, one per layer, each a sha256 digest.
+Result<std::vector<std::string>> config_diff_ids(const Json& config, size_t layers) {
+  if (!config.is_object() || !config.contains("rootfs") || !config["rootfs"].is_object() ||
+      !config["rootfs"].contains("diff_ids") || !config["rootfs"]["diff_ids"].is_array())
+    return make_error("the image config has no rootfs.diff_ids");
+  std::vector<std::string> out;
+  for (const auto& d : config["rootfs"]["diff_ids"]) {
+    if (!d.is_string() || !is_sha256_digest(d.get<std::string>()))
+      return make_error("the image config has a malformed diff ID");
+    out.push_back(d.get<std::string>());
+  }
+  if (out.size() != layers)
+    return make_error("the manifest has {} layers but the config lists {} diff IDs", layers, out.size());
+  return out;
+}
+
+Result<PullResult> pull(const Store& store, const PullOptions& options, const ImageReference& ref) {
+  Platform platform = options.platform.empty() ? host_platform() : TRY(parse_platform(options.platform));
+  RegistryClient client(ref.domain, options.verify_tls);
+  const std::string& repo = ref.path;
+
+  // The manifest the reference names: by digest when it has one (checked),
+  // else by tag.
+  FetchedManifest top = TRY(client.get_manifest(repo, ref.digest.empty() ? ref.tag : ref.digest));
+  if (!ref.digest.empty() && top.digest != ref.digest)
+    return make_error("the registry sent a manifest whose digest is {}, not {}", top.digest, ref.digest);
+  FetchedManifest chosen = top;
+  if (TRY(manifest_kind(top.body, top.content_type)) == ManifestKind::kIndex) {
+    Descriptor entry = TRY(choose_from_index(top.body, platform));
+    chosen = TRY(client.get_manifest(repo, entry.digest));
+    if (chosen.digest != entry.digest)
+      return make_error("the registry sent a manifest whose digest is {}, not {}", chosen.digest, entry.digest);
+    if (TRY(manifest_kind(chosen.body, chosen.content_type)) != ManifestKind::kImage)
+      return make_error("manifest list entry {} is not an image manifest", entry.digest);
+  }
+  ImageManifest manifest = TRY(parse_image_manifest(chosen.body));
+  trace("manifest");
+
+  std::string config_text = TRY(client.get_blob_text(repo, manifest.config.digest, kMaxConfigSize));
+  Json config = TRY(parse_json(config_text, "image config"));
+  std::vector<std::string> diff_ids = TRY(config_diff_ids(config, manifest.layers.size()));
+
+  // Each layer the store lacks: fetched, inflated, hashed and extracted in
+  // one stream, then checked against the manifest and the config.
+  collect_garbage_or_warn(store);
+  std::vector<std::string> chain;
+  std::vector<PendingLayer> pending;
+  uint64_t size = 0;
+  PullResult result;
+  for (size_t i = 0; i < manifest.layers.size(); ++i) {
+    const Descriptor& layer = manifest.layers[i];
+    std::string parent = chain.empty() ? "" : chain.back();
+    chain.push_back(chain_id_of(parent, diff_ids[i]));
+    if (auto present = load_layer(store, chain.back()); present.ok()) {
+      size += present->size;
+      continue;
+    }
+    LayerFeed feed = [&](ByteSink& sink) -> Status {
+      TRY(client.get_blob(repo, layer.digest, [&](std::span<const uint8_t> d) { return sink.write(d); }));
+      return sink.finish();
+    };
+    PendingLayer extracted = TRY(std::move(PendingLayer::extract(store, parent, feed)).wrap("layer {}", layer.digest));
+    if (extracted.compressed_digest() != layer.digest)
+      return make_error("layer {}: the registry sent a blob whose digest is {}", layer.digest,
+                        extracted.compressed_digest());
+    if (extracted.record().diff_id != diff_ids[i])
+      return make_error("layer {}: its content's digest is {}, but the config says {}", layer.digest,
+                        extracted.record().diff_id, diff_ids[i]);
+    report_extraction(extracted.report());
+    size += extracted.record().size;
+    pending.push_back(std::move(extracted));
+    ++result.layers_fetched;
+    trace("layer");
+  }
+
+  // Visible all at once: the blobs, the layers, then the record.
+  std::string id = TRY(store.write_blob(config_text));
+  if (id != manifest.config.digest) return make_error("the image config's digest changed while it was stored");
+  TRY(store.write_blob(chosen.body));
+  ImageReference named = ref;
+  named.digest.clear();
+  std::string created = now_rfc3339();
+  ImageRecord record{.id = id,
+                     .names = {},
+                     .digests = {named.name() + "@" + top.digest},
+                     .manifest_digest = chosen.digest,
+                     .layers = chain,
+                     .size = size,
+                     .created = config.value("created", created),
+                     .last_tag_time = ""};
+  if (ref.digest.empty()) {
+    record.names.push_back(ref.string());
+    record.last_tag_time = created;
+  }
+  FileLock lock = TRY(store.lock());
+  for (auto& layer : pending) TRY(layer.commit());
+  if (auto existing = load_image(store, id); existing.ok()) {
+    for (const auto& n : existing->names)
+      if (!contains(record.names, n)) record.names.push_back(n);
+    for (const auto& d : existing->digests)
+      if (!contains(record.digests, d)) record.digests.push_back(d);
+  }
+  TRY(save_image(store, record));
+  result.id = id;
+  result.name = ref.digest.empty() ? ref.string() : named.name() + "@" + ref.digest;
+  return result;
+}
+
+}  // namespace
+
+Result<PullResult> pull_image(const Store& store, const PullOptions& options) {
+  ImageReference ref = TRY(std::move(ImageReference::parse_docker_ref(options.reference))
+                               .wrap("invalid reference `{}`", options.reference));
+  return std::move(pull(store, options, ref)).wrap("pull `{}`", options.reference);
+}
+
+}  // namespace skiff

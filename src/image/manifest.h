@@ -1,0 +1,54 @@
+// Registry manifests: docker's schema 2 manifest and manifest list, and OCI's
+// image manifest and index, parsed and checked before anything they name is
+// fetched.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+#include "image/image_config.h"
+
+namespace skiff {
+
+/// The Accept header for a manifest request: every type skiff reads.
+extern const char* const kManifestAccept;
+
+/// The largest manifest or index skiff reads (docker's limit is 4 MiB too).
+inline constexpr size_t kMaxManifestSize = 4 << 20;
+/// The largest image config skiff reads.
+inline constexpr size_t kMaxConfigSize = 8 << 20;
+
+struct Descriptor {
+  std::string media_type;
+  std::string digest;   ///< "sha256:<64 hex>": checked
+  int64_t size = 0;     ///< bytes; checked non-negative
+  Platform platform;    ///< index entries only
+};
+
+struct ImageManifest {
+  std::string media_type;
+  Descriptor config;
+  std::vector<Descriptor> layers;  ///< bottom first; only tar layers (plain, gzip, zstd)
+};
+
+/// A manifest's kind, from its media type ("" when the type is unknown).
+enum class ManifestKind { kUnknown, kImage, kIndex };
+
+/// The kind of a manifest body: its mediaType field, else `content_type`
+/// (the response's Content-Type), else the shape (a "manifests" array is an
+/// index). docker's schema 1 is refused with a message saying so.
+Result<ManifestKind> manifest_kind(std::string_view body, std::string_view content_type);
+
+/// Parses an image manifest. Errors name what is wrong (a missing config, a
+/// bad digest, a layer type skiff can't read such as a foreign layer).
+Result<ImageManifest> parse_image_manifest(std::string_view body);
+
+/// Parses an index (manifest list) and picks the entry for `want`: same os
+/// and architecture, and the variant when `want` has one (arm64's "v8" and
+/// an empty variant are the same). The error lists what the index offers.
+Result<Descriptor> choose_from_index(std::string_view body, const Platform& want);
+
+}  // namespace skiff

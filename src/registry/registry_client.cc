@@ -1,0 +1,182 @@
+#include "registry/registry_client.h"
+
+#include "base/json.h"
+#include "base/sha256.h"
+#include "image/manifest.h"
+#include "registry/http.h"
+
+namespace skiff {
+
+bool is_loopback_registry(std::string_view domain) {
+  std::string_view host = domain;
+  if (host.starts_with("[")) return host.starts_with("[::1]");
+  host = host.substr(0, host.find(':'));
+  return host == "localhost" || host.starts_with("127.");
+}
+
+std::string url_encode(std::string_view text) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += char(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+BearerChallenge parse_bearer_challenge(std::string_view header) {
+  BearerChallenge out;
+  size_t space = header.find(' ');
+  if (space == std::string_view::npos) return out;
+  std::string scheme(header.substr(0, space));
+  for (auto& c : scheme) c = char(std::tolower((unsigned char)c));
+  if (scheme != "bearer") return out;
+  std::string_view rest = header.substr(space + 1);
+  while (!rest.empty()) {
+    while (!rest.empty() && (rest.front() == ' ' || rest.front() == ',')) rest.remove_prefix(1);
+    size_t eq = rest.find('=');
+    if (eq == std::string_view::npos) break;
+    std::string key(rest.substr(0, eq));
+    rest.remove_prefix(eq + 1);
+    std::string value;
+    if (!rest.empty() && rest.front() == '"') {
+      rest.remove_prefix(1);
+      while (!rest.empty() && rest.front() != '"') {
+        if (rest.front() == '\\' && rest.size() > 1) rest.remove_prefix(1);
+        value += rest.front();
+        rest.remove_prefix(1);
+      }
+      if (!rest.empty()) rest.remove_prefix(1);
+    } else {
+      size_t end = rest.find(',');
+      value = std::string(rest.substr(0, end));
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end);
+    }
+    for (auto& c : key) c = char(std::tolower((unsigned char)c));
+    if (key == "realm") out.realm = value;
+    if (key == "service") out.service = value;
+    if (key == "scope") out.scope = value;
+  }
+  return out;
+}
+
+RegistryClient::RegistryClient(std::string domain, bool verify_tls)
+    : domain_(std::move(domain)), verify_tls_(verify_tls) {
+  std::string host = domain_ == "docker.io" ? "registry-1.docker.io" : domain_;
+  base_url_ = (is_loopback_registry(domain_) ? "http://" : "https://") + host;
+  scheme_checked_ = is_loopback_registry(domain_) || verify_tls_;
+}
+
+namespace {
+
+// The registry's own words for a failed request: the first entry of its
+// {"errors":[{"code","message"}]} body, when there is one.
+std::string registry_message(const std::string& body) {
+  auto json = parse_json(body, "error");
+  if (!json.ok() || !json->is_object() || !json->contains("errors") || !(*json)["errors"].is_array() ||
+      (*json)["errors"].empty())
+    return "";
+  const Json& first = (*json)["errors"][0];
+  std::string message = first.value("message", "");
+  std::string code = first.value("code", "");
+  return message.empty() ? code : message;
+}
+
+}  // namespace
+
+Status RegistryClient::fetch_token(const std::string& challenge_header) {
+  BearerChallenge challenge = parse_bearer_challenge(challenge_header);
+  if (challenge.realm.empty()) return make_error("the registry asks for credentials (`{}`)", challenge_header);
+  std::string url = challenge.realm;
+  char sep = url.find('?') == std::string::npos ? '?' : '&';
+  if (!challenge.service.empty()) {
+    url += sep + std::string("service=") + url_encode(challenge.service);
+    sep = '&';
+  }
+  if (!challenge.scope.empty()) url += sep + std::string("scope=") + url_encode(challenge.scope);
+  std::string body;
+  auto response = TRY(std::move(http_request({.url = url, .headers = {}, .verify_tls = verify_tls_}, [&](std::span<const uint8_t> d) -> Status {
+                                 if (body.size() + d.size() > (1 << 20)) return make_error("token answer too large");
+                                 body.append(reinterpret_cast<const char*>(d.data()), d.size());
+                                 return {};
+                               })).wrap("get a token from `{}`", challenge.realm));
+  if (response.status != 200)
+    return make_error("get a token from `{}`: HTTP status {}", challenge.realm, response.status);
+  Json json = TRY(std::move(parse_json(body, "token")).wrap("get a token from `{}`", challenge.realm));
+  token_ = json.value("token", json.value("access_token", ""));
+  if (token_.empty()) return make_error("get a token from `{}`: the answer has no token", challenge.realm);
+  return {};
+}
+
+Status RegistryClient::get(const std::string& path, const std::string& accept, const std::string& what,
+                           const std::function<Status(std::span<const uint8_t>)>& on_body,
+                           std::string* content_type) {
+  for (int attempt = 0;; ++attempt) {
+    HttpRequest request{.url = base_url_ + path, .headers = {}, .verify_tls = verify_tls_};
+    if (!accept.empty()) request.headers.push_back("Accept: " + accept);
+    if (!token_.empty()) request.headers.push_back("Authorization: Bearer " + token_);
+    auto response = http_request(request, on_body);
+    if (!response.ok() && !scheme_checked_ && base_url_.starts_with("https://")) {
+      // --tls-verify=false: a registry that speaks only plain HTTP.
+      base_url_ = "http://" + base_url_.substr(8);
+      scheme_checked_ = true;
+      continue;
+    }
+    scheme_checked_ = true;
+    if (!response.ok()) return std::move(response).error().wrap("{}", what);
+    if (response->status == 401 && attempt == 0 && token_.empty()) {
+      TRY(std::move(fetch_token(response->header("www-authenticate"))).wrap("{}", what));
+      continue;
+    }
+    if (response->status >= 200 && response->status < 300) {
+      if (content_type) *content_type = response->header("content-type");
+      return {};
+    }
+    std::string said = registry_message(response->error_body);
+    std::string why = response->status == 401 || response->status == 403
+                          ? "access denied (the repository may not exist, or needs `skiff login`)"
+                      : response->status == 404 ? "not found"
+                      : response->status == 429 ? "too many requests: the registry's rate limit"
+                                                : fmt::format("HTTP status {}", response->status);
+    return make_error("{}: {}{}", what, why, said.empty() ? "" : " (" + said + ")");
+  }
+}
+
+Result<FetchedManifest> RegistryClient::get_manifest(const std::string& repo, const std::string& reference) {
+  FetchedManifest out;
+  std::string what = fmt::format("fetch manifest {}/{}:{}", domain_, repo, reference);
+  TRY(get("/v2/" + repo + "/manifests/" + reference, kManifestAccept, what,
+          [&](std::span<const uint8_t> d) -> Status {
+            if (out.body.size() + d.size() > kMaxManifestSize)
+              return make_error("{}: larger than {} bytes", what, kMaxManifestSize);
+            out.body.append(reinterpret_cast<const char*>(d.data()), d.size());
+            return {};
+          },
+          &out.content_type));
+  out.digest = sha256_digest(out.body);
+  return out;
+}
+
+Status RegistryClient::get_blob(const std::string& repo, const std::string& digest,
+                                const std::function<Status(std::span<const uint8_t>)>& on_body) {
+  return get("/v2/" + repo + "/blobs/" + digest, "", fmt::format("fetch blob {}", digest), on_body, nullptr);
+}
+
+Result<std::string> RegistryClient::get_blob_text(const std::string& repo, const std::string& digest,
+                                                  size_t max_size) {
+  std::string body;
+  TRY(get_blob(repo, digest, [&](std::span<const uint8_t> d) -> Status {
+    if (body.size() + d.size() > max_size) return make_error("blob {} is larger than {} bytes", digest, max_size);
+    body.append(reinterpret_cast<const char*>(d.data()), d.size());
+    return {};
+  }));
+  if (sha256_digest(body) != digest) return make_error("blob {}: its content does not match its digest", digest);
+  return body;
+}
+
+}  // namespace skiff
