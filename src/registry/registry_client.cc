@@ -1,5 +1,7 @@
 #include "registry/registry_client.h"
 
+#include <arpa/inet.h>
+
 #include "base/json.h"
 #include "base/sha256.h"
 #include "image/manifest.h"
@@ -11,7 +13,10 @@ bool is_loopback_registry(std::string_view domain) {
   std::string_view host = domain;
   if (host.starts_with("[")) return host.starts_with("[::1]");
   host = host.substr(0, host.find(':'));
-  return host == "localhost" || host.starts_with("127.");
+  if (host == "localhost") return true;
+  // 127.0.0.0/8 as a dotted quad: "127.example.com" is a name, not a loopback address.
+  struct in_addr address;
+  return ::inet_pton(AF_INET, std::string(host).c_str(), &address) == 1 && (ntohl(address.s_addr) >> 24) == 127;
 }
 
 std::string url_encode(std::string_view text) {
