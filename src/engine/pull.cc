@@ -1,6 +1,8 @@
 #include "engine/pull.h"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 #include "base/fs.h"
 #include "base/json.h"
@@ -63,37 +65,63 @@ Result<PullResult> pull(const Store& store, const PullOptions& options, const Im
   Json config = TRY(parse_json(config_text, "image config"));
   std::vector<std::string> diff_ids = TRY(config_diff_ids(config, manifest.layers.size()));
 
-  // Each layer the store lacks: fetched, inflated, hashed and extracted in
-  // one stream, then checked against the manifest and the config.
+  // The layers the store lacks, each with its extractor started now (that
+  // forks, so before any thread exists).
   collect_garbage_or_warn(store);
   std::vector<std::string> chain;
-  std::vector<PendingLayer> pending;
+  struct Missing {
+    size_t index;
+    LayerExtraction extraction;
+    Status fed;
+  };
+  std::vector<Missing> missing;
   uint64_t size = 0;
-  PullResult result;
   for (size_t i = 0; i < manifest.layers.size(); ++i) {
-    const Descriptor& layer = manifest.layers[i];
     std::string parent = chain.empty() ? "" : chain.back();
     chain.push_back(chain_id_of(parent, diff_ids[i]));
     if (auto present = load_layer(store, chain.back()); present.ok()) {
       size += present->size;
       continue;
     }
-    LayerFeed feed = [&](ByteSink& sink) -> Status {
-      TRY(client.get_blob(repo, layer.digest, [&](std::span<const uint8_t> d) { return sink.write(d); }));
-      return sink.finish();
-    };
-    PendingLayer extracted = TRY(std::move(PendingLayer::extract(store, parent, feed)).wrap("layer {}", layer.digest));
+    missing.push_back({i, TRY(std::move(LayerExtraction::start(store, parent))
+                                  .wrap("layer {}", manifest.layers[i].digest)),
+                       {}});
+  }
+
+  // Downloads, three at a time: each streams through inflate and hashing
+  // into its extractor. Every thread has its own copy of the client (and
+  // the token it already holds).
+  std::atomic<size_t> next{0};
+  auto worker = [&, client_copy = client]() mutable {
+    for (size_t k; (k = next++) < missing.size();) {
+      Missing& m = missing[k];
+      ByteSink& sink = m.extraction.input();
+      m.fed = client_copy.get_blob(repo, manifest.layers[m.index].digest,
+                                   [&](std::span<const uint8_t> d) { return sink.write(d); });
+      if (m.fed.ok()) m.fed = sink.finish();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < std::min<size_t>(3, missing.size()); ++t) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  trace("layers");
+
+  // Each checked against the manifest and the config.
+  std::vector<PendingLayer> pending;
+  PullResult result;
+  for (auto& m : missing) {
+    const Descriptor& layer = manifest.layers[m.index];
+    PendingLayer extracted = TRY(std::move(m.extraction.finish(std::move(m.fed))).wrap("layer {}", layer.digest));
     if (extracted.compressed_digest() != layer.digest)
       return make_error("layer {}: the registry sent a blob whose digest is {}", layer.digest,
                         extracted.compressed_digest());
-    if (extracted.record().diff_id != diff_ids[i])
+    if (extracted.record().diff_id != diff_ids[m.index])
       return make_error("layer {}: its content's digest is {}, but the config says {}", layer.digest,
-                        extracted.record().diff_id, diff_ids[i]);
+                        extracted.record().diff_id, diff_ids[m.index]);
     report_extraction(extracted.report());
     size += extracted.record().size;
     pending.push_back(std::move(extracted));
     ++result.layers_fetched;
-    trace("layer");
   }
 
   // Visible all at once: the blobs, the layers, then the record.

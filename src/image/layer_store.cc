@@ -1,8 +1,17 @@
 #include "image/layer_store.h"
 
+#include <algorithm>
+
+#include <sys/syscall.h>
+
+#include <optional>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <optional>
 
 #include "base/fs.h"
 #include "base/sha256.h"
@@ -49,8 +58,23 @@ PendingLayer::~PendingLayer() {
   (void)remove_layer_trees({dir_});
 }
 
-Result<PendingLayer> PendingLayer::extract(const Store& store, const std::string& parent_chain,
-                                           const LayerFeed& feed) {
+struct LayerExtraction::State {
+  PendingLayer layer;
+  std::string parent_chain;
+  std::optional<UsernsChild> child;
+  UniqueFd write_end;
+  // The pipeline, each stage writing into the next (so never moved).
+  std::optional<FdSink> to_child;
+  std::optional<DigestingSink> uncompressed;
+  std::optional<InflatingSink> inflater;
+  std::optional<DigestingSink> compressed;
+};
+
+LayerExtraction::LayerExtraction(std::unique_ptr<State> state) : state_(std::move(state)) {}
+LayerExtraction::LayerExtraction(LayerExtraction&&) noexcept = default;
+LayerExtraction::~LayerExtraction() = default;
+
+Result<LayerExtraction> LayerExtraction::start(const Store& store, const std::string& parent_chain) {
   std::string dir = store.layers_dir() + "/.tmp-" + random_hex(16);
   FileLock dir_lock;
   {
@@ -60,49 +84,66 @@ Result<PendingLayer> PendingLayer::extract(const Store& store, const std::string
     if (::mkdir(dir.c_str(), 0700) != 0) return errno_error("create `{}`", dir);
     dir_lock = TRY(FileLock::try_acquire_fd(TRY(open_directory(dir)), dir));
   }
-  PendingLayer layer(store, dir, std::move(dir_lock));
+  auto state = std::unique_ptr<State>(new State{PendingLayer(store, dir, std::move(dir_lock)), parent_chain, {}, {}, {}, {}, {}, {}});
   TRY(write_json_atomically(dir + "/layer.json", Json{{"complete", false}, {"pid", ::getpid()}}));
   if (::mkdir((dir + "/diff").c_str(), 0755) != 0) return errno_error("create `{}/diff`", dir);
 
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return errno_error("create pipe");
-  UniqueFd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
-  ::fcntl(write_end.get(), F_SETPIPE_SZ, 1 << 20);  // fewer wake-ups; fine if refused
+  UniqueFd read_end(pipe_fds[0]);
+  state->write_end.reset(pipe_fds[1]);
+  ::fcntl(state->write_end.get(), F_SETPIPE_SZ, 1 << 20);  // fewer wake-ups; fine if refused
 
   std::string diff_dir = dir + "/diff";
-  int writer_fd = write_end.get();
   // Child: in the containers' user namespace, as its root; reads the tar
-  // from the pipe and writes only below diff/.
-  UsernsChild child = TRY(UsernsChild::start(current_id_mapping(), [&](SyncSocket& sock) -> Status {
-    ::close(writer_fd);  // or we would never see the end of the stream
+  // from the pipe and writes only below diff/. Every other descriptor is
+  // closed first: a write end of another extraction's pipe, inherited,
+  // would keep that extractor from ever seeing its stream end.
+  state->child.emplace(TRY(UsernsChild::start(current_id_mapping(), [&](SyncSocket& sock) -> Status {
+    int keep[2] = {std::min(read_end.get(), sock.fd()), std::max(read_end.get(), sock.fd())};
+    ::syscall(SYS_close_range, 3, keep[0] - 1, 0);
+    ::syscall(SYS_close_range, keep[0] + 1, keep[1] - 1, 0);
+    ::syscall(SYS_close_range, keep[1] + 1, ~0U, 0);
     UniqueFd root = TRY(open_directory(diff_dir));
     ExtractReport report = TRY(extract_tar_layer(read_end.get(), root.get()));
     return sock.send(SyncSocket::Kind::kValue, to_compact_json(report.to_json()));
-  }));
+  })));
   read_end.reset();
+  state->to_child.emplace(state->write_end.get());
+  state->uncompressed.emplace(*state->to_child);
+  state->inflater.emplace(*state->uncompressed);
+  state->compressed.emplace(*state->inflater);
+  return LayerExtraction(std::move(state));
+}
 
-  // Parent: source -> compressed digest -> inflate -> diff digest -> pipe.
-  FdSink to_child(write_end.get());
-  DigestingSink uncompressed(to_child);
-  InflatingSink inflater(uncompressed);
-  DigestingSink compressed(inflater);
-  Status fed = feed(compressed);
-  write_end.reset();
-  auto values = child.finish();
+ByteSink& LayerExtraction::input() { return *state_->compressed; }
+
+Result<PendingLayer> LayerExtraction::finish(Status fed) {
+  State& s = *state_;
+  s.write_end.reset();
+  auto values = s.child->finish();
   if (!fed.ok()) return std::move(fed).error();
   if (!values.ok()) return std::move(values).error();
   if (values->empty()) return make_error("extractor reported nothing");
 
+  PendingLayer& layer = s.layer;
   layer.report_ = ExtractReport::from_json(TRY(parse_json(values->front(), "extract report")));
-  layer.compression_ = inflater.compression();
-  layer.compressed_digest_ = compressed.digest();
-  layer.record_.diff_id = uncompressed.digest();
-  layer.record_.size = uncompressed.size();
-  layer.record_.parent = parent_chain;
-  layer.record_.chain_id = chain_id_of(parent_chain, layer.record_.diff_id);
+  layer.compression_ = s.inflater->compression();
+  layer.compressed_digest_ = s.compressed->digest();
+  layer.record_.diff_id = s.uncompressed->digest();
+  layer.record_.size = s.uncompressed->size();
+  layer.record_.parent = s.parent_chain;
+  layer.record_.chain_id = chain_id_of(s.parent_chain, layer.record_.diff_id);
   layer.record_.complete = true;
-  TRY(write_json_atomically(dir + "/layer.json", layer.record_.to_json()));
-  return layer;
+  TRY(write_json_atomically(layer.dir_ + "/layer.json", layer.record_.to_json()));
+  return std::move(layer);
+}
+
+Result<PendingLayer> PendingLayer::extract(const Store& store, const std::string& parent_chain,
+                                           const LayerFeed& feed) {
+  LayerExtraction extraction = TRY(LayerExtraction::start(store, parent_chain));
+  Status fed = feed(extraction.input());
+  return extraction.finish(std::move(fed));
 }
 
 Status PendingLayer::commit() {

@@ -64,6 +64,7 @@ class PendingLayer {
   Status commit();
 
  private:
+  friend class LayerExtraction;
   PendingLayer(const Store& store, std::string dir, FileLock lock)
       : store_(&store), dir_(std::move(dir)), lock_(std::move(lock)) {}
   const Store* store_;
@@ -74,6 +75,29 @@ class PendingLayer {
   ExtractReport report_;
   Compression compression_ = Compression::kNone;
   std::string compressed_digest_;
+};
+
+/// An extraction in progress, for callers that feed several layers at once
+/// (pull): start() makes the folder and the extractor (a child in the user
+/// namespace, reading a pipe); input() takes the layer's bytes, from any one
+/// thread; finish() waits for the extractor. Start every extraction before
+/// feeding any from other threads: start() forks.
+class LayerExtraction {
+ public:
+  static Result<LayerExtraction> start(const Store& store, const std::string& parent_chain);
+  LayerExtraction(LayerExtraction&&) noexcept;
+  ~LayerExtraction();
+
+  /// source -> compressed digest -> inflate -> diff digest -> extractor.
+  ByteSink& input();
+  /// Ends the stream and waits for the extractor; `fed` is how feeding
+  /// went (its error wins). The layer is complete on disk, not yet visible.
+  Result<PendingLayer> finish(Status fed);
+
+ private:
+  struct State;
+  explicit LayerExtraction(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
 };
 
 /// Removes whole layer trees (files owned by mapped IDs) from inside the

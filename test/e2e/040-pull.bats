@@ -10,6 +10,7 @@ setup_file() {
   push_image multi:latest --index
   push_image schema2:latest --v2s2
   push_image plain:latest --compression none
+  push_image three:latest --second-layer --salt three
 }
 
 teardown_file() { stop_registry; }
@@ -45,6 +46,15 @@ teardown_file() { stop_registry; }
   assert_output_contains "hello from layer 2"
   assert_output_contains "No such file"
   assert_equal "$(ls "$SKIFF_ROOT/layers" | grep -cE '^[0-9a-f]{64}$')" 2
+}
+
+@test "three layers downloaded at once land in order" {
+  run_skiff pull "$REGISTRY/three"
+  run_skiff run --rm "$REGISTRY/three" sh -c 'cat /hello.txt; head -c 10 /salt; echo; ls /bin/ls 2>&1 || true'
+  assert_equal "${lines[0]}" "hello from layer 2"
+  assert_equal "${lines[1]}" "threethree"
+  assert_output_contains "No such file"
+  assert_equal "$(ls "$SKIFF_ROOT/layers" | grep -cE '^[0-9a-f]{64}$')" 3
 }
 
 @test "docker schema 2 and uncompressed OCI layers" {
