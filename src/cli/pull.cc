@@ -13,7 +13,8 @@ void define(CLI::App* cmd, Context& ctx) {
   cmd->add_option("--platform", opts->platform, "The platform to pull from a multi-platform image, os/arch[/variant]");
   cmd->add_flag("--tls-verify", opts->verify_tls,
                 "Verify the registry's TLS certificate (--tls-verify=false also allows plain HTTP)");
-  cmd->callback([opts, &ctx] {
+  // The callback owns what the options write into: they live as long as it.
+  cmd->callback([opts, quiet, &ctx] {
     ctx.action = [opts, &ctx]() -> Result<int> {
       const Store* store = TRY(ctx.store());
       PullResult pulled = TRY(pull_image(*store, *opts));
