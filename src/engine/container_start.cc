@@ -157,10 +157,11 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
   Status prepared = session.prepare({.tty = prelude.tty, .interactive = options.interactive, .attach = options.attach});
   if (!prepared.ok()) return record(std::move(prepared).error());
   UniqueFd init = TRY(open_init_binary());
-  // Child: makes its spec from the container's records, sent once it exists.
-  SpecMaker make_spec = [&](const std::string& payload) -> Result<LaunchSpec> {
-    Json message = TRY(parse_json(payload, "container"));
-    Container c{message["id"], message["dir"], std::move(message["config"]), Json::object()};
+  // Child: makes its spec from the container's records, read once the
+  // parent says which container it is (the records may be larger than a
+  // sync socket frame).
+  SpecMaker make_spec = [&](const std::string& id) -> Result<LaunchSpec> {
+    Container c = TRY(load_container(store, id));
     LaunchSpec spec = TRY(make_launch_spec(store, c));
     spec.init_fd = init.get();
     for (int i = 0; i < 3; ++i) spec.stdio[i] = session.container_stdio()[i];
@@ -194,7 +195,7 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
   } remover{store, c, auto_remove};
   known = &c;
 
-  auto launched = launch->finish(to_compact_json(Json{{"id", c.id}, {"dir", c.dir}, {"config", c.config}}));
+  auto launched = launch->finish(c.id);
   trace("exec'd");
   if (!launched.ok()) return record(std::move(launched).error());
 

@@ -131,6 +131,7 @@ Status child_start(unsigned long clone_flags, const SpecMaker& make_spec, SyncSo
     return errno_error("become root in the user namespace");
   trace("child: mapped");
   LaunchSpec spec = TRY(make_spec(go->payload));
+  if (spec.argv.empty()) return make_error("no command specified");
   if (spec.plan.clone_flags != clone_flags) return make_error("the container's namespaces changed since it was cloned");
   return child_side(spec, sock);
 }

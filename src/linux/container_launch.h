@@ -8,7 +8,8 @@
 // The child is cloned before its spec is known, so that writing its ID maps
 // (newuidmap/newgidmap, a few milliseconds) overlaps with the parent's other
 // work, such as creating the container's records. The spec is made in the
-// child from a payload the parent sends once the maps are written.
+// child from a payload the parent sends once the maps are written (skiff
+// run sends the container's ID; the child reads its records).
 //
 // Message order on the sync socket (linux/sync_socket.h):
 //   parent -> child   kValue     "maps written; here is what makes your spec" (EOF: give up)
