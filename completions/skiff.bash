@@ -64,6 +64,12 @@ _skiff_reply() {
   done
 }
 
+# The --platform values docker users type most.
+_skiff_reply_platforms() {
+  _skiff_reply linux/amd64 linux/arm64 linux/arm64/v8 linux/arm/v7 linux/arm/v6 linux/386 \
+    linux/ppc64le linux/s390x linux/riscv64
+}
+
 _skiff_nospace() { compopt -o nospace 2>/dev/null; }
 
 # A word as the shell would pass it: quotes removed, a leading ~ expanded.
@@ -371,8 +377,7 @@ _skiff() {
           ;;
         -m | --message) return ;;
         --platform)
-          _skiff_reply linux/amd64 linux/arm64 linux/arm64/v8 linux/arm/v7 linux/arm/v6 linux/386 \
-            linux/ppc64le linux/s390x linux/riscv64
+          _skiff_reply_platforms
           return
           ;;
       esac
@@ -387,8 +392,7 @@ _skiff() {
       flags=(--platform --quiet --tls-verify --tls-verify=false --help -q -h)
       case $prev in
         --platform)
-          _skiff_reply linux/amd64 linux/arm64 linux/arm64/v8 linux/arm/v7 linux/arm/v6 linux/386 \
-            linux/ppc64le linux/s390x linux/riscv64
+          _skiff_reply_platforms
           return
           ;;
       esac
@@ -500,8 +504,7 @@ _skiff() {
           return
           ;;
         --platform)
-          _skiff_reply linux/amd64 linux/arm64 linux/arm64/v8 linux/arm/v7 linux/arm/v6 linux/386 \
-            linux/ppc64le linux/s390x linux/riscv64
+          _skiff_reply_platforms
           return
           ;;
         --cap-add | --cap-drop)
