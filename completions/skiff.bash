@@ -288,42 +288,25 @@ _skiff() {
     return
   fi
 
-  local path=$command
+  # A command group: its subcommands, or the path of the one chosen.
+  local path=$command group=
   case $command in
-    image)
-      if [[ -z $subcommand ]]; then
-        if [[ $cur == -* ]]; then
-          _skiff_reply --help -h
-        else
-          _skiff_reply ls list import inspect pull tag rm remove prune
-        fi
-        return
-      fi
-      path="image $subcommand"
-      ;;
-    system)
-      if [[ -z $subcommand ]]; then
-        if [[ $cur == -* ]]; then
-          _skiff_reply --help -h
-        else
-          _skiff_reply info reset
-        fi
-        return
-      fi
-      path="system $subcommand"
-      ;;
-    container)
-      if [[ -z $subcommand ]]; then
-        if [[ $cur == -* ]]; then
-          _skiff_reply --help -h
-        else
-          _skiff_reply create inspect list ls ps remove rm run start
-        fi
-        return
-      fi
-      path="container $subcommand"
-      ;;
+    image) group="ls list import inspect pull tag rm remove prune" ;;
+    system) group="info reset" ;;
+    container) group="create inspect list ls ps remove rm run start" ;;
   esac
+  if [[ -n $group ]]; then
+    if [[ -z $subcommand ]]; then
+      if [[ $cur == -* ]]; then
+        _skiff_reply --help -h
+      else
+        # shellcheck disable=SC2086
+        _skiff_reply $group
+      fi
+      return
+    fi
+    path="$command $subcommand"
+  fi
 
   # Normalise aliases and twins to one name.
   case $path in
