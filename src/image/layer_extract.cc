@@ -203,11 +203,7 @@ void Extractor::set_xattrs(int fd, struct archive_entry* e) {
   size_t size;
   archive_entry_xattr_reset(e);
   while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
-    std::string_view n = name;
-    // An image must not set overlay's own xattrs (a redirect or an opaque
-    // mark would change what other layers show).
-    if (n.find(".overlay.") != std::string_view::npos || n.find("fuseoverlayfs") != std::string_view::npos)
-      continue;
+    if (is_overlay_xattr(name)) continue;
     ::fsetxattr(fd, name, value, size, 0);  // trusted.* and some security.* are refused: skip
   }
 }

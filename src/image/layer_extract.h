@@ -10,6 +10,8 @@
 // ownership on disk is the image's, shifted into the subordinate range.
 #pragma once
 
+#include <string_view>
+
 #include <cstdint>
 #include <string>
 
@@ -36,5 +38,12 @@ Result<ExtractReport> extract_tar_layer(int tar_fd, int root_fd);
 /// The xattrs that mark a directory opaque for native overlayfs (userxattr)
 /// and for fuse-overlayfs.
 inline constexpr const char* kOpaqueXattrs[] = {"user.overlay.opaque", "user.fuseoverlayfs.opaque"};
+
+/// True for overlay's and fuse-overlayfs's own xattrs (opaque marks,
+/// redirects), which an image must never set or carry over: they would
+/// change what other layers show.
+inline bool is_overlay_xattr(std::string_view name) {
+  return name.find(".overlay.") != std::string_view::npos || name.find("fuseoverlayfs") != std::string_view::npos;
+}
 
 }  // namespace skiff

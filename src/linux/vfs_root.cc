@@ -17,6 +17,7 @@
 
 #include "base/fs.h"
 #include "base/unique_fd.h"
+#include "image/layer_extract.h"
 
 namespace skiff {
 
@@ -28,7 +29,7 @@ bool is_whiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rd
 
 bool is_opaque(int dir_fd) {
   char value = 0;
-  return ::fgetxattr(dir_fd, "user.overlay.opaque", &value, 1) == 1 && value == 'y';
+  return ::fgetxattr(dir_fd, kOpaqueXattrs[0], &value, 1) == 1 && value == 'y';
 }
 
 // Copies the xattrs of `from` to `to` (both open files or directories),
@@ -39,8 +40,7 @@ void copy_xattrs(int from, int to) {
   for (ssize_t i = 0; i < length;) {
     std::string_view name(names + i);
     i += ssize_t(name.size()) + 1;
-    if (name.find(".overlay.") != std::string_view::npos || name.find("fuseoverlayfs") != std::string_view::npos)
-      continue;
+    if (is_overlay_xattr(name)) continue;
     char value[4096];
     ssize_t size = ::fgetxattr(from, name.data(), value, sizeof value);
     if (size >= 0) ::fsetxattr(to, name.data(), value, size_t(size), 0);
