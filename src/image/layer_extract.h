@@ -10,10 +10,9 @@
 // ownership on disk is the image's, shifted into the subordinate range.
 #pragma once
 
-#include <string_view>
-
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "base/error.h"
 #include "base/json.h"
