@@ -79,6 +79,16 @@ RegistryClient::RegistryClient(std::string domain, bool verify_tls)
 
 namespace {
 
+// A body callback that appends to `out`, refusing more than `max_size`
+// bytes with "<what> is larger than N bytes".
+std::function<Status(std::span<const uint8_t>)> collect(std::string& out, size_t max_size, std::string what) {
+  return [&out, max_size, what = std::move(what)](std::span<const uint8_t> data) -> Status {
+    if (out.size() + data.size() > max_size) return make_error("{} is larger than {} bytes", what, max_size);
+    out.append(reinterpret_cast<const char*>(data.data()), data.size());
+    return {};
+  };
+}
+
 // The registry's own words for a failed request: the first entry of its
 // {"errors":[{"code","message"}]} body, when there is one.
 std::string registry_message(const std::string& body) {
@@ -105,11 +115,9 @@ Status RegistryClient::fetch_token(const std::string& challenge_header) {
   }
   if (!challenge.scope.empty()) url += sep + std::string("scope=") + url_encode(challenge.scope);
   std::string body;
-  auto response = TRY(std::move(http_request({.url = url, .headers = {}, .verify_tls = verify_tls_}, [&](std::span<const uint8_t> d) -> Status {
-                                 if (body.size() + d.size() > (1 << 20)) return make_error("token answer too large");
-                                 body.append(reinterpret_cast<const char*>(d.data()), d.size());
-                                 return {};
-                               })).wrap("get a token from `{}`", challenge.realm));
+  auto response = TRY(std::move(http_request({.url = url, .headers = {}, .verify_tls = verify_tls_},
+                                             collect(body, 1 << 20, "the token answer")))
+                          .wrap("get a token from `{}`", challenge.realm));
   if (response.status != 200)
     return make_error("get a token from `{}`: HTTP status {}", challenge.realm, response.status);
   Json json = TRY(std::move(parse_json(body, "token")).wrap("get a token from `{}`", challenge.realm));
@@ -156,13 +164,7 @@ Result<FetchedManifest> RegistryClient::get_manifest(const std::string& repo, co
   FetchedManifest out;
   std::string what = fmt::format("fetch manifest {}/{}:{}", domain_, repo, reference);
   TRY(get("/v2/" + repo + "/manifests/" + reference, kManifestAccept, what,
-          [&](std::span<const uint8_t> d) -> Status {
-            if (out.body.size() + d.size() > kMaxManifestSize)
-              return make_error("{}: larger than {} bytes", what, kMaxManifestSize);
-            out.body.append(reinterpret_cast<const char*>(d.data()), d.size());
-            return {};
-          },
-          &out.content_type));
+          collect(out.body, kMaxManifestSize, "the manifest"), &out.content_type));
   out.digest = sha256_digest(out.body);
   return out;
 }
@@ -175,11 +177,7 @@ Status RegistryClient::get_blob(const std::string& repo, const std::string& dige
 Result<std::string> RegistryClient::get_blob_text(const std::string& repo, const std::string& digest,
                                                   size_t max_size) {
   std::string body;
-  TRY(get_blob(repo, digest, [&](std::span<const uint8_t> d) -> Status {
-    if (body.size() + d.size() > max_size) return make_error("blob {} is larger than {} bytes", digest, max_size);
-    body.append(reinterpret_cast<const char*>(d.data()), d.size());
-    return {};
-  }));
+  TRY(get_blob(repo, digest, collect(body, max_size, "blob " + digest)));
   if (sha256_digest(body) != digest) return make_error("blob {}: its content does not match its digest", digest);
   return body;
 }
