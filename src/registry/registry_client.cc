@@ -133,9 +133,14 @@ Status RegistryClient::get(const std::string& path, const std::string& accept, c
     HttpRequest request{.url = base_url_ + path, .headers = {}, .verify_tls = verify_tls_};
     if (!accept.empty()) request.headers.push_back("Accept: " + accept);
     if (!token_.empty()) request.headers.push_back("Authorization: Bearer " + token_);
-    auto response = http_request(request, on_body);
-    if (!response.ok() && !scheme_checked_ && base_url_.starts_with("https://")) {
-      // --tls-verify=false: a registry that speaks only plain HTTP.
+    size_t received = 0;
+    auto response = http_request(request, [&](std::span<const uint8_t> data) {
+      received += data.size();
+      return on_body(data);
+    });
+    if (!response.ok() && received == 0 && !scheme_checked_ && base_url_.starts_with("https://")) {
+      // --tls-verify=false: a registry that speaks only plain HTTP. Only
+      // before any body byte: a retry must not feed the stream twice.
       base_url_ = "http://" + base_url_.substr(8);
       scheme_checked_ = true;
       continue;
