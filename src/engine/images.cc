@@ -226,11 +226,18 @@ Result<std::string> import_image(const Store& store, const ImportOptions& option
   }
   FileLock lock = TRY(store.lock());
   TRY(std::move(layer->commit()).wrap("import `{}`", source));
-  if (auto existing = load_image(store, id); existing.ok())
+  TRY(std::move(save_image_keeping_names(store, std::move(record))).wrap("import `{}`", source));
+  return id;
+}
+
+Status save_image_keeping_names(const Store& store, ImageRecord record) {
+  if (auto existing = load_image(store, record.id); existing.ok()) {
     for (const auto& n : existing->names)
       if (!contains(record.names, n)) record.names.push_back(n);
-  TRY(std::move(save_image(store, record)).wrap("import `{}`", source));
-  return id;
+    for (const auto& d : existing->digests)
+      if (!contains(record.digests, d)) record.digests.push_back(d);
+  }
+  return save_image(store, record);
 }
 
 Result<std::vector<Json>> list_image_rows(const Store& store, const ImageListOptions& options) {

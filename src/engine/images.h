@@ -25,6 +25,11 @@ struct ImportOptions {
 /// returns its ID. On any failure the store is left as it was.
 Result<std::string> import_image(const Store& store, const ImportOptions& options);
 
+/// save_image, keeping the names and digests that an already stored record
+/// of the same image has (an import or pull of an image that is there only
+/// adds names). The caller holds the store lock.
+Status save_image_keeping_names(const Store& store, ImageRecord record);
+
 /// Warns about what extracting a layer had to change (unmappable owners,
 /// skipped device nodes).
 void report_extraction(const ExtractReport& report);

@@ -19,10 +19,6 @@ namespace skiff {
 
 namespace {
 
-bool contains(const std::vector<std::string>& list, const std::string& item) {
-  return std::find(list.begin(), list.end(), item) != list.end();
-}
-
 // The diff IDs a config lists, one per layer, each a sha256 digest.
 Result<std::vector<std::string>> config_diff_ids(const Json& config, size_t layers) {
   if (!config.is_object() || !config.contains("rootfs") || !config["rootfs"].is_object() ||
@@ -145,13 +141,7 @@ Result<PullResult> pull(const Store& store, const PullOptions& options, const Im
   }
   FileLock lock = TRY(store.lock());
   for (auto& layer : pending) TRY(layer.commit());
-  if (auto existing = load_image(store, id); existing.ok()) {
-    for (const auto& n : existing->names)
-      if (!contains(record.names, n)) record.names.push_back(n);
-    for (const auto& d : existing->digests)
-      if (!contains(record.digests, d)) record.digests.push_back(d);
-  }
-  TRY(save_image(store, record));
+  TRY(save_image_keeping_names(store, std::move(record)));
   result.id = id;
   result.name = ref.digest.empty() ? ref.string() : named.name() + "@" + ref.digest;
   return result;
