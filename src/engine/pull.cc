@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <optional>
 #include <thread>
 
 #include "base/fs.h"
@@ -68,7 +69,7 @@ Result<PullResult> pull(const Store& store, const PullOptions& options, const Im
   struct Missing {
     size_t index;
     LayerExtraction extraction;
-    Status fed;
+    std::optional<PendingLayer> layer;  // once downloaded and checked
   };
   std::vector<Missing> missing;
   uint64_t size = 0;
@@ -84,17 +85,62 @@ Result<PullResult> pull(const Store& store, const PullOptions& options, const Im
                        {}});
   }
 
+  PullObserver quiet;
+  PullObserver& observer = options.observer ? *options.observer : quiet;
+  {
+    std::vector<std::string> digests;
+    std::vector<uint64_t> sizes;
+    std::vector<bool> present(manifest.layers.size(), true);
+    for (const auto& layer : manifest.layers) {
+      digests.push_back(layer.digest);
+      sizes.push_back(layer.size);
+    }
+    for (const auto& m : missing) present[m.index] = false;
+    observer.layers(digests, sizes, present);
+  }
+
   // Downloads, three at a time: each streams through inflate and hashing
-  // into its extractor. Every thread has its own copy of the client (and
-  // the token it already holds).
+  // into its extractor, and is checked against the manifest and the config
+  // as soon as its extractor is done. Every thread has its own copy of the
+  // client (and the token it already holds). The first failure stops the
+  // other transfers: the pull fails anyway.
   std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  Error first_failure;
+  auto fetch_one = [&](RegistryClient& fetcher, Missing& m) -> Result<PendingLayer> {
+    const Descriptor& layer = manifest.layers[m.index];
+    ByteSink& sink = m.extraction.input();
+    uint64_t bytes = 0;
+    Status fed = fetcher.get_blob(
+        repo, layer.digest,
+        [&](std::span<const uint8_t> d) -> Status {
+          if (failed) return make_error("stopped: another layer failed");
+          bytes += d.size();
+          observer.downloaded(m.index, bytes);
+          return sink.write(d);
+        },
+        [&](const Error& why, int attempt) { observer.retrying(m.index, why, attempt); });
+    if (fed.ok()) fed = sink.finish();
+    PendingLayer extracted = TRY(m.extraction.finish(std::move(fed)));
+    if (extracted.compressed_digest() != layer.digest)
+      return make_error("the registry sent a blob whose digest is {}", extracted.compressed_digest());
+    if (extracted.record().diff_id != diff_ids[m.index])
+      return make_error("its content's digest is {}, but the config says {}", extracted.record().diff_id,
+                        diff_ids[m.index]);
+    return extracted;
+  };
   auto worker = [&, client_copy = client]() mutable {
     for (size_t k; (k = next++) < missing.size();) {
       Missing& m = missing[k];
-      ByteSink& sink = m.extraction.input();
-      m.fed = client_copy.get_blob(repo, manifest.layers[m.index].digest,
-                                   [&](std::span<const uint8_t> d) { return sink.write(d); });
-      if (m.fed.ok()) m.fed = sink.finish();
+      auto outcome = fetch_one(client_copy, m);
+      if (!outcome.ok()) {
+        // Only the first failure is kept: the others are transfers it stopped.
+        if (!failed.exchange(true))
+          first_failure = std::move(outcome).error().wrap("layer {}", manifest.layers[m.index].digest);
+        continue;
+      }
+      m.layer.emplace(std::move(*outcome));
+      observer.done(m.index);
     }
   };
   std::vector<std::thread> threads;
@@ -102,21 +148,13 @@ Result<PullResult> pull(const Store& store, const PullOptions& options, const Im
   for (auto& t : threads) t.join();
   trace("layers");
 
-  // Each checked against the manifest and the config.
+  if (failed) return first_failure;
   std::vector<PendingLayer> pending;
   PullResult result;
   for (auto& m : missing) {
-    const Descriptor& layer = manifest.layers[m.index];
-    PendingLayer extracted = TRY(std::move(m.extraction.finish(std::move(m.fed))).wrap("layer {}", layer.digest));
-    if (extracted.compressed_digest() != layer.digest)
-      return make_error("layer {}: the registry sent a blob whose digest is {}", layer.digest,
-                        extracted.compressed_digest());
-    if (extracted.record().diff_id != diff_ids[m.index])
-      return make_error("layer {}: its content's digest is {}, but the config says {}", layer.digest,
-                        extracted.record().diff_id, diff_ids[m.index]);
-    report_extraction(extracted.report());
-    size += extracted.record().size;
-    pending.push_back(std::move(extracted));
+    report_extraction(m.layer->report());
+    size += m.layer->record().size;
+    pending.push_back(std::move(*m.layer));
     ++result.layers_fetched;
   }
 
@@ -143,6 +181,7 @@ Result<PullResult> pull(const Store& store, const PullOptions& options, const Im
   for (auto& layer : pending) TRY(layer.commit());
   TRY(save_image_keeping_names(store, std::move(record)));
   result.id = id;
+  result.digest = top.digest;
   result.name = ref.digest.empty() ? ref.string() : named.name() + "@" + ref.digest;
   return result;
 }

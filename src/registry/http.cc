@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cinttypes>
+#include <cstdio>
 #include <memory>
 
 namespace skiff {
@@ -17,9 +19,24 @@ struct CurlFree {
 
 struct Exchange {
   const std::function<Status(std::span<const uint8_t>)>* on_body;
+  uint64_t to_skip;  // bytes of a 200 answer that a resumed request already had
   HttpResponse response;
   Status status;
+  bool range_checked = false;
 };
+
+// A resumed request: a 206 must start where we asked, a 200 restarts the
+// body and its first bytes are dropped.
+Status check_range(Exchange& x, uint64_t resume_from) {
+  x.range_checked = true;
+  if (x.response.status == 200) return {};
+  x.to_skip = 0;
+  std::string range = x.response.header("content-range");
+  uint64_t start = 0;
+  if (std::sscanf(range.c_str(), "bytes %" SCNu64 "-", &start) != 1 || start != resume_from)
+    return make_error("the server answered a request for bytes {}- with `Content-Range: {}`", resume_from, range);
+  return {};
+}
 
 // One header line; a status line starts a new answer (after a redirect or
 // a 100 Continue), whose headers replace the last one's.
@@ -47,7 +64,15 @@ size_t on_exchange_body(char* data, size_t size, size_t count, void* user) {
   auto* x = static_cast<Exchange*>(user);
   size_t n = size * count;
   if (x->response.status >= 200 && x->response.status < 300) {
-    Status s = (*x->on_body)({reinterpret_cast<const uint8_t*>(data), n});
+    std::span<const uint8_t> body(reinterpret_cast<const uint8_t*>(data), n);
+    Status s;
+    if (!x->range_checked && x->to_skip > 0) s = check_range(*x, x->to_skip);
+    if (s.ok() && x->to_skip > 0) {
+      size_t skip = size_t(std::min<uint64_t>(x->to_skip, body.size()));
+      body = body.subspan(skip);
+      x->to_skip -= skip;
+    }
+    if (s.ok() && !body.empty()) s = (*x->on_body)(body);
     if (!s.ok()) {
       x->status = std::move(s);
       return 0;  // tells curl to abort
@@ -66,10 +91,12 @@ Result<HttpResponse> http_request(const HttpRequest& request,
   const CurlLibrary* lib = TRY(std::move(curl_library()).wrap("{} {}", request.method, url));
   std::unique_ptr<CURL, CurlFree> curl(lib->easy_init(), CurlFree{lib});
   if (!curl) return make_error("{} {}: could not start libcurl", request.method, url);
-  Exchange exchange{&on_body, {}, {}};
+  Exchange exchange{&on_body, request.resume_from, {}, {}};
   char error[CURL_ERROR_SIZE] = "";
   struct curl_slist* headers = nullptr;
   for (const auto& h : request.headers) headers = lib->slist_append(headers, h.c_str());
+  std::string range = fmt::format("Range: bytes={}-", request.resume_from);
+  if (request.resume_from > 0) headers = lib->slist_append(headers, range.c_str());
   std::unique_ptr<curl_slist, decltype(lib->slist_free_all)> header_list(headers, lib->slist_free_all);
   CURL* c = curl.get();
   lib->easy_setopt(c, CURLOPT_URL, url.c_str());

@@ -26,6 +26,10 @@ struct HttpRequest {
   std::string url;
   std::vector<std::string> headers;  ///< "Name: value"
   bool verify_tls = true;
+  /// Asks for the body from this byte on (`Range: bytes=N-`). A server that
+  /// ignores the range and sends it all is fine: the first N bytes of a 200
+  /// answer are dropped, so on_body sees the same bytes either way.
+  uint64_t resume_from = 0;
 };
 
 struct HttpResponse {

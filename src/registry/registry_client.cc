@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <thread>
+
 #include "base/json.h"
 #include "base/sha256.h"
 #include "image/manifest.h"
@@ -130,7 +132,7 @@ Status RegistryClient::get(const std::string& path, const std::string& accept, c
                            const std::function<Status(std::span<const uint8_t>)>& on_body,
                            std::string* content_type) {
   for (int attempt = 0;; ++attempt) {
-    HttpRequest request{.url = base_url_ + path, .headers = {}, .verify_tls = verify_tls_};
+    HttpRequest request{.url = base_url_ + path, .headers = {}, .verify_tls = verify_tls_, .resume_from = resume_from_};
     if (!accept.empty()) request.headers.push_back("Accept: " + accept);
     if (!token_.empty()) request.headers.push_back("Authorization: Bearer " + token_);
     size_t received = 0;
@@ -146,6 +148,7 @@ Status RegistryClient::get(const std::string& path, const std::string& accept, c
       continue;
     }
     scheme_checked_ = true;
+    last_status_ = response.ok() ? response->status : 0;
     if (!response.ok()) return std::move(response).error().wrap("{}", what);
     if (response->status == 401 && attempt == 0 && token_.empty()) {
       TRY(std::move(fetch_token(response->header("www-authenticate"))).wrap("{}", what));
@@ -175,8 +178,28 @@ Result<FetchedManifest> RegistryClient::get_manifest(const std::string& repo, co
 }
 
 Status RegistryClient::get_blob(const std::string& repo, const std::string& digest,
-                                const std::function<Status(std::span<const uint8_t>)>& on_body) {
-  return get("/v2/" + repo + "/blobs/" + digest, "", fmt::format("fetch blob {}", digest), on_body, nullptr);
+                                const std::function<Status(std::span<const uint8_t>)>& on_body,
+                                const std::function<void(const Error&, int attempt)>& on_retry) {
+  // A transfer cut short (a dropped connection, a timeout, a 5xx or 429)
+  // is asked for again from the byte it stopped at; what the sink refused
+  // (a bad stream) is final. The sink sees every byte once, in order.
+  uint64_t delivered = 0;
+  for (int attempt = 1;; ++attempt) {
+    bool refused = false;
+    resume_from_ = delivered;
+    Status fetched = get("/v2/" + repo + "/blobs/" + digest, "", fmt::format("fetch blob {}", digest),
+                         [&](std::span<const uint8_t> data) {
+                           Status s = on_body(data);
+                           if (s.ok()) delivered += data.size(); else refused = true;
+                           return s;
+                         },
+                         nullptr);
+    resume_from_ = 0;
+    bool transient = last_status_ == 0 || last_status_ == 408 || last_status_ == 429 || last_status_ >= 500;
+    if (fetched.ok() || refused || !transient || attempt == kBlobAttempts) return fetched;
+    if (on_retry) on_retry(fetched.error(), attempt + 1);
+    std::this_thread::sleep_for(retry_delay_ * (1 << (attempt - 1)));
+  }
 }
 
 Result<std::string> RegistryClient::get_blob_text(const std::string& repo, const std::string& digest,

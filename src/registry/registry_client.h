@@ -5,6 +5,7 @@
 // HTTPS fails.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <span>
 #include <string>
@@ -27,9 +28,16 @@ class RegistryClient {
   /// GET /v2/<repo>/manifests/<reference> (a tag or a digest), at most
   /// kMaxManifestSize bytes.
   Result<FetchedManifest> get_manifest(const std::string& repo, const std::string& reference);
-  /// GET /v2/<repo>/blobs/<digest>, streamed to `on_body` (not checked here).
+  /// GET /v2/<repo>/blobs/<digest>, streamed to `on_body` (not checked
+  /// here). A transfer cut short is retried up to kBlobAttempts times with
+  /// a growing delay, resumed with a Range request from the first byte
+  /// on_body lacks; on_retry (if set) hears why before each retry.
   Status get_blob(const std::string& repo, const std::string& digest,
-                  const std::function<Status(std::span<const uint8_t>)>& on_body);
+                  const std::function<Status(std::span<const uint8_t>)>& on_body,
+                  const std::function<void(const Error&, int attempt)>& on_retry = {});
+  static constexpr int kBlobAttempts = 5;
+  /// The first retry's delay (doubled for each next one).
+  void set_retry_delay(std::chrono::milliseconds delay) { retry_delay_ = delay; }
   /// A small blob whole (a config), at most `max_size` bytes, digest-checked.
   Result<std::string> get_blob_text(const std::string& repo, const std::string& digest, size_t max_size);
 
@@ -46,6 +54,9 @@ class RegistryClient {
   bool verify_tls_;
   bool scheme_checked_ = false;
   std::string token_;
+  uint64_t resume_from_ = 0;  // for the next get(): see HttpRequest::resume_from
+  long last_status_ = 0;      // of the last get(): 0 when no answer came
+  std::chrono::milliseconds retry_delay_{500};
 };
 
 /// True for localhost, 127.0.0.0/8 and [::1] (with or without a port).
