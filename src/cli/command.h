@@ -44,6 +44,8 @@ void add_image_inspect_command(CLI::App& app, CLI::App& image, Context& ctx);
 void add_tag_command(CLI::App& app, CLI::App& image, Context& ctx);
 void add_rmi_command(CLI::App& app, CLI::App& image, Context& ctx);
 void add_image_prune_command(CLI::App& app, CLI::App& image, Context& ctx);
+void add_save_command(CLI::App& app, CLI::App& image, Context& ctx);
+void add_load_command(CLI::App& app, CLI::App& image, Context& ctx);
 void add_info_command(CLI::App& app, CLI::App& system, Context& ctx);
 void add_system_reset_command(CLI::App& app, CLI::App& system, Context& ctx);
 void add_version_command(CLI::App& app, Context& ctx);

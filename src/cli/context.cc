@@ -26,6 +26,8 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   add_tag_command(app, *image, ctx);
   add_rmi_command(app, *image, ctx);
   add_image_prune_command(app, *image, ctx);
+  add_save_command(app, *image, ctx);
+  add_load_command(app, *image, ctx);
   add_info_command(app, *system, ctx);
   add_system_reset_command(app, *system, ctx);
   add_version_command(app, ctx);

@@ -35,6 +35,8 @@ Result<Json> parse_body(std::string_view body, const char* what) {
   return json;
 }
 
+}  // namespace
+
 Result<Descriptor> parse_descriptor(const Json& j, const std::string& where) {
   if (!j.is_object()) return make_error("{}: not an object", where);
   Descriptor d;
@@ -48,8 +50,6 @@ Result<Descriptor> parse_descriptor(const Json& j, const std::string& where) {
   if (j.contains("mediaType") && j["mediaType"].is_string()) d.media_type = j["mediaType"].get<std::string>();
   return d;
 }
-
-}  // namespace
 
 Result<ManifestKind> manifest_kind(std::string_view body, std::string_view content_type) {
   Json json = TRY(parse_body(body, "manifest"));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/json.h"
 #include "image/image_config.h"
 
 namespace skiff {
@@ -36,6 +37,10 @@ struct ImageManifest {
 
 /// A manifest's kind, from its media type ("" when the type is unknown).
 enum class ManifestKind { kUnknown, kImage, kIndex };
+
+/// Parses one descriptor: a sha256 digest, a non-negative size, the media
+/// type when there is one. `where` names it in errors ("layer 2").
+Result<Descriptor> parse_descriptor(const Json& json, const std::string& where);
 
 /// The kind of a manifest body: its mediaType field, else `content_type`
 /// (the response's Content-Type), else the shape (a "manifests" array is an
