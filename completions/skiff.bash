@@ -255,10 +255,12 @@ _skiff() {
     esac
     # Skip the value of a flag that takes one.
     case $w in
-      -f | --filter | --format | -c | --change | -m | --message | --platform | --type | -n | --last)
+      -f | --filter | --format | -c | --change | -m | --message | --platform | --type | -n | --last | -o | --output | \
+        -i | --input)
         case "$command${subcommand:+ $subcommand}:$w" in
           "rmi:-f" | "image rm:-f" | "image remove:-f" | "image prune:-f" | "system reset:-f") ;;
           "rm:-f" | "container rm:-f" | "container remove:-f") ;;
+          *:-i | *:--input) [[ $command == load || $subcommand == load ]] && i=$((i + 1)) ;;
           *) i=$((i + 1)) ;;
         esac
         continue
@@ -283,7 +285,7 @@ _skiff() {
     if [[ $cur == -* ]]; then
       _skiff_reply --root --runroot --storage-driver --version --help -v -h
     else
-      _skiff_reply container create image images import info inspect ps pull rm rmi run start system tag version
+      _skiff_reply container create image images import info inspect load ps pull rm rmi run save start system tag version
     fi
     return
   fi
@@ -291,7 +293,7 @@ _skiff() {
   # A command group: its subcommands, or the path of the one chosen.
   local path=$command group=
   case $command in
-    image) group="ls list import inspect pull tag rm remove prune" ;;
+    image) group="ls list import inspect pull tag rm remove prune save load" ;;
     system) group="info reset" ;;
     container) group="create inspect list ls ps remove rm run start" ;;
   esac
@@ -313,6 +315,8 @@ _skiff() {
     "image ls" | "image list") path=images ;;
     "image import") path=import ;;
     "image pull") path=pull ;;
+    "image save") path=save ;;
+    "image load") path=load ;;
     "image tag") path=tag ;;
     "image rm" | "image remove") path=rmi ;;
     "system info") path=info ;;
@@ -370,6 +374,34 @@ _skiff() {
       elif ((nargs == 0)); then
         _skiff_complete_files
       fi
+      ;;
+    save)
+      flags=(--output --format --help -o -h)
+      case $prev in
+        -o | --output)
+          _skiff_complete_files
+          return
+          ;;
+        --format)
+          _skiff_reply docker-archive oci-archive
+          return
+          ;;
+      esac
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      else
+        _skiff_complete_images
+      fi
+      ;;
+    load)
+      flags=(--input --quiet --help -i -q -h)
+      case $prev in
+        -i | --input)
+          _skiff_complete_files
+          return
+          ;;
+      esac
+      [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
       ;;
     pull)
       flags=(--platform --quiet --tls-verify --tls-verify=false --help -q -h)
