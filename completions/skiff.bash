@@ -6,8 +6,8 @@
 # Completes commands and subcommands, each command's flags, image and
 # container names for commands that take them (from the store a
 # --root/--runroot earlier on the line names, else the default one), files
-# for `import`, and the values of --format, --filter, --type, --platform,
-# --storage-driver and the options of `run` and `create`.
+# for `import` and --authfile, and the values of --format, --filter, --type,
+# --platform, --storage-driver and the options of `run` and `create`.
 
 # The words of the line as the user typed them. bash splits `name:tag` and
 # `--flag=value` at ':' and '='; join those pieces again. Sets `words` and
@@ -256,7 +256,7 @@ _skiff() {
     # Skip the value of a flag that takes one.
     case $w in
       -f | --filter | --format | -c | --change | -m | --message | --platform | --type | -n | --last | -o | --output | \
-        -i | --input)
+        -i | --input | -u | --username | -p | --password | --authfile | --limit)
         case "$command${subcommand:+ $subcommand}:$w" in
           "rmi:-f" | "image rm:-f" | "image remove:-f" | "image prune:-f" | "system reset:-f") ;;
           "rm:-f" | "container rm:-f" | "container remove:-f") ;;
@@ -285,7 +285,7 @@ _skiff() {
     if [[ $cur == -* ]]; then
       _skiff_reply --root --runroot --storage-driver --version --help -v -h
     else
-      _skiff_reply container create image images import info inspect load ps pull rm rmi run save start system tag version
+      _skiff_reply container create image images import info inspect load login logout ps pull rm rmi run save search start system tag version
     fi
     return
   fi
@@ -416,6 +416,38 @@ _skiff() {
       elif ((nargs == 0)); then
         _skiff_complete_repositories
       fi
+      ;;
+    login | logout)
+      if [[ $path == login ]]; then
+        flags=(--username --password --password-stdin --authfile --tls-verify --tls-verify=false --get-login
+          --help -u -p -h)
+      else
+        flags=(--authfile --all --help -a -h)
+      fi
+      case $prev in
+        -u | --username | -p | --password) return ;;
+        --authfile)
+          _skiff_complete_files
+          return
+          ;;
+      esac
+      [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
+      ;;
+    search)
+      flags=(--filter --format --limit --no-trunc --tls-verify --tls-verify=false --help -f -h)
+      case $prev in
+        --limit) return ;;
+        --format)
+          _skiff_reply json table
+          return
+          ;;
+        -f | --filter)
+          _skiff_reply stars= is-official=true is-official=false is-automated=true is-automated=false
+          [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] && _skiff_nospace
+          return
+          ;;
+      esac
+      [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
       ;;
     inspect | "image inspect" | "container inspect")
       flags=(--format --help -f -h)

@@ -1,5 +1,6 @@
 #include "registry/http.h"
 
+#include "base/fs.h"
 #include "registry/curl_library.h"
 
 #include <algorithm>
@@ -83,6 +84,20 @@ size_t on_exchange_body(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+// libcurl's default CA bundle (read once), with a trailing newline.
+const std::string& system_ca_bundle(const CurlLibrary* lib, CURL* c) {
+  static const std::string bundle = [&] {
+    char* path = nullptr;
+    if (lib->easy_getinfo(c, CURLINFO_CAINFO, &path) != CURLE_OK || !path)
+      path = const_cast<char*>("/etc/ssl/certs/ca-certificates.crt");
+    auto read = read_file(path, 16 << 20);
+    std::string text = read.ok() ? std::move(*read) : "";
+    if (!text.empty() && text.back() != '\n') text += '\n';
+    return text;
+  }();
+  return bundle;
+}
+
 }  // namespace
 
 Result<HttpResponse> http_request(const HttpRequest& request,
@@ -105,6 +120,9 @@ Result<HttpResponse> http_request(const HttpRequest& request,
   lib->easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   lib->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
   lib->easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+  // Off is libcurl's default; said here because registry credentials rely
+  // on it: an Authorization header never follows a redirect to another host.
+  lib->easy_setopt(c, CURLOPT_UNRESTRICTED_AUTH, 0L);
   lib->easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   lib->easy_setopt(c, CURLOPT_USERAGENT, "skiff/" SKIFF_VERSION);
   lib->easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -119,6 +137,14 @@ Result<HttpResponse> http_request(const HttpRequest& request,
   if (!request.verify_tls) {
     lib->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
     lib->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  // A blob replaces libcurl's CA bundle: it carries that bundle too.
+  std::string ca_bundle;
+  struct curl_blob ca_blob {};
+  if (request.verify_tls && !request.extra_ca_certificates.empty()) {
+    ca_bundle = system_ca_bundle(lib, c) + request.extra_ca_certificates;
+    ca_blob = {.data = ca_bundle.data(), .len = ca_bundle.size(), .flags = CURL_BLOB_NOCOPY};
+    lib->easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca_blob);
   }
   CURLcode rc = lib->easy_perform(c);
   if (!exchange.status.ok()) return std::move(exchange.status).error();

@@ -30,6 +30,8 @@ struct HttpRequest {
   /// ignores the range and sends it all is fine: the first N bytes of a 200
   /// answer are dropped, so on_body sees the same bytes either way.
   uint64_t resume_from = 0;
+  /// CA certificates (PEM) trusted besides the system's: a registry's certs.d.
+  std::string extra_ca_certificates;
 };
 
 struct HttpResponse {
@@ -46,8 +48,9 @@ struct HttpResponse {
   }
 };
 
-/// Performs `request`, following redirects (to http and https only; libcurl
-/// drops an Authorization header when a redirect leads to another host).
+/// Performs `request`, following redirects (to http and https only; an
+/// Authorization header is dropped when a redirect leads to another host,
+/// port or scheme).
 /// The body of a 2xx answer goes to `on_body` as it arrives (an error from
 /// it aborts the transfer and is returned); others are kept in error_body.
 /// Transport failures (refused, TLS, cut short) are Errors; any HTTP status

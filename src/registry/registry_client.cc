@@ -4,9 +4,11 @@
 
 #include <thread>
 
+#include "base/base64.h"
 #include "base/json.h"
 #include "base/sha256.h"
 #include "image/manifest.h"
+#include "registry/certs_d.h"
 #include "registry/http.h"
 
 namespace skiff {
@@ -72,11 +74,33 @@ BearerChallenge parse_bearer_challenge(std::string_view header) {
   return out;
 }
 
-RegistryClient::RegistryClient(std::string domain, bool verify_tls)
-    : domain_(std::move(domain)), verify_tls_(verify_tls) {
+bool may_carry_credentials(std::string_view url) {
+  if (url.starts_with("https://")) return true;
+  if (!url.starts_with("http://")) return false;
+  url.remove_prefix(7);
+  std::string_view host = url.substr(0, url.find_first_of("/?#"));
+  // "user@host": the host is what follows the last '@'.
+  if (size_t at = host.rfind('@'); at != std::string_view::npos) host.remove_prefix(at + 1);
+  return is_loopback_registry(host);
+}
+
+std::string challenge_scheme(std::string_view header) {
+  while (!header.empty() && header.front() == ' ') header.remove_prefix(1);
+  std::string scheme(header.substr(0, header.find(' ')));
+  for (auto& c : scheme) c = char(std::tolower((unsigned char)c));
+  return scheme;
+}
+
+RegistryClient::RegistryClient(std::string domain, bool verify_tls, std::optional<Credentials> credentials)
+    : domain_(std::move(domain)),
+      verify_tls_(verify_tls),
+      credentials_(std::move(credentials)),
+      ca_certificates_(registry_ca_certificates(domain_)) {
   std::string host = domain_ == "docker.io" ? "registry-1.docker.io" : domain_;
-  base_url_ = (is_loopback_registry(domain_) ? "http://" : "https://") + host;
-  scheme_checked_ = is_loopback_registry(domain_) || verify_tls_;
+  base_url_ = "https://" + host;
+  // Plain HTTP only after HTTPS failed, and only where docker allows it: a
+  // loopback registry (most speak only HTTP), or --tls-verify=false.
+  scheme_checked_ = verify_tls_ && !is_loopback_registry(domain_);
 }
 
 namespace {
@@ -116,56 +140,128 @@ Status RegistryClient::fetch_token(const std::string& challenge_header) {
     sep = '&';
   }
   if (!challenge.scope.empty()) url += sep + std::string("scope=") + url_encode(challenge.scope);
+  HttpRequest request{.url = url,
+                      .headers = {},
+                      .verify_tls = verify_tls_,
+                      .resume_from = 0,
+                      .extra_ca_certificates = ca_certificates_};
+  // The realm is the token server the registry names; with credentials the
+  // token speaks for that account, without them it is anonymous.
+  if (credentials_) {
+    if (!may_carry_credentials(url))
+      return make_error("refusing to send the credentials for `{}` to `{}` over plain HTTP", domain_,
+                        challenge.realm);
+    request.headers.push_back("Authorization: Basic " +
+                              base64_encode(credentials_->username + ":" + credentials_->password));
+  }
   std::string body;
-  auto response = TRY(std::move(http_request({.url = url, .headers = {}, .verify_tls = verify_tls_},
-                                             collect(body, 1 << 20, "the token answer")))
+  auto response = TRY(std::move(http_request(request, collect(body, 1 << 20, "the token answer")))
                           .wrap("get a token from `{}`", challenge.realm));
+  if (credentials_ && (response.status == 401 || response.status == 403))
+    return make_error("wrong username or password");
   if (response.status != 200)
     return make_error("get a token from `{}`: HTTP status {}", challenge.realm, response.status);
   Json json = TRY(std::move(parse_json(body, "token")).wrap("get a token from `{}`", challenge.realm));
-  token_ = json.value("token", json.value("access_token", ""));
+  token_ = json.is_object() ? json.value("token", json.value("access_token", "")) : "";
+  token_from_credentials_ = credentials_.has_value();
   if (token_.empty()) return make_error("get a token from `{}`: the answer has no token", challenge.realm);
   return {};
 }
 
+Status RegistryClient::authenticate(const std::string& challenge) {
+  std::string scheme = challenge_scheme(challenge);
+  if (scheme == "bearer") return fetch_token(challenge);
+  if (scheme == "basic") {
+    if (!credentials_) return make_error("the registry needs credentials: run `skiff login {}`", domain_);
+    send_basic_ = true;
+    return {};
+  }
+  if (scheme.empty()) return make_error("access denied (the registry sent no authentication challenge)");
+  return make_error("the registry asks for `{}` authentication, which skiff does not speak", scheme);
+}
+
+Result<std::string> RegistryClient::authorization_for(const std::string& url) const {
+  bool carries_credentials = send_basic_ || (!token_.empty() && token_from_credentials_);
+  if (carries_credentials && !may_carry_credentials(url))
+    return make_error("refusing to send the credentials for `{}` over plain HTTP", domain_);
+  if (send_basic_) return "Basic " + base64_encode(credentials_->username + ":" + credentials_->password);
+  if (!token_.empty()) return "Bearer " + token_;
+  return std::string();
+}
+
 Status RegistryClient::get(const std::string& path, const std::string& accept, const std::string& what,
                            const std::function<Status(std::span<const uint8_t>)>& on_body,
-                           std::string* content_type) {
-  for (int attempt = 0;; ++attempt) {
-    HttpRequest request{.url = base_url_ + path, .headers = {}, .verify_tls = verify_tls_, .resume_from = resume_from_};
+                           std::string* content_type, std::string* link) {
+  // `what` leads every failure; check_login() passes "" and words its own.
+  auto fail = [&](Error error) { return what.empty() ? error : error.wrap("{}", what); };
+  std::optional<Error> https_failure;  // when plain HTTP was tried next
+  // One authentication a request: a first challenge, or a token that expired.
+  bool authenticated = false;
+  for (;;) {
+    HttpRequest request{.url = base_url_ + path,
+                        .headers = {},
+                        .verify_tls = verify_tls_,
+                        .resume_from = resume_from_,
+                        .extra_ca_certificates = ca_certificates_};
     if (!accept.empty()) request.headers.push_back("Accept: " + accept);
-    if (!token_.empty()) request.headers.push_back("Authorization: Bearer " + token_);
+    auto authorization = authorization_for(request.url);
+    if (!authorization.ok()) return fail(std::move(authorization).error());
+    if (!authorization->empty()) request.headers.push_back("Authorization: " + *authorization);
     size_t received = 0;
     auto response = http_request(request, [&](std::span<const uint8_t> data) {
       received += data.size();
       return on_body(data);
     });
     if (!response.ok() && received == 0 && !scheme_checked_ && base_url_.starts_with("https://")) {
-      // --tls-verify=false: a registry that speaks only plain HTTP. Only
-      // before any body byte: a retry must not feed the stream twice.
+      // A loopback registry, or --tls-verify=false: one that speaks only
+      // plain HTTP. Only before any body byte: a retry must not feed the
+      // stream twice.
+      https_failure = response.error();
       base_url_ = "http://" + base_url_.substr(8);
       scheme_checked_ = true;
       continue;
     }
     scheme_checked_ = true;
     last_status_ = response.ok() ? response->status : 0;
-    if (!response.ok()) return std::move(response).error().wrap("{}", what);
-    if (response->status == 401 && attempt == 0 && token_.empty()) {
-      TRY(std::move(fetch_token(response->header("www-authenticate"))).wrap("{}", what));
+    // A TLS registry answers plain HTTP with a 400: why HTTPS failed (an
+    // unknown CA, say) is the news.
+    if (https_failure && (!response.ok() || response->status == 400)) return fail(*https_failure);
+    if (!response.ok()) return fail(std::move(response).error());
+    if (response->status == 401 && !authenticated) {
+      authenticated = true;
+      Status answered = authenticate(response->header("www-authenticate"));
+      if (!answered.ok()) return fail(std::move(answered).error());
       continue;
     }
     if (response->status >= 200 && response->status < 300) {
       if (content_type) *content_type = response->header("content-type");
+      if (link) *link = response->header("link");
       return {};
     }
+    if (response->status == 401 && send_basic_) return fail(make_error("wrong username or password"));
     std::string said = registry_message(response->error_body);
-    std::string why = response->status == 401 || response->status == 403
-                          ? "access denied (the repository may not exist, or needs `skiff login`)"
-                      : response->status == 404 ? "not found"
+    std::string why = response->status == 404   ? "not found"
                       : response->status == 429 ? "too many requests: the registry's rate limit"
                                                 : fmt::format("HTTP status {}", response->status);
-    return make_error("{}: {}{}", what, why, said.empty() ? "" : " (" + said + ")");
+    if (response->status == 401 || response->status == 403)
+      why = credentials_ ? fmt::format("access denied (the repository may not exist, or `{}` may not read it)",
+                                       credentials_->username)
+                         : fmt::format("access denied (the repository may not exist, or needs `skiff login {}`)",
+                                       domain_);
+    return fail(make_error("{}{}", why, said.empty() ? "" : " (" + said + ")"));
   }
+}
+
+Status RegistryClient::check_login() {
+  std::string body;
+  return get("/v2/", "", "", collect(body, 1 << 20, "the answer"), nullptr);
+}
+
+Result<std::string> RegistryClient::get_text(const std::string& path, size_t max_size, std::string* link) {
+  std::string body;
+  TRY(get(path, "application/json", fmt::format("GET {}{}", domain_, path),
+          collect(body, max_size, "the answer"), nullptr, link));
+  return body;
 }
 
 Result<FetchedManifest> RegistryClient::get_manifest(const std::string& repo, const std::string& reference) {

@@ -218,3 +218,71 @@ registry_blob() {
   local hex=${1#sha256:}
   echo "$REGISTRY_DATA/docker/registry/v2/blobs/sha256/${hex:0:2}/$hex/data"
 }
+
+# make_test_certificate DIR: a self-signed certificate for 127.0.0.1 and
+# localhost (also its own CA) in DIR/cert.pem, its key in DIR/key.pem.
+make_test_certificate() {
+  mkdir -p "$1"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=skiff-test \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+    -keyout "$1/key.pem" -out "$1/cert.pem" 2>/dev/null
+}
+
+# bcrypt_hash PASSWORD: an htpasswd bcrypt hash (htpasswd when installed,
+# else python3's crypt).
+bcrypt_hash() {
+  if command -v htpasswd >/dev/null; then
+    htpasswd -nbB x "$1" | cut -d: -f2
+  else
+    python3 -W ignore -c 'import crypt, sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))' "$1"
+  fi
+}
+
+# start_auth_registry USER PASSWORD: docker-registry over TLS with htpasswd
+# auth on a random loopback port; exports AUTH_REGISTRY (host:port),
+# AUTH_REGISTRY_CERT (its certificate, which is its own CA) and
+# AUTH_REGISTRY_PID. Call from setup_file; stop_auth_registry in teardown_file.
+start_auth_registry() {
+  local dir=$BATS_FILE_TMPDIR/auth-registry port
+  mkdir -p "$dir/data"
+  make_test_certificate "$dir"
+  echo "$1:$(bcrypt_hash "$2")" >"$dir/htpasswd"
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  cat >"$dir/config.yml" <<YAML
+version: 0.1
+log: {level: error}
+storage: {filesystem: {rootdirectory: $dir/data}}
+http: {addr: 127.0.0.1:$port, tls: {certificate: $dir/cert.pem, key: $dir/key.pem}}
+auth: {htpasswd: {realm: skiff-test, path: $dir/htpasswd}}
+YAML
+  docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+  export AUTH_REGISTRY_PID=$! AUTH_REGISTRY=127.0.0.1:$port AUTH_REGISTRY_CERT=$dir/cert.pem
+  for _ in $(seq 100); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$dir/cert.pem" "https://$AUTH_REGISTRY/v2/")" = 401 ] && return 0
+    sleep 0.1
+  done
+  echo "docker-registry with auth did not start: $(cat "$dir/log")" >&2
+  return 1
+}
+
+stop_auth_registry() { [ -z "${AUTH_REGISTRY_PID:-}" ] || kill "$AUTH_REGISTRY_PID" 2>/dev/null || true; }
+
+# start_token_server VAR OCI_DIR [token_server.py flags...]: test/e2e/token_server.py
+# serving OCI_DIR's image on a random loopback port; exports VAR (host:port),
+# VAR_PID and VAR_LOG (a line a request). Stop it with kill "$VAR_PID".
+start_token_server() {
+  local var=$1 oci=$2 dir
+  shift 2
+  dir=$(mktemp -d "$BATS_FILE_TMPDIR/token.XXXXXX")
+  python3 "$BATS_TEST_DIRNAME/token_server.py" "$oci" "$dir/port" "$dir/log" "$@" 2>"$dir/stderr" &
+  export "${var}_PID=$!" "${var}_LOG=$dir/log"
+  for _ in $(seq 100); do
+    if [ -s "$dir/port" ]; then
+      export "$var=127.0.0.1:$(cat "$dir/port")"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "token_server.py did not start: $(cat "$dir/stderr")" >&2
+  return 1
+}

@@ -67,7 +67,7 @@ TEST_CASE("manifest.json: what docker never writes is refused with a reason", "[
   CHECK(error(R"([{"Config":"c.json","Layers":[],"RepoTags":["a@)" + kDigestA + R"("]}])") ==
         "manifest.json, image 1: the tag `a@" + kDigestA + "` has a digest");
   CHECK(error("[" + std::string(kMaxManifestSize, ' ') + "]") == "manifest.json is larger than 4 MiB");
-  CHECK(error("not json").starts_with("manifest.json"));
+  CHECK(error("not json").starts_with("parse manifest.json: "));
 }
 
 TEST_CASE("index.json: names from containerd's annotation, else a ref.name that is a reference", "[archive]") {
