@@ -155,21 +155,6 @@ Result<std::vector<OciLayoutEntry>> parse_oci_layout_index(std::string_view text
   return out;
 }
 
-Result<std::vector<std::string>> diff_ids_of(const Json& config, size_t layers) {
-  if (!config.is_object() || !config.contains("rootfs") || !config["rootfs"].is_object() ||
-      !config["rootfs"].contains("diff_ids") || !config["rootfs"]["diff_ids"].is_array())
-    return make_error("the image config has no rootfs.diff_ids");
-  std::vector<std::string> out;
-  for (const auto& d : config["rootfs"]["diff_ids"]) {
-    if (!d.is_string() || !is_sha256_digest(d.get<std::string>()))
-      return make_error("the image config has a malformed diff ID");
-    out.push_back(d.get<std::string>());
-  }
-  if (out.size() != layers)
-    return make_error("the image has {} layer(s) but its config lists {} diff ID(s)", layers, out.size());
-  return out;
-}
-
 std::string make_docker_archive_manifest(const std::vector<ArchiveImage>& images) {
   Json out = Json::array();
   for (const auto& image : images) {

@@ -68,9 +68,6 @@ struct OciLayoutEntry {
 /// gives no name.
 Result<std::vector<OciLayoutEntry>> parse_oci_layout_index(std::string_view text);
 
-/// The diff IDs an image config lists, which must be `layers` sha256 digests.
-Result<std::vector<std::string>> diff_ids_of(const Json& config, size_t layers);
-
 /// What save writes for one image.
 struct ArchiveImage {
   std::string config_digest;

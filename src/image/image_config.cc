@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/sha256.h"
+
 namespace skiff {
 
 std::string Platform::string() const {
@@ -296,6 +298,21 @@ Json docker_config_view(const Json& c) {
   out["Labels"] = get("Labels", nullptr);
   for (const char* key : {"StopSignal", "StopTimeout", "Shell"})
     if (c.contains(key)) out[key] = c[key];
+  return out;
+}
+
+Result<std::vector<std::string>> diff_ids_of(const Json& config, size_t layers) {
+  if (!config.is_object() || !config.contains("rootfs") || !config["rootfs"].is_object() ||
+      !config["rootfs"].contains("diff_ids") || !config["rootfs"]["diff_ids"].is_array())
+    return make_error("the image config has no rootfs.diff_ids");
+  std::vector<std::string> out;
+  for (const auto& d : config["rootfs"]["diff_ids"]) {
+    if (!d.is_string() || !is_sha256_digest(d.get<std::string>()))
+      return make_error("the image config has a malformed diff ID");
+    out.push_back(d.get<std::string>());
+  }
+  if (out.size() != layers)
+    return make_error("the image has {} layer(s) but its config lists {} diff ID(s)", layers, out.size());
   return out;
 }
 

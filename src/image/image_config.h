@@ -29,6 +29,9 @@ Result<Platform> parse_platform(std::string_view text);
 Json make_import_config(const std::string& diff_id, const Platform& platform, const std::string& comment,
                         const std::string& created);
 
+/// The diff IDs a config's rootfs lists: `layers` sha256 digests, bottom first.
+Result<std::vector<std::string>> diff_ids_of(const Json& config, size_t layers);
+
 /// Applies one Dockerfile-style instruction to config["config"]: CMD,
 /// ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME,
 /// WORKDIR, in shell or JSON form.

@@ -85,6 +85,18 @@ stored_auth() {
   assert_skiff_error "mutually exclusive"
 }
 
+@test "on a terminal, login asks for the username, then the password without echo" {
+  command -v script >/dev/null || skip "script (util-linux) is not installed"
+  # script(1) gives skiff a terminal; each answer is typed after its prompt.
+  run bash -c "(sleep 1; printf 'alice\\n'; sleep 1; printf 's3cret\\n') | script -qec '$SKIFF login $AUTH_REGISTRY' /dev/null"
+  assert_equal "$status" 0
+  assert_output_contains "Username: alice"
+  assert_output_contains "Password: "
+  assert_output_contains "Login Succeeded!"
+  assert_output_not_contains "s3cret"
+  assert_equal "$(stored_auth "$AUTH_FILE" "$AUTH_REGISTRY")" "alice:s3cret"
+}
+
 @test "pull uses the credentials login stored; without them the error says skiff login" {
   run_skiff 125 pull "$AUTH_REGISTRY/private/app:1"
   assert_skiff_error "the registry needs credentials: run \`skiff login $AUTH_REGISTRY\`"

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "image/archive_manifest.h"
+#include "image/image_config.h"
 
 using namespace skiff;
 
