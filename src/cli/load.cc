@@ -37,12 +37,17 @@ void define(CLI::App* cmd, Context& ctx) {
       }
       const Store* store = TRY(ctx.store());
       std::vector<LoadedImage> loaded = TRY(load_images(*store, fd, source));
+      auto familiar = [](const std::string& name) {
+        auto ref = ImageReference::parse(name);
+        return ref.ok() ? ref->familiar_string() : name;
+      };
+      // docker's lines, word for word: scripts read them.
       for (const auto& image : loaded) {
+        for (const auto& [name, old_id] : image.taken)
+          print_out("The image " + familiar(name) + " already exists, renaming the old one with ID " + old_id +
+                    " to empty string\n");
         if (image.names.empty()) print_out("Loaded image ID: " + image.id + "\n");
-        for (const auto& name : image.names) {
-          auto ref = ImageReference::parse(name);
-          print_out("Loaded image: " + (ref.ok() ? ref->familiar_string() : name) + "\n");
-        }
+        for (const auto& name : image.names) print_out("Loaded image: " + familiar(name) + "\n");
       }
       return 0;
     };

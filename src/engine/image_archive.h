@@ -18,6 +18,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/error.h"
@@ -50,6 +51,8 @@ Status save_images_to(const Store& store, const SaveOptions& options, const std:
 struct LoadedImage {
   std::string id;                  ///< "sha256:<hex>"
   std::vector<std::string> names;  ///< canonical, as the archive named them
+  /// Names another image had until this load: (name, that image's ID).
+  std::vector<std::pair<std::string, std::string>> taken;
 };
 
 /// Reads a docker-archive or an OCI layout tar from `fd` (a file or a

@@ -666,8 +666,12 @@ Result<std::vector<LoadedImage>> Loader::commit() {
       record.layers.push_back(parent);
       record.size += present.size;
     }
+    LoadedImage loaded{image.id, image.names, {}};
+    for (const auto& name : image.names)
+      if (auto owner = find_image(store_, name); owner.ok() && owner->id != image.id)
+        loaded.taken.emplace_back(name, owner->id);
     TRY(save_image_keeping_names(store_, record));
-    out.push_back({image.id, image.names});
+    out.push_back(std::move(loaded));
   }
   return out;
 }

@@ -6,6 +6,7 @@
 // layer without a recipe (extracted before skiff kept them) is rebuilt from
 // its files into a spool file first, to learn its size and new digest.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -295,6 +296,9 @@ Status save_images_to(const Store& store, const SaveOptions& options, const std:
     FileSink sink(STDOUT_FILENO, "standard output");
     return save_images(store, options, sink);
   }
+  struct stat st;
+  if (::stat(output.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    return make_error("`{}` is a directory: -o names the archive file", output);
   // 0666 and the umask, as any file a command creates.
   AtomicFile file = TRY(AtomicFile::create(output, 0666));
   FileSink sink(file.fd(), fmt::format("`{}`", output));

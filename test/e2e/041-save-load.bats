@@ -174,6 +174,19 @@ skopeo_copy() { skopeo --insecure-policy copy --quiet "$@"; }
   assert_equal "$("$SKIFF" images --format '{{.Repository}}:{{.Tag}}' | sort | tr '\n' ' ')" "busybox:latest other:1 "
 }
 
+@test "a loaded name that another image has moves, as docker says" {
+  import_busybox x:1
+  run_skiff save -o "$SKIFF_TEST_DIR/x.tar" x:1
+  import_rootfs other --file 'etc/o=o'
+  other=$(image_id other)
+  "$SKIFF" tag other x:1
+  run_skiff load -i "$SKIFF_TEST_DIR/x.tar"
+  assert_equal "$output" "The image x:1 already exists, renaming the old one with ID $other to empty string
+Loaded image: x:1"
+  run_skiff run --rm x:1 sh -c 'test -e /etc/o || echo busybox'
+  assert_equal "$output" busybox
+}
+
 @test "an oci-archive round trip" {
   import_busybox oci:1
   id=$(image_id oci:1)
@@ -333,6 +346,8 @@ hostile() {
   [ ! -e "$SKIFF_TEST_DIR/out.tar" ]
   run_skiff 125 save -o "$SKIFF_TEST_DIR/no/such/dir/out.tar" busybox
   assert_skiff_error "No such file or directory"
+  run_skiff 125 save -o "$SKIFF_TEST_DIR" busybox
+  assert_skiff_error "\`$SKIFF_TEST_DIR\` is a directory: -o names the archive file"
   # A layer whose files changed since extraction can't give its tar back.
   layer=$("$SKIFF" image inspect -f '{{.GraphDriver.Data.UpperDir}}' busybox)
   chmod u+w "$layer/bin/busybox"
