@@ -1,6 +1,9 @@
 // skiff create / skiff container create: a container record, not started.
+#include <unistd.h>
+
 #include "cli/command.h"
 #include "cli/create_flags.h"
+#include "cli/pull_progress.h"
 #include "engine/containers.h"
 
 namespace skiff::cli {
@@ -16,6 +19,9 @@ void define(CLI::App* cmd, Context& ctx) {
       const Store* store = TRY(ctx.store());
       CreateOptions options = *opts;
       options.storage_driver = ctx.storage_driver;
+      // As docker: an implicit pull shows its progress on stderr.
+      auto display = PullProgressDisplay::on_terminal(STDERR_FILENO, options.image, false);
+      options.pull_observer = display.get();
       Container container = TRY(create_container(*store, options));
       print_out(container.id + "\n");
       return 0;

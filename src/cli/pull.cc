@@ -1,5 +1,8 @@
 // skiff pull [-q] [--platform P] [--tls-verify=false] NAME[:TAG|@DIGEST]
+#include <unistd.h>
+
 #include "cli/command.h"
+#include "cli/pull_progress.h"
 #include "engine/pull.h"
 
 namespace skiff::cli {
@@ -15,8 +18,10 @@ void define(CLI::App* cmd, Context& ctx) {
                 "Verify the registry's TLS certificate (--tls-verify=false also allows plain HTTP)");
   // The callback owns what the options write into: they live as long as it.
   cmd->callback([opts, quiet, &ctx] {
-    ctx.action = [opts, &ctx]() -> Result<int> {
+    ctx.action = [opts, quiet, &ctx]() -> Result<int> {
       const Store* store = TRY(ctx.store());
+      auto display = PullProgressDisplay::on_terminal(STDOUT_FILENO, opts->reference, *quiet);
+      opts->observer = display.get();
       PullResult pulled = TRY(pull_image(*store, *opts));
       print_out(pulled.name + "\n");
       return 0;

@@ -1,6 +1,9 @@
 // skiff run / skiff container run: create + start in the foreground.
+#include <unistd.h>
+
 #include "cli/command.h"
 #include "cli/create_flags.h"
+#include "cli/pull_progress.h"
 #include "engine/container_start.h"
 #include "engine/containers.h"
 
@@ -21,6 +24,9 @@ void define(CLI::App* cmd, Context& ctx) {
       CreateOptions options = *opts;
       options.attach = true;
       options.storage_driver = ctx.storage_driver;
+      // As docker: an implicit pull shows its progress on stderr.
+      auto display = PullProgressDisplay::on_terminal(STDERR_FILENO, options.image, false);
+      options.pull_observer = display.get();
       return run_container(*store, options, {.attach = true, .interactive = options.interactive});
     };
   });

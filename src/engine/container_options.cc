@@ -14,6 +14,7 @@
 #include "linux/caps.h"
 #include "linux/path_in_root.h"
 #include "linux/seccomp_profile.h"
+#include "registry/registries_conf.h"
 
 namespace skiff {
 
@@ -235,6 +236,24 @@ std::vector<VolumeSpec> config_volumes(const Json& config) {
   return out;
 }
 
+namespace {
+
+// find_image, and for a short name that docker.io doesn't explain, the
+// names registries.conf's search registries give it (what a pull of it
+// stored), as podman resolves short names.
+Result<ImageRecord> find_local_image(const Store& store, const std::string& text) {
+  auto image = find_image(store, text);
+  if (image.ok() || !is_short_name(text)) return image;
+  auto ref = ImageReference::parse_docker_ref(text);
+  auto conf = load_registries_conf();
+  if (!ref.ok() || !conf.ok()) return image;
+  for (const auto& candidate : short_name_candidates(*conf, *ref))
+    if (auto found = find_image(store, candidate.string()); found.ok()) return found;
+  return image;
+}
+
+}  // namespace
+
 Result<ContainerDraft> make_container_draft(const Store& store, const CreateOptions& o) {
   if (!o.name.empty()) TRY(check_container_name(o.name));
   if (o.network != "none" && o.network != "host")
@@ -243,14 +262,15 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
     return make_error("invalid --pull `{}`: use missing, always or never", o.pull);
 
   // The image: from the store, pulled when missing (or always), as docker does.
-  auto image = o.pull == "always" ? Result<ImageRecord>(make_error("pull always")) : find_image(store, o.image);
+  auto image = o.pull == "always" ? Result<ImageRecord>(make_error("pull always")) : find_local_image(store, o.image);
   if (!image.ok()) {
     if (o.pull == "never") return std::move(image).error();
     bool local_id = looks_like_image_id(o.image) && o.image.size() >= 12;
     if (local_id) return std::move(image).error();
     // docker's words, on stderr: stdout stays the container's.
     if (o.pull == "missing") std::fprintf(stderr, "Unable to find image '%s' locally\n", o.image.c_str());
-    PullResult pulled = TRY(pull_image(store, {.reference = o.image, .platform = o.platform, .verify_tls = true}));
+    PullResult pulled = TRY(pull_image(
+        store, {.reference = o.image, .platform = o.platform, .verify_tls = true, .observer = o.pull_observer}));
     image = load_image(store, pulled.id);
     if (!image.ok()) return std::move(image).error();
   }

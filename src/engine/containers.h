@@ -24,6 +24,8 @@
 
 namespace skiff {
 
+class PullObserver;
+
 /// `docker create`'s options that skiff knows, as the CLI parsed them.
 struct CreateOptions {
   std::string image;
@@ -53,6 +55,7 @@ struct CreateOptions {
   bool tty = false;
   bool interactive = false;
   bool attach = false;                     ///< run in the foreground (run without -d)
+  PullObserver* pull_observer = nullptr;   ///< shows an implicit pull's progress
 };
 
 /// A container's two records.

@@ -14,6 +14,7 @@
 #include "image/layer_store.h"
 #include "image/manifest.h"
 #include "image/reference.h"
+#include "registry/registries_conf.h"
 #include "registry/registry_client.h"
 
 namespace skiff {
@@ -36,16 +37,38 @@ Result<std::vector<std::string>> config_diff_ids(const Json& config, size_t laye
   return out;
 }
 
-Result<PullResult> pull(const Store& store, const PullOptions& options, const ImageReference& ref) {
-  Platform platform = options.platform.empty() ? host_platform() : TRY(parse_platform(options.platform));
-  RegistryClient client(ref.domain, options.verify_tls);
-  const std::string& repo = ref.path;
+// Where the image comes from: the client of the first source (a mirror, or
+// the registry itself) that has the manifest the reference names, the
+// repository there, and that manifest.
+struct Resolved {
+  RegistryClient client;
+  std::string repo;
+  FetchedManifest top;
+};
 
-  // The manifest the reference names: by digest when it has one (checked),
-  // else by tag.
-  FetchedManifest top = TRY(client.get_manifest(repo, ref.digest.empty() ? ref.tag : ref.digest));
-  if (!ref.digest.empty() && top.digest != ref.digest)
-    return make_error("the registry sent a manifest whose digest is {}, not {}", top.digest, ref.digest);
+Result<Resolved> resolve(const PullOptions& options, const RegistriesConf& conf, const ImageReference& ref) {
+  std::vector<PullSource> sources = TRY(pull_sources(conf, ref));
+  std::optional<Error> failure;
+  for (const auto& source : sources) {
+    auto stored = TRY(find_credentials(source.domain, source.path));
+    RegistryClient client(source.domain, options.verify_tls && !source.insecure,
+                          stored ? std::optional(stored->credentials) : std::nullopt);
+    // By digest when the reference has one (checked), else by tag.
+    auto top = client.get_manifest(source.path, ref.digest.empty() ? ref.tag : ref.digest);
+    if (top.ok() && !ref.digest.empty() && top->digest != ref.digest)
+      top = make_error("the registry sent a manifest whose digest is {}, not {}", top->digest, ref.digest);
+    if (top.ok()) return Resolved{std::move(client), source.path, std::move(*top)};
+    // The registry's own failure (it comes last) is the one to report.
+    failure = std::move(top).error();
+  }
+  return *failure;
+}
+
+Result<PullResult> pull(const Store& store, const PullOptions& options, const ImageReference& ref, Resolved source) {
+  Platform platform = options.platform.empty() ? host_platform() : TRY(parse_platform(options.platform));
+  RegistryClient& client = source.client;
+  const std::string& repo = source.repo;
+  const FetchedManifest& top = source.top;
   FetchedManifest chosen = top;
   if (TRY(manifest_kind(top.body, top.content_type)) == ManifestKind::kIndex) {
     Descriptor entry = TRY(choose_from_index(top.body, platform));
@@ -178,11 +201,13 @@ Result<PullResult> pull(const Store& store, const PullOptions& options, const Im
     record.last_tag_time = created;
   }
   FileLock lock = TRY(store.lock());
+  result.already_present = load_image(store, id).ok();
   for (auto& layer : pending) TRY(layer.commit());
   TRY(save_image_keeping_names(store, std::move(record)));
   result.id = id;
   result.digest = top.digest;
   result.name = ref.digest.empty() ? ref.string() : named.name() + "@" + ref.digest;
+  observer.finished(result);
   return result;
 }
 
@@ -191,7 +216,20 @@ Result<PullResult> pull(const Store& store, const PullOptions& options, const Im
 Result<PullResult> pull_image(const Store& store, const PullOptions& options) {
   ImageReference ref = TRY(std::move(ImageReference::parse_docker_ref(options.reference))
                                .wrap("invalid reference `{}`", options.reference));
-  return std::move(pull(store, options, ref)).wrap("pull `{}`", options.reference);
+  RegistriesConf conf = TRY(load_registries_conf());
+  // A short name is looked for in each search registry in turn (docker.io
+  // alone when registries.conf names none); the first that has it wins.
+  std::vector<ImageReference> candidates = is_short_name(options.reference) ? short_name_candidates(conf, ref)
+                                                                             : std::vector<ImageReference>{ref};
+  std::vector<std::string> misses;
+  for (const auto& candidate : candidates) {
+    auto source = resolve(options, conf, candidate);
+    if (source.ok())
+      return std::move(pull(store, options, candidate, std::move(*source))).wrap("pull `{}`", options.reference);
+    if (candidates.size() == 1) return std::move(source).error().wrap("pull `{}`", options.reference);
+    misses.push_back(source.error().text());
+  }
+  return make_error("pull `{}`: no search registry has it ({})", options.reference, fmt::join(misses, "; "));
 }
 
 }  // namespace skiff

@@ -12,6 +12,14 @@
 
 namespace skiff {
 
+struct PullResult {
+  std::string id;    ///< the image ID (its config's digest)
+  std::string name;  ///< canonical name[:tag][@digest], as docker's last line prints it
+  std::string digest;  ///< the manifest's digest (of the list, when the name led to one)
+  int layers_fetched = 0;
+  bool already_present = false;  ///< the store had this image (maybe by another name)
+};
+
 /// Hears what a pull does, for a progress display. Layer calls come from
 /// the download threads, several at once: an observer serialises itself.
 class PullObserver {
@@ -27,6 +35,8 @@ class PullObserver {
   virtual void retrying(size_t index, const Error& why, int attempt) {}
   /// Layer `index` is downloaded, extracted and checked.
   virtual void done(size_t index) {}
+  /// The image is in the store.
+  virtual void finished(const PullResult& result) {}
 };
 
 struct PullOptions {
@@ -36,12 +46,6 @@ struct PullOptions {
   PullObserver* observer = nullptr;  ///< optional
 };
 
-struct PullResult {
-  std::string id;    ///< the image ID (its config's digest)
-  std::string name;  ///< canonical name[:tag][@digest], as docker's last line prints it
-  std::string digest;  ///< the manifest's digest (of the list, when the name led to one)
-  int layers_fetched = 0;
-};
 
 /// Pulls `options.reference`: a manifest, or a manifest list / index from
 /// which the platform's entry is chosen; its config; the layers the store

@@ -52,7 +52,10 @@ Result<Descriptor> parse_descriptor(const Json& j, const std::string& where) {
 }
 
 Result<ManifestKind> manifest_kind(std::string_view body, std::string_view content_type) {
-  Json json = TRY(parse_body(body, "manifest"));
+  auto parsed = parse_body(body, "manifest");
+  if (!parsed.ok() && !content_type.empty())
+    return make_error("the registry answered with `{}`, not a manifest", content_type.substr(0, content_type.find(';')));
+  Json json = TRY(std::move(parsed));
   std::string type = json.contains("mediaType") && json["mediaType"].is_string()
                          ? json["mediaType"].get<std::string>()
                          : std::string(content_type.substr(0, content_type.find(';')));

@@ -225,7 +225,10 @@ Status RegistryClient::get(const std::string& path, const std::string& accept, c
     last_status_ = response.ok() ? response->status : 0;
     // A TLS registry answers plain HTTP with a 400: why HTTPS failed (an
     // unknown CA, say) is the news.
-    if (https_failure && (!response.ok() || response->status == 400)) return fail(*https_failure);
+    // But what plain HTTP delivered and the caller refused (too large, a
+    // bad stream) is about the answer, not the scheme.
+    if (https_failure && ((!response.ok() && received == 0) || (response.ok() && response->status == 400)))
+      return fail(*https_failure);
     if (!response.ok()) return fail(std::move(response).error());
     if (response->status == 401 && !authenticated) {
       authenticated = true;

@@ -15,6 +15,8 @@ setup_file() {
 
 teardown_file() { stop_registry; }
 
+per_test_teardown() { [ -z "${RELAY_PID:-}" ] || kill "$RELAY_PID" 2>/dev/null || true; }
+
 @test "pull by tag stores the image under its name, and it runs" {
   run_skiff pull "$REGISTRY/busybox"
   assert_equal "$output" "$REGISTRY/busybox:latest"
@@ -122,4 +124,89 @@ assert_store_empty() {
   run_skiff 125 pull "$REGISTRY/corrupt"
   assert_skiff_error "gzip"
   assert_store_empty
+}
+
+# registries.conf, from $CONTAINERS_REGISTRIES_CONF.
+write_registries_conf() {
+  export CONTAINERS_REGISTRIES_CONF=$SKIFF_TEST_DIR/registries.conf
+  cat >"$CONTAINERS_REGISTRIES_CONF"
+}
+
+@test "registries.conf: a short name is looked for in the search registries, in order" {
+  write_registries_conf <<EOF2
+unqualified-search-registries = ["127.0.0.1:1", "$REGISTRY"]
+EOF2
+  run_skiff pull plain
+  assert_equal "$output" "$REGISTRY/plain:latest"
+  # Found locally under that name from now on: no second pull.
+  run_skiff_split run --rm plain echo local
+  assert_equal "$output" local
+  assert_equal "$stderr" ""
+  run_skiff 125 pull no-such-image
+  assert_skiff_error "pull \`no-such-image\`: no search registry has it"
+  assert_output_contains "127.0.0.1:1"
+}
+
+@test "registries.conf: a mirror is tried first, and the name stays the registry's" {
+  # The mirror holds busybox under mirror/<path>; the registry itself is unreachable.
+  skopeo --insecure-policy copy --quiet --src-tls-verify=false --dest-tls-verify=false \
+    "docker://$REGISTRY/busybox:latest" "docker://$REGISTRY/mirror/team/busybox:latest"
+  write_registries_conf <<EOF2
+[[registry]]
+prefix = "unreachable.example/team"
+location = "unreachable.example/team"
+[[registry.mirror]]
+location = "$REGISTRY/mirror/team"
+EOF2
+  run_skiff pull unreachable.example/team/busybox
+  assert_equal "$output" "unreachable.example/team/busybox:latest"
+  run_skiff run --rm unreachable.example/team/busybox echo mirrored
+  assert_equal "$output" mirrored
+}
+
+@test "registries.conf: blocked registries are refused, insecure ones may speak plain HTTP" {
+  write_registries_conf <<EOF2
+[[registry]]
+prefix = "$REGISTRY/layered"
+blocked = true
+EOF2
+  run_skiff 125 pull "$REGISTRY/layered:1"
+  assert_skiff_error "is blocked in registries.conf"
+  # A registry that is not on loopback: reached by this host's other
+  # address, plain HTTP only with an insecure entry (or --tls-verify=false).
+  local address
+  address=$(hostname -I | awk '{print $1}')
+  [ -n "$address" ] || skip "this host has no address but loopback"
+  python3 "$BATS_TEST_DIRNAME/tcp_relay.py" "$address" "$REGISTRY" "$SKIFF_TEST_DIR/relay-port" >/dev/null 2>&1 &
+  RELAY_PID=$!
+  for _ in $(seq 50); do [ -s "$SKIFF_TEST_DIR/relay-port" ] && break; sleep 0.1; done
+  local remote=$address:$(cat "$SKIFF_TEST_DIR/relay-port")
+  run_skiff 125 pull "$remote/busybox"
+  assert_output_contains "https://$remote"
+  write_registries_conf <<EOF2
+[[registry]]
+location = "$remote"
+insecure = true
+EOF2
+  run_skiff pull "$remote/busybox"
+  assert_equal "$output" "$remote/busybox:latest"
+}
+
+@test "on a terminal, pull shows a line per layer and docker's closing lines; elsewhere only the name" {
+  command -v script >/dev/null || skip "util-linux's script is not installed"
+  # script(1) gives the pull a terminal.
+  run script -qefc "$SKIFF pull $REGISTRY/layered:1" /dev/null
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  assert_output_contains "1: Pulling from layered"
+  assert_output_contains ": Pull complete"
+  assert_output_contains "Digest: sha256:"
+  assert_output_contains "Status: Downloaded newer image for $REGISTRY/layered:1"
+  run script -qefc "$SKIFF pull $REGISTRY/layered:1" /dev/null
+  assert_output_contains ": Already exists"
+  assert_output_contains "Status: Image is up to date for $REGISTRY/layered:1"
+  # -q on a terminal, and a pipe: the name alone.
+  run script -qefc "$SKIFF pull -q $REGISTRY/layered:1" /dev/null
+  assert_equal "$(echo "$output" | tr -d '\r')" "$REGISTRY/layered:1"
+  run_skiff pull "$REGISTRY/layered:1"
+  assert_equal "$output" "$REGISTRY/layered:1"
 }

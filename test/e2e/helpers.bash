@@ -21,6 +21,7 @@ setup() {
 }
 
 teardown() {
+  if type -t per_test_teardown >/dev/null; then per_test_teardown; fi
   local leftovers=""
   if [ -d "$SKIFF_ROOT/layers" ]; then
     leftovers=$(find "$SKIFF_ROOT/layers" "$SKIFF_ROOT/images" "$SKIFF_ROOT/blobs" "$SKIFF_ROOT/containers" -maxdepth 2 \

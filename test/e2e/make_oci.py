@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """make_oci.py ROOTFS_TAR OUT_DIR [--compression gzip|zstd|none] [--second-layer]
-                 [--index] [--salt TEXT]
+                 [--index] [--salt TEXT] [--gzip-level N]
 
 Writes an OCI image layout (oci-layout, index.json, blobs/) holding an image
 made from ROOTFS_TAR, for skopeo to copy into the test registry:
@@ -18,6 +18,7 @@ p.add_argument("--compression", default="gzip", choices=["gzip", "zstd", "none"]
 p.add_argument("--second-layer", action="store_true")
 p.add_argument("--index", action="store_true")
 p.add_argument("--salt")
+p.add_argument("--gzip-level", type=int, default=1)
 a = p.parse_args()
 
 os.makedirs(os.path.join(a.out, "blobs", "sha256"), exist_ok=True)
@@ -32,7 +33,7 @@ def blob(data):
 
 def compress(data):
     if a.compression == "gzip":
-        return gzip.compress(data, compresslevel=1, mtime=0)
+        return gzip.compress(data, compresslevel=a.gzip_level, mtime=0)
     if a.compression == "zstd":
         return subprocess.run(["zstd", "-q", "-c"], input=data, stdout=subprocess.PIPE, check=True).stdout
     return data
