@@ -210,3 +210,18 @@ EOF2
   run_skiff pull "$REGISTRY/layered:1"
   assert_equal "$output" "$REGISTRY/layered:1"
 }
+
+@test "pulls of one image from several shells at once neither corrupt nor duplicate it" {
+  for i in 1 2 3 4; do
+    timeout 120 "$SKIFF" pull -q "$REGISTRY/three" >"$SKIFF_TEST_DIR/pull.$i" 2>&1 &
+  done
+  wait
+  for i in 1 2 3 4; do
+    assert_equal "$(cat "$SKIFF_TEST_DIR/pull.$i")" "$REGISTRY/three:latest"
+  done
+  run_skiff images -q
+  assert_equal "${#lines[@]}" 1
+  assert_equal "$(ls "$SKIFF_ROOT/layers" | grep -cE '^[0-9a-f]{64}$')" 3
+  run_skiff run --rm "$REGISTRY/three" cat /hello.txt
+  assert_equal "$output" "hello from layer 2"
+}
