@@ -44,8 +44,8 @@ void define(CLI::App* cmd, Context& ctx) {
       // docker's lines, word for word: scripts read them.
       for (const auto& image : loaded) {
         for (const auto& [name, old_id] : image.taken)
-          print_out("The image " + familiar(name) + " already exists, renaming the old one with ID " + old_id +
-                    " to empty string\n");
+          print_out("The image " + familiar(name) + " already exists, renaming the old one with ID " +
+                    old_id + " to empty string\n");
         if (image.names.empty()) print_out("Loaded image ID: " + image.id + "\n");
         for (const auto& name : image.names) print_out("Loaded image: " + familiar(name) + "\n");
       }

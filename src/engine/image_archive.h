@@ -56,9 +56,9 @@ struct LoadedImage {
 };
 
 /// Reads a docker-archive or an OCI layout tar from `fd` (a file or a
-/// pipe; `source` names it in errors) and stores its images with their
-/// names. Layers may be plain, gzip or zstd tars. Returns the images in the
-/// archive's order.
+/// pipe, the tar plain, gzip or zstd; `source` names it in errors) and
+/// stores its images with their names. Layers may be plain, gzip or zstd
+/// tars. Returns the images in the archive's order.
 Result<std::vector<LoadedImage>> load_images(const Store& store, int fd, const std::string& source);
 
 }  // namespace skiff

@@ -1,21 +1,21 @@
 // skiff load: a docker-archive or an OCI layout tar into the store.
 //
-// The archive is read once, as a stream (stdin can't seek), and its
-// members arrive in whatever order its writer chose: docker and skopeo put
-// the layers first and manifest.json or index.json last; skiff's own save
-// puts the metadata first. So each member is handled by what is known when
-// it arrives:
+// The archive is read as a stream (stdin can't seek), and its members come
+// in whatever order its writer chose: docker and skopeo put the layers
+// first and manifest.json or index.json last; skiff's own save puts the
+// metadata first. So each member is handled by what is known when it comes:
 //   - a layer the plan (the images, their configs and layers, made from
 //     the metadata) needs: streamed into its extractors as it is read;
 //   - a small JSON document: kept in memory (64 MiB at most in all), since
 //     it may be a config or manifest that later metadata names;
-//   - anything else before the plan exists: left in the file, to be read
-//     again in a second pass, or for a pipe spooled to an unlinked file in
-//     the store.
-// Memory stays bounded whatever the archive holds. Every layer's content is
-// checked against its config's diff ID (and in an OCI layout every blob
-// against its descriptor) before anything is committed; extracted layers
-// wait under layers/.tmp-* and vanish with their PendingLayer on failure.
+//   - anything else before the plan exists: read again in a second pass
+//     over a file, or, from a pipe, spooled to an unlinked file in the store.
+// A gzip or zstd archive (or a pipe, which may be one) is inflated by a
+// child process and read as a pipe. Memory stays bounded whatever the
+// archive holds. Every layer's content is checked against its config's
+// diff ID (and in an OCI layout every blob against its descriptor) before
+// anything is committed; extracted layers wait under layers/.tmp-* and
+// vanish with their PendingLayer on failure.
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
@@ -197,7 +197,7 @@ struct LayerCheck {
 // Where a regular member's bytes are to be had.
 struct Member {
   enum class Where { kMemory, kSpool, kArchive, kGone } where;
-  std::string data;  // kMemory
+  std::string data;               // kMemory
   uint64_t offset = 0, size = 0;  // kSpool
 };
 
@@ -343,8 +343,9 @@ Status Loader::take(TarReader& reader, const TarReader::Entry& entry) {
     if (first != std::string::npos && (data[first] == '{' || data[first] == '[')) {
       kept_bytes_ += data.size();
       if (kept_bytes_ > kMaxKeptBytes)
-        return make_error("the archive has more than {} MiB of JSON documents before its metadata is complete",
-                          kMaxKeptBytes >> 20);
+        return make_error(
+            "the archive has more than {} MiB of JSON documents before its metadata is complete",
+            kMaxKeptBytes >> 20);
       members_[path] = Member{Member::Where::kMemory, std::move(data)};
       metadata_changed_ = true;
       return {};
@@ -366,7 +367,8 @@ Status Loader::take(TarReader& reader, const TarReader::Entry& entry) {
 // read again should a link to it come later; a pipe can't.
 Status Loader::stream(TarReader& reader, const std::string& path) {
   members_[path] = Member{seekable_ ? Member::Where::kArchive : Member::Where::kGone, {}};
-  return feed(path, [&](ByteSink& sink) { return std::move(reader.read_into(sink)).wrap("read `{}`", path); });
+  return feed(path,
+              [&](ByteSink& sink) { return std::move(reader.read_into(sink)).wrap("read `{}`", path); });
 }
 
 // A member nothing needs yet: remembered where it can be read again.
@@ -384,8 +386,10 @@ Status Loader::keep_or_set_aside(TarReader& reader, const std::string& path, con
   }
   if (!spool_) spool_.emplace(TRY(SpoolFile::create(store_)));
   Member m{Member::Where::kSpool, {}, spool_->size(), 0};
-  if (whole) TRY(spool_->write(as_bytes(data)));
-  else TRY(std::move(reader.read_into(*spool_)).wrap("read `{}`", path));
+  if (whole)
+    TRY(spool_->write(as_bytes(data)));
+  else
+    TRY(std::move(reader.read_into(*spool_)).wrap("read `{}`", path));
   m.size = spool_->size() - m.offset;
   members_[path] = std::move(m);
   return {};
@@ -405,8 +409,8 @@ Result<std::string> Loader::resolve(const std::string& path) const {
 
 // The member `name` as a document kept in memory: nullopt while it may
 // still come, an error when it can't be one.
-Result<std::optional<std::string>> Loader::document(const std::string& name, const std::string& what, size_t max,
-                                                    bool at_end) {
+Result<std::optional<std::string>> Loader::document(const std::string& name, const std::string& what,
+                                                    size_t max, bool at_end) {
   std::string path = TRY(resolve(name));
   auto it = members_.find(path);
   if (it == members_.end()) {
@@ -449,9 +453,11 @@ Result<bool> Loader::extend_docker_plan(bool at_end) {
     auto text = TRY(document(entry.config, "the config", kMaxConfigSize, at_end));
     if (!text) return false;
     Json config = TRY(parse_json(*text, fmt::format("the config `{}`", entry.config)));
-    auto diff_ids = TRY(std::move(diff_ids_of(config, entry.layers.size())).wrap("the config `{}`", entry.config));
+    auto diff_ids =
+        TRY(std::move(diff_ids_of(config, entry.layers.size())).wrap("the config `{}`", entry.config));
     PlannedImage image{*text, sha256_digest(*text), "", entry.names, {}};
-    for (size_t i = 0; i < entry.layers.size(); ++i) image.layers.push_back({entry.layers[i], diff_ids[i], ""});
+    for (size_t i = 0; i < entry.layers.size(); ++i)
+      image.layers.push_back({entry.layers[i], diff_ids[i], ""});
     if (config.contains("created") && config["created"].is_string()) image.created = config["created"];
     images_.push_back(std::move(image));
   }
@@ -464,7 +470,8 @@ Result<bool> Loader::extend_oci_plan(bool at_end) {
     metadata_name_ = "index.json";
     if (members_.count("oci-layout")) {
       Json json = TRY(parse_json(TRY(metadata("oci-layout")), "oci-layout"));
-      if (!json.is_object() || !json.contains("imageLayoutVersion") || !json["imageLayoutVersion"].is_string() ||
+      if (!json.is_object() || !json.contains("imageLayoutVersion") ||
+          !json["imageLayoutVersion"].is_string() ||
           !json["imageLayoutVersion"].get<std::string>().starts_with("1."))
         return make_error("oci-layout does not name a layout version skiff reads (1.x)");
     }
@@ -486,23 +493,27 @@ Result<bool> Loader::extend_oci_plan(bool at_end) {
         return make_error("{}: the index entry for this platform is not an image manifest", where());
     }
     ImageManifest manifest = TRY(std::move(parse_image_manifest(*text)).wrap("{}", where()));
-    auto config_text = TRY(std::move(blob(manifest.config, kMaxConfigSize, at_end)).wrap("{}: config", where()));
+    auto config_text =
+        TRY(std::move(blob(manifest.config, kMaxConfigSize, at_end)).wrap("{}: config", where()));
     if (!config_text) return false;
     std::string config_path = blob_member(manifest.config.digest);
     Json config = TRY(parse_json(*config_text, fmt::format("the config `{}`", config_path)));
-    auto diff_ids = TRY(std::move(diff_ids_of(config, manifest.layers.size())).wrap("the config `{}`", config_path));
+    auto diff_ids =
+        TRY(std::move(diff_ids_of(config, manifest.layers.size())).wrap("the config `{}`", config_path));
     // Several names of one image are several entries.
     auto same = std::find_if(images_.begin(), images_.end(),
                              [&](const PlannedImage& i) { return i.id == manifest.config.digest; });
     if (same != images_.end()) {
-      if (!entry.name.empty() && std::find(same->names.begin(), same->names.end(), entry.name) == same->names.end())
+      if (!entry.name.empty() &&
+          std::find(same->names.begin(), same->names.end(), entry.name) == same->names.end())
         same->names.push_back(entry.name);
       continue;
     }
     PlannedImage image{*config_text, manifest.config.digest, "", {}, {}};
     if (!entry.name.empty()) image.names.push_back(entry.name);
     for (size_t i = 0; i < manifest.layers.size(); ++i)
-      image.layers.push_back({blob_member(manifest.layers[i].digest), diff_ids[i], manifest.layers[i].digest});
+      image.layers.push_back(
+          {blob_member(manifest.layers[i].digest), diff_ids[i], manifest.layers[i].digest});
     if (config.contains("created") && config["created"].is_string()) image.created = config["created"];
     images_.push_back(std::move(image));
   }
@@ -535,7 +546,8 @@ Status Loader::make_needs() {
     std::string parent;
     for (const auto& layer : image.layers) {
       std::string chain = chain_id_of(parent, layer.diff_id);
-      auto need = std::find_if(needs_.begin(), needs_.end(), [&](const LayerNeed& n) { return n.path == layer.path; });
+      auto need = std::find_if(needs_.begin(), needs_.end(),
+                               [&](const LayerNeed& n) { return n.path == layer.path; });
       if (need == needs_.end()) {
         needs_.push_back({layer.path, layer.diff_id, layer.blob_digest, {}, false});
         need = needs_.end() - 1;
@@ -580,7 +592,8 @@ Status Loader::feed(const std::string& member, const std::function<Status(ByteSi
   std::vector<ByteSink*> sinks;
   for (LayerNeed* need : needs) {
     for (const auto& [chain, parent] : need->extract)
-      jobs.push_back({need, TRY(std::move(LayerExtraction::start(store_, parent)).wrap("layer `{}`", need->path))});
+      jobs.push_back(
+          {need, TRY(std::move(LayerExtraction::start(store_, parent)).wrap("layer `{}`", need->path))});
     if (need->extract.empty()) checks.emplace_back(need, std::make_unique<LayerCheck>());
   }
   for (auto& job : jobs) sinks.push_back(&job.extraction.input());
@@ -611,7 +624,8 @@ Status Loader::load_remaining_layers() {
     if (it == members_.end())
       return make_error("the layer `{}` that {} names is not in the archive", need.path, metadata_name_);
     if (it->second.where == Member::Where::kGone)
-      return make_error("the layer `{}` links to `{}`, which the archive had before the link", need.path, member);
+      return make_error("the layer `{}` links to `{}`, which the archive had before the link", need.path,
+                        member);
     second_pass = second_pass || it->second.where == Member::Where::kArchive;
   }
   for (auto& need : needs_) {
@@ -635,7 +649,8 @@ Status Loader::load_remaining_layers() {
       continue;
     }
     const std::string& path = *entry->path;
-    TRY(feed(path, [&](ByteSink& sink) { return std::move(reader.read_into(sink)).wrap("read `{}`", path); }));
+    TRY(feed(path,
+             [&](ByteSink& sink) { return std::move(reader.read_into(sink)).wrap("read `{}`", path); }));
   }
   return {};
 }

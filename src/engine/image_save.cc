@@ -54,7 +54,10 @@ class ArchiveWriter {
   Status add_stream(const std::string& path, uint64_t size, const std::function<Status(ByteSink&)>& fill) {
     TRY(header(path, '0', 0644, size));
     MemberSink member(out_, size);
-    TRY(std::move(fill(member)).wrap("write `{}`", path));
+    Status filled = fill(member);
+    // The output's own failure (a closed pipe, a full disk) is not the member's.
+    if (!filled.ok())
+      return member.output_failed() ? std::move(filled) : std::move(filled).wrap("write `{}`", path);
     if (member.written() != size)
       return make_error("write `{}`: {} bytes came where {} were announced", path, member.written(), size);
     static const uint8_t kZeros[kBlock] = {};
@@ -78,15 +81,19 @@ class ArchiveWriter {
     Status write(std::span<const uint8_t> data) override {
       if (written_ + data.size() > size_) return make_error("more bytes came than the {} announced", size_);
       written_ += data.size();
-      return out_.write(data);
+      Status s = out_.write(data);
+      output_failed_ = !s.ok();
+      return s;
     }
     Status finish() override { return {}; }
     uint64_t written() const { return written_; }
+    bool output_failed() const { return output_failed_; }
 
    private:
     ByteSink& out_;
     uint64_t size_;
     uint64_t written_ = 0;
+    bool output_failed_ = false;
   };
 
   Status header(const std::string& name, char type, uint32_t mode, uint64_t size) {
@@ -107,7 +114,8 @@ class ArchiveWriter {
     }
     octal(136, 12, 0);
     h[156] = uint8_t(type);
-    std::memcpy(h + 257, "ustar\0" "00", 8);
+    static constexpr char kMagic[8] = {'u', 's', 't', 'a', 'r', '\0', '0', '0'};  // "ustar", version "00"
+    std::memcpy(h + 257, kMagic, sizeof kMagic);
     std::memset(h + 148, ' ', 8);
     uint32_t sum = 0;
     for (uint8_t b : h) sum += b;
@@ -177,13 +185,14 @@ bool has_tar_recipe(const Store& store, const std::string& chain) {
 
 struct Prepared {
   std::vector<ArchiveImage> images;
-  std::map<std::string, std::string> configs;  // digest -> bytes
+  std::map<std::string, std::string> configs;               // digest -> bytes
   std::vector<std::pair<std::string, LayerSource>> layers;  // digest -> source, each digest once
 };
 
 Result<Prepared> prepare(const Store& store, const std::vector<Selected>& selected) {
   Prepared out;
-  std::map<std::string, std::pair<std::string, std::shared_ptr<SpoolFile>>> rebuilt;  // chain -> (digest, file)
+  std::map<std::string, std::pair<std::string, std::shared_ptr<SpoolFile>>>
+      rebuilt;  // chain -> (digest, file)
   for (const auto& s : selected) {
     const ImageRecord& image = s.image;
     auto fail = [&](const Error& e) { return e.wrap("image `{}`", s.asked_as); };
@@ -194,14 +203,16 @@ Result<Prepared> prepare(const Store& store, const std::vector<Selected>& select
     auto diff_ids = diff_ids_of(*config, image.layers.size());
     if (!diff_ids.ok()) return fail(diff_ids.error());
 
-    ArchiveImage entry{.config_digest = image.id, .config_size = config_text->size(), .names = s.names, .layers = {}};
+    ArchiveImage entry{
+        .config_digest = image.id, .config_size = config_text->size(), .names = s.names, .layers = {}};
     bool changed = false;
     for (size_t i = 0; i < image.layers.size(); ++i) {
       const std::string& chain = image.layers[i];
       auto layer = load_layer(store, chain);
       if (!layer.ok()) return fail(layer.error());
       if (layer->diff_id != (*diff_ids)[i])
-        return fail(make_error("layer {} is {}, but the config says {}", i + 1, layer->diff_id, (*diff_ids)[i]));
+        return fail(
+            make_error("layer {} is {}, but the config says {}", i + 1, layer->diff_id, (*diff_ids)[i]));
       LayerSource source{chain, layer->size, nullptr};
       std::string digest = layer->diff_id;
       if (!has_tar_recipe(store, chain)) {
@@ -223,7 +234,8 @@ Result<Prepared> prepare(const Store& store, const std::vector<Selected>& select
         digest = new_digest;
       }
       entry.layers.push_back({digest, source.size});
-      if (std::none_of(out.layers.begin(), out.layers.end(), [&](const auto& l) { return l.first == digest; }))
+      if (std::none_of(out.layers.begin(), out.layers.end(),
+                       [&](const auto& l) { return l.first == digest; }))
         out.layers.emplace_back(digest, std::move(source));
     }
     std::string text = *config_text;
@@ -231,9 +243,10 @@ Result<Prepared> prepare(const Store& store, const std::vector<Selected>& select
       text = to_compact_json(*config);
       entry.config_digest = sha256_digest(text);
       entry.config_size = text.size();
-      warn("image `{}` has layers extracted before skiff kept their original tars: they are saved as tars "
-           "rebuilt from their files, so the saved image's ID is {}, not {}",
-           s.asked_as, entry.config_digest, image.id);
+      warn(
+          "image `{}` has layers extracted before skiff kept their original tars: they are saved as tars "
+          "rebuilt from their files, so the saved image's ID is {}, not {}",
+          s.asked_as, entry.config_digest, image.id);
     }
     out.configs[entry.config_digest] = std::move(text);
     out.images.push_back(std::move(entry));

@@ -34,7 +34,8 @@ std::string join_member(const std::vector<std::string_view>& parts) {
 }
 
 Result<Json> parse_document(std::string_view text, const char* what) {
-  if (text.size() > kMaxManifestSize) return make_error("{} is larger than {} MiB", what, kMaxManifestSize >> 20);
+  if (text.size() > kMaxManifestSize)
+    return make_error("{} is larger than {} MiB", what, kMaxManifestSize >> 20);
   return parse_json(text, what);
 }
 
@@ -187,7 +188,8 @@ std::string make_oci_manifest(const ArchiveImage& image) {
   return to_compact_json(Json{
       {"schemaVersion", 2},
       {"mediaType", kOciManifestType},
-      {"config", Json{{"mediaType", kOciConfigType}, {"digest", image.config_digest}, {"size", image.config_size}}},
+      {"config",
+       Json{{"mediaType", kOciConfigType}, {"digest", image.config_digest}, {"size", image.config_size}}},
       {"layers", layers}});
 }
 
@@ -195,14 +197,16 @@ std::string make_oci_layout_index(const std::vector<ArchiveImage>& images,
                                   const std::vector<std::pair<std::string, uint64_t>>& manifests) {
   Json entries = Json::array();
   for (size_t i = 0; i < images.size() && i < manifests.size(); ++i) {
-    Json entry{{"mediaType", kOciManifestType}, {"digest", manifests[i].first}, {"size", manifests[i].second}};
+    Json entry{
+        {"mediaType", kOciManifestType}, {"digest", manifests[i].first}, {"size", manifests[i].second}};
     if (images[i].names.empty()) entries.push_back(entry);
     for (const auto& n : images[i].names) {
       entry["annotations"] = Json{{kContainerdNameAnnotation, n}, {kRefNameAnnotation, n}};
       entries.push_back(entry);
     }
   }
-  return to_compact_json(Json{{"schemaVersion", 2}, {"mediaType", kOciIndexType}, {"manifests", entries}}) + "\n";
+  return to_compact_json(Json{{"schemaVersion", 2}, {"mediaType", kOciIndexType}, {"manifests", entries}}) +
+         "\n";
 }
 
 std::string make_oci_layout_file() { return "{\"imageLayoutVersion\":\"1.0.0\"}"; }

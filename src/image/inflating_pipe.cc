@@ -67,7 +67,11 @@ bool starts_compressed(int fd, off_t offset) {
   unsigned char head[6] = {};
   if (::pread(fd, head, sizeof head, offset) != ssize_t(sizeof head)) return false;
   return (head[0] == 0x1f && head[1] == 0x8b) || std::memcmp(head, "\x28\xb5\x2f\xfd", 4) == 0 ||
-         std::memcmp(head, "\xfd" "7zXZ\0", 6) == 0 || std::memcmp(head, "BZh", 3) == 0;
+         std::memcmp(head,
+                     "\xfd"
+                     "7zXZ\0",
+                     6) == 0 ||
+         std::memcmp(head, "BZh", 3) == 0;
 }
 
 }  // namespace skiff

@@ -72,6 +72,10 @@ skopeo_copy() { skopeo --insecure-policy copy --quiet "$@"; }
   run_skiff rmi busybox
   run bash -c "'$SKIFF' image load -q -i - < '$SKIFF_TEST_DIR/again.tar'"
   assert_equal "$output" "Loaded image: busybox:latest"
+  # A reader that goes away is an error, not a success.
+  run bash -c "'$SKIFF' save busybox 2>'$SKIFF_TEST_DIR/err' | head -c 10 >/dev/null; echo \${PIPESTATUS[0]}"
+  assert_equal "$output" 125
+  [[ $(cat "$SKIFF_TEST_DIR/err") == "skiff: "*"write standard output: Broken pipe" ]]
   run_skiff 125 load -i "$SKIFF_TEST_DIR/nothing.tar"
   assert_skiff_error "load \`$SKIFF_TEST_DIR/nothing.tar\`: open: No such file or directory"
   run bash -c "'$SKIFF' load < /dev/null"

@@ -23,7 +23,8 @@ TEST_CASE("member paths are normalised, and `..` never is one", "[archive]") {
   CHECK(normalize_member("..") == std::nullopt);
   CHECK(normalize_member("./") == std::nullopt);
   CHECK(named_member("abc/layer.tar").value() == "abc/layer.tar");
-  CHECK(named_member("../../etc/passwd").error().text() == "the path `../../etc/passwd` leads outside the archive");
+  CHECK(named_member("../../etc/passwd").error().text() ==
+        "the path `../../etc/passwd` leads outside the archive");
   CHECK(!named_member("/etc/passwd").ok());
   CHECK(!named_member("a/../../b").ok());
   CHECK(!named_member("").ok());
@@ -62,24 +63,29 @@ TEST_CASE("manifest.json: what docker never writes is refused with a reason", "[
         "manifest.json, image 1: the path `../../x/layer.tar` leads outside the archive");
   CHECK(error(R"([{"Config":"/etc/c.json","Layers":[]}])") ==
         "manifest.json, image 1: the path `/etc/c.json` leads outside the archive");
-  CHECK(error(R"([{"Config":"c.json","Layers":[1]}])") == "manifest.json, image 1: a layer path is not a string");
-  CHECK(error(R"([{"Config":"c.json","Layers":[],"RepoTags":["Bad:Name"]}])").starts_with(
-      "manifest.json, image 1: invalid tag `Bad:Name`"));
+  CHECK(error(R"([{"Config":"c.json","Layers":[1]}])") ==
+        "manifest.json, image 1: a layer path is not a string");
+  CHECK(error(R"([{"Config":"c.json","Layers":[],"RepoTags":["Bad:Name"]}])")
+            .starts_with("manifest.json, image 1: invalid tag `Bad:Name`"));
   CHECK(error(R"([{"Config":"c.json","Layers":[],"RepoTags":["a@)" + kDigestA + R"("]}])") ==
         "manifest.json, image 1: the tag `a@" + kDigestA + "` has a digest");
   CHECK(error("[" + std::string(kMaxManifestSize, ' ') + "]") == "manifest.json is larger than 4 MiB");
   CHECK(error("not json").starts_with("parse manifest.json: "));
 }
 
-TEST_CASE("index.json: names from containerd's annotation, else a ref.name that is a reference", "[archive]") {
+TEST_CASE("index.json: names from containerd's annotation, else a ref.name that is a reference",
+          "[archive]") {
   auto entry = [](const std::string& digest, const std::string& annotations) {
     return R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" + digest +
            R"(","size":10)" + (annotations.empty() ? "" : R"(,"annotations":)" + annotations) + "}";
   };
   auto entries = parse_oci_layout_index(
-      R"({"schemaVersion":2,"manifests":[)" + entry(kDigestA, R"({"org.opencontainers.image.ref.name":"busybox:1"})") +
-      "," + entry(kDigestB, R"({"org.opencontainers.image.ref.name":"latest"})") + "," +
-      entry(kDigestC, R"({"io.containerd.image.name":"docker.io/library/x:2","org.opencontainers.image.ref.name":"2"})") +
+      R"({"schemaVersion":2,"manifests":[)" +
+      entry(kDigestA, R"({"org.opencontainers.image.ref.name":"busybox:1"})") + "," +
+      entry(kDigestB, R"({"org.opencontainers.image.ref.name":"latest"})") + "," +
+      entry(
+          kDigestC,
+          R"({"io.containerd.image.name":"docker.io/library/x:2","org.opencontainers.image.ref.name":"2"})") +
       "," + entry(kDigestA, "") + "]}");
   REQUIRE(entries.ok());
   REQUIRE(entries->size() == 4);
@@ -88,15 +94,18 @@ TEST_CASE("index.json: names from containerd's annotation, else a ref.name that 
   CHECK((*entries)[1].name == "");
   CHECK((*entries)[2].name == "docker.io/library/x:2");
   CHECK((*entries)[3].name == "");
-  CHECK(parse_oci_layout_index(R"({"schemaVersion":2,"manifests":[]})").error().text() == "index.json lists no image");
+  CHECK(parse_oci_layout_index(R"({"schemaVersion":2,"manifests":[]})").error().text() ==
+        "index.json lists no image");
   CHECK(parse_oci_layout_index(R"({"manifests":[{"digest":"md5:x"}]})").error().text() ==
         "index.json, entry 1: unsupported digest `md5:x`");
 }
 
 TEST_CASE("diff IDs: one sha256 digest per layer", "[archive]") {
-  Json config = Json::parse(R"({"rootfs":{"type":"layers","diff_ids":[")" + kDigestA + R"(",")" + kDigestB + R"("]}})");
+  Json config =
+      Json::parse(R"({"rootfs":{"type":"layers","diff_ids":[")" + kDigestA + R"(",")" + kDigestB + R"("]}})");
   CHECK(diff_ids_of(config, 2).value() == std::vector<std::string>{kDigestA, kDigestB});
-  CHECK(diff_ids_of(config, 1).error().text() == "the image has 1 layer(s) but its config lists 2 diff ID(s)");
+  CHECK(diff_ids_of(config, 1).error().text() ==
+        "the image has 1 layer(s) but its config lists 2 diff ID(s)");
   CHECK(diff_ids_of(Json::parse("{}"), 0).error().text() == "the image config has no rootfs.diff_ids");
   CHECK(diff_ids_of(Json::parse(R"({"rootfs":{"diff_ids":["x"]}})"), 1).error().text() ==
         "the image config has a malformed diff ID");
