@@ -1,6 +1,7 @@
 #include "image/inflating_pipe.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -58,6 +59,10 @@ Status InflatingPipe::finish() {
 
 Status InflatingPipe::abandon() {
   read_end_.reset();
+  // A child still waiting for its source (a stalled pipe) would keep us
+  // waiting: it has a moment to say why it failed, then it is killed.
+  struct pollfd ready{sock_.fd(), POLLIN, 0};
+  if (::poll(&ready, 1, 1000) <= 0) return {};
   Status status = wait();
   if (!status.ok() && status.error().errnum() == EPIPE) return {};
   return status;

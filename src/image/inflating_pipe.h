@@ -28,7 +28,8 @@ class InflatingPipe {
   Status finish();
 
   /// Like finish() without reading what is left: for a reader that failed.
-  /// The child's own error (corrupt data), not one caused by the early close.
+  /// The child's own error (corrupt data), not one caused by the early close;
+  /// a child that says nothing within a second is killed.
   Status abandon();
 
  private:
