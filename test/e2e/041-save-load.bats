@@ -278,6 +278,11 @@ archive() {
   assert_equal "$(image_id packed:zstd)" "$(image_id packed:gzip)"
   run_skiff run --rm packed:zstd echo zstd
   assert_equal "$output" zstd
+  # docker 25 writes manifest.json and index.json: one image, loaded once.
+  f=$(archive docker-25)
+  run bash -c "cat '$f' | '$SKIFF' load"
+  assert_equal "$output" "Loaded image: d25:1"
+  assert_equal "$(image_id d25:1)" "$(image_id legacy:1)"
   f=$(archive shared-layer)
   for how in file pipe; do
     if [ $how = file ]; then run_skiff load -i "$f"; else run bash -c "cat '$f' | '$SKIFF' load"; fi

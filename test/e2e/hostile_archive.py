@@ -9,6 +9,8 @@ last). Valid cases:
   shared-layer   `two:1` is ROOTFS + a small layer; `one:1` is that small
                  layer alone, as a symlink to two:1's copy (docker writes
                  one for a layer met twice)
+  docker-25      docker 25's layout: blobs/sha256/, index.json (with a bare
+                 tag as ref.name), manifest.json, oci-layout, repositories
 Hostile cases (each must fail and leave the store as it was):
   dotdot-layer, absolute-layer   manifest.json names ../.. or /etc/passwd
   missing-layer                  names a layer the archive doesn't have
@@ -110,6 +112,25 @@ elif case == "shared-layer":
     two = image(["two:1"], [rootfs, extra])
     one = image(["one:1"], [("symlink", "../" + two["Layers"][1], sha(extra))])
     docker_archive([two, one])
+elif case == "docker-25":
+    cfg = config_for([sha(rootfs)])
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                           "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                      "digest": "sha256:" + sha(cfg), "size": len(cfg)},
+                           "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                                       "digest": "sha256:" + sha(rootfs), "size": len(rootfs)}]}).encode()
+    blobs = {sha(rootfs): rootfs, sha(cfg): cfg, sha(manifest): manifest}
+    index = {"schemaVersion": 2, "manifests": [{
+        "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:" + sha(manifest),
+        "size": len(manifest), "annotations": {"io.containerd.image.name": "docker.io/library/d25:1",
+                                               "org.opencontainers.image.ref.name": "1"}}]}
+    entries = [("blobs/sha256/" + h, d) for h, d in sorted(blobs.items())]
+    entries += [("index.json", json.dumps(index).encode()),
+                ("manifest.json", json.dumps([{"Config": "blobs/sha256/" + sha(cfg), "RepoTags": ["d25:1"],
+                                               "Layers": ["blobs/sha256/" + sha(rootfs)]}]).encode()),
+                ("oci-layout", b'{"imageLayoutVersion":"1.0.0"}'),
+                ("repositories", json.dumps({"d25": {"1": sha(rootfs)}}).encode())]
+    write_tar(out, entries)
 elif case == "dotdot-layer":
     entry = image(["evil:1"], [rootfs])
     entry["Layers"] = ["../../../etc/passwd"]
