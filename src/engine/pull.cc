@@ -21,22 +21,6 @@ namespace skiff {
 
 namespace {
 
-// The diff IDs a config lists, one per layer, each a sha256 digest.
-Result<std::vector<std::string>> config_diff_ids(const Json& config, size_t layers) {
-  if (!config.is_object() || !config.contains("rootfs") || !config["rootfs"].is_object() ||
-      !config["rootfs"].contains("diff_ids") || !config["rootfs"]["diff_ids"].is_array())
-    return make_error("the image config has no rootfs.diff_ids");
-  std::vector<std::string> out;
-  for (const auto& d : config["rootfs"]["diff_ids"]) {
-    if (!d.is_string() || !is_sha256_digest(d.get<std::string>()))
-      return make_error("the image config has a malformed diff ID");
-    out.push_back(d.get<std::string>());
-  }
-  if (out.size() != layers)
-    return make_error("the manifest has {} layers but the config lists {} diff IDs", layers, out.size());
-  return out;
-}
-
 // Where the image comes from: the client of the first source (a mirror, or
 // the registry itself) that has the manifest the reference names, the
 // repository there, and that manifest.
@@ -83,7 +67,7 @@ Result<PullResult> pull(const Store& store, const PullOptions& options, const Im
 
   std::string config_text = TRY(client.get_blob_text(repo, manifest.config.digest, kMaxConfigSize));
   Json config = TRY(parse_json(config_text, "image config"));
-  std::vector<std::string> diff_ids = TRY(config_diff_ids(config, manifest.layers.size()));
+  std::vector<std::string> diff_ids = TRY(diff_ids_of(config, manifest.layers.size()));
 
   // The layers the store lacks, each with its extractor started now (that
   // forks, so before any thread exists).
