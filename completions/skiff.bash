@@ -285,7 +285,7 @@ _skiff() {
     if [[ $cur == -* ]]; then
       _skiff_reply --root --runroot --storage-driver --version --help -v -h
     else
-      _skiff_reply container create image images import info inspect load login logout ps pull rm rmi run save search start system tag version
+      _skiff_reply container create export image images import info inspect load login logout ps pull rm rmi run save search start system tag version
     fi
     return
   fi
@@ -295,7 +295,7 @@ _skiff() {
   case $command in
     image) group="ls list import inspect pull tag rm remove prune save load" ;;
     system) group="info reset" ;;
-    container) group="create inspect list ls ps remove rm run start" ;;
+    container) group="create export inspect list ls ps remove rm run start" ;;
   esac
   if [[ -n $group ]]; then
     if [[ -z $subcommand ]]; then
@@ -324,6 +324,7 @@ _skiff() {
     "container run") path=run ;;
     "container create") path=create ;;
     "container start") path=start ;;
+    "container export") path=export ;;
     "container rm" | "container remove") path=rm ;;
   esac
 
@@ -581,6 +582,18 @@ _skiff() {
       if [[ $cur == -* ]]; then
         _skiff_reply "${flags[@]}"
       else
+        _skiff_complete_containers
+      fi
+      ;;
+    export)
+      flags=(--output --help -o -h)
+      if [[ $prev == -o || $prev == --output ]]; then
+        _skiff_complete_files
+        return
+      fi
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      elif ((nargs == 0)); then
         _skiff_complete_containers
       fi
       ;;

@@ -193,6 +193,32 @@ Status remove_contents(int fd, const std::string& path) {
   return status;
 }
 
+}  // namespace
+
+Result<std::vector<std::string>> list_directory(int dir_fd) {
+  // A descriptor of its own: readdir moves the offset, which a dup shares.
+  int fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return errno_error("open directory");
+  DIR* dir = ::fdopendir(fd);
+  if (!dir) {
+    ::close(fd);
+    return errno_error("read directory");
+  }
+  std::vector<std::string> names;
+  errno = 0;
+  while (struct dirent* entry = ::readdir(dir)) {
+    std::string_view name = entry->d_name;
+    if (name != "." && name != "..") names.emplace_back(name);
+    errno = 0;
+  }
+  int saved = errno;
+  ::closedir(dir);
+  if (saved != 0) return Error(saved, "read directory");
+  return names;
+}
+
+namespace {
+
 uint64_t usage_of(int fd) {
   uint64_t total = 0;
   int dup_fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 #include "base/unique_fd.h"
@@ -69,6 +70,10 @@ Status write_file_quickly(const std::string& path, std::string_view content, mod
 /// path is not an error. Directories lacking write or search permission
 /// are made writable first (the owner may always chmod).
 Status remove_tree(const std::string& path);
+
+/// The names in the directory open at `dir_fd`, without "." and "..", in
+/// the order the file system returns them.
+Result<std::vector<std::string>> list_directory(int dir_fd);
 
 /// Bytes used on disk by a tree (st_blocks), not following symlinks;
 /// unreadable parts are skipped.

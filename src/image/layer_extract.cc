@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/fs.h"
@@ -20,6 +21,9 @@ namespace skiff {
 
 Json ExtractReport::to_json() const {
   return Json{{"entries", entries},
+              {"bodies", bodies},
+              {"bodies_digest", bodies_digest},
+              {"stashed_bodies", stashed_bodies},
               {"unmapped_owners", unmapped_owners},
               {"skipped_devices", skipped_devices},
               {"first_unmapped", first_unmapped},
@@ -29,6 +33,9 @@ Json ExtractReport::to_json() const {
 ExtractReport ExtractReport::from_json(const Json& json) {
   ExtractReport r;
   r.entries = json.value("entries", uint64_t(0));
+  r.bodies = json.value("bodies", uint64_t(0));
+  r.bodies_digest = json.value("bodies_digest", "");
+  r.stashed_bodies = json.value("stashed_bodies", uint64_t(0));
   r.unmapped_owners = json.value("unmapped_owners", uint64_t(0));
   r.skipped_devices = json.value("skipped_devices", uint64_t(0));
   r.first_unmapped = json.value("first_unmapped", "");
@@ -37,9 +44,38 @@ ExtractReport ExtractReport::from_json(const Json& json) {
 }
 
 namespace {
-
 constexpr std::string_view kWhiteoutPrefix = ".wh.";
 constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";
+}  // namespace
+
+Result<LayerEntryName> layer_entry_name(std::string_view raw) {
+  LayerEntryName out;
+  out.rel = TRY(clean_relative_path(raw));
+  if (out.rel.empty()) {
+    out.kind = LayerEntryKind::kRoot;
+    return out;
+  }
+  auto slash = out.rel.find_last_of('/');
+  out.parent = slash == std::string::npos ? "" : out.rel.substr(0, slash);
+  out.name = slash == std::string::npos ? out.rel : out.rel.substr(slash + 1);
+  if (out.name.starts_with(kWhiteoutPrefix)) {
+    std::string_view hidden = std::string_view(out.name).substr(kWhiteoutPrefix.size());
+    if (out.name == kOpaqueMarker) out.kind = LayerEntryKind::kOpaqueMarker;
+    else if (hidden.empty() || hidden.starts_with(kWhiteoutPrefix)) out.kind = LayerEntryKind::kAufsMetadata;
+    else out.kind = LayerEntryKind::kWhiteout;
+  }
+  return out;
+}
+
+void BodyListDigest::add(std::string_view rel, uint64_t size) {
+  hash_.update(rel);
+  hash_.update(fmt::format("\0{}\n", size));
+  count_++;
+}
+
+std::string BodyListDigest::hex() { return hash_.hex_digest(); }
+
+namespace {
 
 struct ArchiveFree {
   void operator()(struct archive* a) const { archive_read_free(a); }
@@ -52,11 +88,16 @@ struct DeferredTimes {
 
 class Extractor {
  public:
-  Extractor(int root_fd) : root_fd_(root_fd) {}
+  Extractor(int root_fd, int stash_fd) : root_fd_(root_fd), stash_fd_(stash_fd) {}
   Result<ExtractReport> run(int tar_fd);
 
  private:
-  Status extract_entry(struct archive* a, struct archive_entry* e, const std::string& rel);
+  Status extract_entry(struct archive* a, struct archive_entry* e, const LayerEntryName& entry);
+  /// Removes `name` in `dir`, or moves it to the stash when there is one.
+  Status discard(int dir, const std::string& name);
+  /// Links the stashed bodies as stash/<index> and removes the rest.
+  Status finish_stash();
+  Status link_stashed_bodies(int dir, const std::string& name, std::unordered_map<ino_t, std::vector<uint64_t>>& wanted);
   Result<int> parent_fd(const std::string& parent);
   Status make_room(int dir, const std::string& name, bool keep_directory);
   Result<int64_t> write_data(struct archive* a, int fd, const std::string& rel);
@@ -72,6 +113,10 @@ class Extractor {
   }
 
   int root_fd_;
+  int stash_fd_;
+  uint64_t stashed_ = 0;            // stash/v1 .. v<stashed_>
+  std::vector<ino_t> body_inodes_;  // the inode of each body, by index
+  BodyListDigest bodies_;
   std::string cached_parent_;  // the parent directory of the last entry, and its fd
   UniqueFd cached_fd_;
   std::vector<DeferredTimes> directory_times_;
@@ -82,6 +127,50 @@ std::pair<std::string, std::string> split_parent(const std::string& rel) {
   auto slash = rel.find_last_of('/');
   if (slash == std::string::npos) return {"", rel};
   return {rel.substr(0, slash), rel.substr(slash + 1)};
+}
+
+Status Extractor::discard(int dir, const std::string& name) {
+  if (stash_fd_ < 0) return remove_tree_at(dir, name);
+  // Nothing this extraction made is ever unlinked, so no inode number is
+  // reused: a body's inode, recorded when it was written, finds it later.
+  std::string to = "v" + std::to_string(stashed_ + 1);
+  if (::renameat(dir, name.c_str(), stash_fd_, to.c_str()) != 0) return errno_error("move `{}` aside", name);
+  stashed_++;
+  return {};
+}
+
+Status Extractor::link_stashed_bodies(int dir, const std::string& name,
+                                      std::unordered_map<ino_t, std::vector<uint64_t>>& wanted) {
+  struct stat st;
+  if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return errno_error("stat stashed `{}`", name);
+  if (S_ISREG(st.st_mode)) {
+    auto it = wanted.find(st.st_ino);
+    if (it == wanted.end()) return {};
+    for (uint64_t index : it->second) {
+      if (::linkat(dir, name.c_str(), stash_fd_, std::to_string(index).c_str(), 0) != 0)
+        return errno_error("keep stashed `{}`", name);
+      report_.stashed_bodies++;
+    }
+    wanted.erase(it);  // another name of the same file needs no second link
+    return {};
+  }
+  if (!S_ISDIR(st.st_mode)) return {};
+  UniqueFd sub(::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!sub) return errno_error("open stashed `{}`", name);
+  for (const auto& child : TRY(list_directory(sub.get()))) TRY(link_stashed_bodies(sub.get(), child, wanted));
+  return {};
+}
+
+Status Extractor::finish_stash() {
+  if (stash_fd_ < 0 || stashed_ == 0) return {};
+  std::unordered_map<ino_t, std::vector<uint64_t>> wanted;
+  for (uint64_t i = 0; i < body_inodes_.size(); ++i) wanted[body_inodes_[i]].push_back(i);
+  for (uint64_t n = 1; n <= stashed_; ++n) {
+    std::string victim = "v" + std::to_string(n);
+    TRY(link_stashed_bodies(stash_fd_, victim, wanted));
+    TRY(remove_tree_at(stash_fd_, victim));
+  }
+  return {};
 }
 
 Result<ExtractReport> Extractor::run(int tar_fd) {
@@ -102,11 +191,14 @@ Result<ExtractReport> Extractor::run(int tar_fd) {
     }
     const char* raw_name = archive_entry_pathname(e);
     if (!raw_name) return make_error("read tar: entry {} has no name", report_.entries + 1);
-    auto rel = clean_relative_path(raw_name);
-    if (!rel.ok()) return std::move(rel).error().wrap("layer entry `{}`", raw_name);
-    TRY(std::move(extract_entry(a.get(), e, *rel)).wrap("extract `{}`", raw_name));
+    auto entry = layer_entry_name(raw_name);
+    if (!entry.ok()) return std::move(entry).error().wrap("layer entry `{}`", raw_name);
+    TRY(std::move(extract_entry(a.get(), e, *entry)).wrap("extract `{}`", raw_name));
     report_.entries++;
   }
+  TRY(std::move(finish_stash()).wrap("keep replaced files for the tar recipe"));
+  report_.bodies = bodies_.count();
+  report_.bodies_digest = bodies_.hex();
   // Directory times last: creating entries inside changed them. The last
   // component is opened without following: a directory a later entry
   // replaced with a symlink must not pass its times to the link's target.
@@ -142,7 +234,7 @@ Status Extractor::make_room(int dir, const std::string& name, bool keep_director
     return errno_error("stat");
   }
   if (keep_directory && S_ISDIR(st.st_mode)) return {};
-  Status removed = remove_tree_at(dir, name);
+  Status removed = discard(dir, name);
   invalidate_cache();  // `dir` (maybe the cached fd) is gone; callers ask parent_fd again
   return removed;
 }
@@ -208,8 +300,10 @@ void Extractor::set_xattrs(int fd, struct archive_entry* e) {
   }
 }
 
-Status Extractor::extract_entry(struct archive* a, struct archive_entry* e, const std::string& rel) {
-  auto [parent, name] = split_parent(rel);
+Status Extractor::extract_entry(struct archive* a, struct archive_entry* e, const LayerEntryName& entry) {
+  const std::string& rel = entry.rel;
+  const std::string& parent = entry.parent;
+  const std::string& name = entry.name;
   mode_t type = archive_entry_filetype(e);
   struct timespec times[2] = {
       {archive_entry_atime(e), archive_entry_atime_is_set(e) ? archive_entry_atime_nsec(e) : 0},
@@ -217,7 +311,7 @@ Status Extractor::extract_entry(struct archive* a, struct archive_entry* e, cons
   if (!archive_entry_atime_is_set(e)) times[0] = times[1];
   mode_t perm = archive_entry_perm(e) & 07777;
 
-  if (rel.empty()) {  // "./": the layer root itself
+  if (entry.kind == LayerEntryKind::kRoot) {  // "./": the layer root itself
     set_owner(-1, "", root_fd_, e, ".");
     ::fchmod(root_fd_, perm);
     directory_times_.push_back({"", {times[0], times[1]}});
@@ -225,14 +319,14 @@ Status Extractor::extract_entry(struct archive* a, struct archive_entry* e, cons
   }
   int dir = TRY(parent_fd(parent));
 
-  if (name.rfind(kWhiteoutPrefix, 0) == 0) {
-    if (name == kOpaqueMarker) {
-      for (const char* xattr : kOpaqueXattrs)
-        if (::fsetxattr(dir, xattr, "y", 1, 0) != 0) return errno_error("mark `{}` opaque", parent);
-      return {};
-    }
+  if (entry.kind == LayerEntryKind::kOpaqueMarker) {
+    for (const char* xattr : kOpaqueXattrs)
+      if (::fsetxattr(dir, xattr, "y", 1, 0) != 0) return errno_error("mark `{}` opaque", parent);
+    return {};
+  }
+  if (entry.kind == LayerEntryKind::kAufsMetadata) return {};
+  if (entry.kind == LayerEntryKind::kWhiteout) {
     std::string hidden = name.substr(kWhiteoutPrefix.size());
-    if (hidden.rfind(kWhiteoutPrefix, 0) == 0 || hidden.empty()) return {};  // aufs metadata
     TRY(make_room(dir, hidden, false));
     dir = TRY(parent_fd(parent));
     if (::mknodat(dir, hidden.c_str(), S_IFCHR | 0, makedev(0, 0)) != 0)
@@ -283,6 +377,14 @@ Status Extractor::extract_entry(struct archive* a, struct archive_entry* e, cons
       if (archive_entry_size_is_set(e) && end < archive_entry_size(e) &&
           ::ftruncate(fd.get(), archive_entry_size(e)) != 0)
         return errno_error("set size");
+      // A body: the file holds exactly the bytes the tar carries for it.
+      if (end > 0 && archive_entry_sparse_count(e) == 0 && archive_entry_size_is_set(e) &&
+          end == archive_entry_size(e)) {
+        struct stat st;
+        if (::fstat(fd.get(), &st) != 0) return errno_error("stat");
+        bodies_.add(rel, uint64_t(end));
+        body_inodes_.push_back(st.st_ino);
+      }
       set_owner(dir, name, fd.get(), e, rel);
       set_xattrs(fd.get(), e);
       // chmod after chown: chown clears the set-user-ID bit.
@@ -323,8 +425,8 @@ Status Extractor::extract_entry(struct archive* a, struct archive_entry* e, cons
 
 }  // namespace
 
-Result<ExtractReport> extract_tar_layer(int tar_fd, int root_fd) {
-  Extractor extractor(root_fd);
+Result<ExtractReport> extract_tar_layer(int tar_fd, int root_fd, int stash_fd) {
+  Extractor extractor(root_fd, stash_fd);
   return extractor.run(tar_fd);
 }
 

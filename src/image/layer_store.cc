@@ -1,20 +1,17 @@
 #include "image/layer_store.h"
 
-#include <algorithm>
-
-#include <sys/syscall.h>
-
-#include <optional>
-
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <optional>
 
 #include "base/fs.h"
+#include "base/output.h"
 #include "base/sha256.h"
+#include "image/tar_recipe.h"
 #include "linux/userns.h"
 
 namespace skiff {
@@ -65,6 +62,7 @@ struct LayerExtraction::State {
   UniqueFd write_end;
   // The pipeline, each stage writing into the next (so never moved).
   std::optional<FdSink> to_child;
+  std::optional<TarRecipeRecorder> recipe;
   std::optional<DigestingSink> uncompressed;
   std::optional<InflatingSink> inflater;
   std::optional<DigestingSink> compressed;
@@ -84,9 +82,15 @@ Result<LayerExtraction> LayerExtraction::start(const Store& store, const std::st
     if (::mkdir(dir.c_str(), 0700) != 0) return errno_error("create `{}`", dir);
     dir_lock = TRY(FileLock::try_acquire_fd(TRY(open_directory(dir)), dir));
   }
-  auto state = std::unique_ptr<State>(new State{PendingLayer(store, dir, std::move(dir_lock)), parent_chain, {}, {}, {}, {}, {}, {}});
+  auto state = std::unique_ptr<State>(new State{PendingLayer(store, dir, std::move(dir_lock)), parent_chain, {}, {}, {}, {}, {}, {}, {}});
   TRY(write_json_atomically(dir + "/layer.json", Json{{"complete", false}, {"pid", ::getpid()}}));
   if (::mkdir((dir + "/diff").c_str(), 0755) != 0) return errno_error("create `{}/diff`", dir);
+  // Where the extractor moves what later entries replace (image/tar_recipe.h).
+  std::string stash_dir = dir + "/" + kTarStashDir;
+  if (::mkdir(stash_dir.c_str(), 0700) != 0) return errno_error("create `{}`", stash_dir);
+  std::string recipe_path = dir + "/" + kTarRecipeFile;
+  UniqueFd recipe(::open(recipe_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!recipe) return errno_error("create `{}`", recipe_path);
 
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return errno_error("create pipe");
@@ -105,12 +109,14 @@ Result<LayerExtraction> LayerExtraction::start(const Store& store, const std::st
     ::syscall(SYS_close_range, keep[0] + 1, keep[1] - 1, 0);
     ::syscall(SYS_close_range, keep[1] + 1, ~0U, 0);
     UniqueFd root = TRY(open_directory(diff_dir));
-    ExtractReport report = TRY(extract_tar_layer(read_end.get(), root.get()));
+    UniqueFd stash = TRY(open_directory(stash_dir));
+    ExtractReport report = TRY(extract_tar_layer(read_end.get(), root.get(), stash.get()));
     return sock.send(SyncSocket::Kind::kValue, to_compact_json(report.to_json()));
   })));
   read_end.reset();
   state->to_child.emplace(state->write_end.get());
-  state->uncompressed.emplace(*state->to_child);
+  state->recipe.emplace(std::move(recipe), *state->to_child);
+  state->uncompressed.emplace(*state->recipe);
   state->inflater.emplace(*state->uncompressed);
   state->compressed.emplace(*state->inflater);
   return LayerExtraction(std::move(state));
@@ -135,6 +141,19 @@ Result<PendingLayer> LayerExtraction::finish(Status fed) {
   layer.record_.parent = s.parent_chain;
   layer.record_.chain_id = chain_id_of(s.parent_chain, layer.record_.diff_id);
   layer.record_.complete = true;
+  // The recipe stands only if it names exactly the files the extractor wrote.
+  std::string stash_dir = layer.dir_ + "/" + kTarStashDir;
+  if (s.recipe->bodies_digest() != layer.report_.bodies_digest) {
+    std::string why = s.recipe->gave_up();
+    if (why.empty())
+      why = fmt::format("the tar lists {} files, the extractor wrote {}", s.recipe->bodies(), layer.report_.bodies);
+    warn("layer {}: its tar could not be recorded ({}): it can't be written back byte for byte",
+         digest_hex(layer.record_.chain_id).substr(0, 12), why);
+    if (::unlink((layer.dir_ + "/" + kTarRecipeFile).c_str()) != 0) return errno_error("remove the tar recipe");
+    TRY(remove_tree(stash_dir));
+  } else if (layer.report_.stashed_bodies == 0 && ::rmdir(stash_dir.c_str()) != 0) {
+    return errno_error("remove `{}`", stash_dir);
+  }
   TRY(write_json_atomically(layer.dir_ + "/layer.json", layer.record_.to_json()));
   return std::move(layer);
 }

@@ -21,7 +21,18 @@ namespace skiff {
 /// Streams layer `chain_id`'s tar, identical to the one it was extracted
 /// from (its digest is the layer's diff ID), into `out` (then finish()).
 /// An error when the layer has no recipe or its files no longer match.
+///
+/// The bytes reach `out` before the last of them is checked: on an error,
+/// `out` has had part of the stream and was not finished; discard it. A
+/// child in the user namespace reads the files (they may be 0600 and owned
+/// by subordinate IDs), through descriptors resolved inside diff/.
 Status write_layer_tar(const Store& store, const std::string& chain_id, ByteSink& out);
+
+/// True when layer `chain_id` has a tar recipe, so write_layer_tar can
+/// rebuild its tar. Layers extracted before skiff kept recipes have none
+/// (and a tar its parser could not follow leaves none): write_tree_tar of
+/// the layer's diff/ is the fallback, with a new diff ID.
+bool has_layer_tar_recipe(const Store& store, const std::string& chain_id);
 
 struct TreeTarOptions {
   /// Overlay whiteouts (0/0 character devices, opaque xattrs) become OCI
@@ -33,6 +44,17 @@ struct TreeTarOptions {
 /// Streams the directory tree at `dir` as a tar (sorted names, so the same
 /// tree gives the same bytes), read inside the user namespace, into `out`
 /// (then finish()).
+///
+/// Names are relative ("etc/", "etc/passwd"; the root itself is not an
+/// entry), in the pax format of image/tar_writer.h. Owners are numeric, as
+/// the user namespace sees them; mtimes are whole seconds; xattrs are kept
+/// except overlay's own (is_overlay_xattr); a second name of a file already
+/// written is a hard link to the first; sockets are left out.
 Status write_tree_tar(const std::string& dir, const TreeTarOptions& options, ByteSink& out);
+
+/// write_tree_tar's work, in this process and credentials: the tree open at
+/// `root_fd` as a tar into `out_fd`. For a child that set up its own view
+/// of a tree (export mounts a container's root first).
+Status write_tree_tar_at(int root_fd, const TreeTarOptions& options, int out_fd);
 
 }  // namespace skiff

@@ -85,28 +85,6 @@ Status set_up_pty(const LaunchSpec& spec, SyncSocket& sock, const ExecUser& user
   return sock.send_fd(master.get());
 }
 
-Status run_fuse_overlayfs(const std::string& program, const std::string& options, const std::string& merged,
-                          int null_fd) {
-  if (program.empty()) return make_error("fuse-overlayfs is not installed");
-  std::vector<std::string> args{program, "-o", options, merged};
-  std::vector<char*> argv = c_strings(args);
-  // Its daemon outlives the spawn: it must hold none of our stdio (maybe a
-  // host terminal), only /dev/null.
-  posix_spawn_file_actions_t actions;
-  ::posix_spawn_file_actions_init(&actions);
-  for (int i = 0; i < 3; ++i) ::posix_spawn_file_actions_adddup2(&actions, null_fd, i);
-  pid_t pid;
-  int rc = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
-  ::posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return Error(rc, fmt::format("run `{}`", program));
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return make_error("mount the root with `{}`: it {}", program, describe_wait_status(status));
-  return {};
-}
-
 Status child_side(const LaunchSpec& spec, SyncSocket& sock);
 
 // Child: cloned into the new namespaces; a copy of the single-threaded

@@ -83,6 +83,30 @@ std::string escape_overlay_path(std::string_view path) {
   return out;
 }
 
+Result<ReadOnlyOverlay> read_only_overlay_options(RootfsDriver driver, const std::vector<std::string>& layers) {
+  // Overlay wants two folders at least when it has no upper one.
+  if (layers.size() < 2) return make_error("a read-only overlay needs two layers or more");
+  for (const auto& dir : layers) TRY(check_absolute(dir, "layer folder"));
+  ReadOnlyOverlay out;
+  if (driver == RootfsDriver::kFuseOverlayfs) {
+    for (const auto& p : layers)
+      if (p.find_first_of(",:") != std::string::npos)
+        return make_error("fuse-overlayfs can't use the folder `{}`: its name holds `,` or `:`", p);
+    std::string lowers;
+    for (const auto& d : layers) lowers += (lowers.empty() ? "" : ":") + d;
+    out.options = "lowerdir=" + lowers;
+    return out;
+  }
+  out.options = "lowerdir=" + join_lowers(layers, 0) + ",userxattr";
+  if (out.options.size() > kMaxMountData) {
+    out.chdir = common_folder(layers);
+    out.options = "lowerdir=" + join_lowers(layers, out.chdir.size()) + ",userxattr";
+    if (out.options.size() > kMaxMountData)
+      return make_error("the image has too many layers ({}) for one overlay mount", layers.size());
+  }
+  return out;
+}
+
 const std::vector<std::string>& docker_masked_paths() {
   static const std::vector<std::string> paths = {
       "/proc/asound",      "/proc/acpi",        "/proc/kcore",      "/proc/keys",

@@ -90,6 +90,16 @@ struct ContainerPlan {
 /// get a backslash, as the kernel's option parser expects.
 std::string escape_overlay_path(std::string_view path);
 
+/// The options that mount `layers` (TOP first) as a read-only overlay, with
+/// no upper layer: native overlay's mount data (relative to `chdir` when
+/// absolute paths would not fit the kernel's one page, "" otherwise), or
+/// fuse-overlayfs's -o.
+struct ReadOnlyOverlay {
+  std::string options;
+  std::string chdir;
+};
+Result<ReadOnlyOverlay> read_only_overlay_options(RootfsDriver driver, const std::vector<std::string>& layers);
+
 /// The namespaces a container gets: all of docker's, the network one unless
 /// `network` is "host"; a user namespace unless `mapping` is the identity
 /// (real root keeps host IDs). make_plan's clone_flags.

@@ -1,10 +1,16 @@
 #include "linux/mounts.h"
 
 #include <fcntl.h>
+#include <spawn.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include "linux/child_process.h"
+
+extern char** environ;
 
 #include "linux/path_in_root.h"
 
@@ -122,6 +128,30 @@ Status perform_mount_steps(int root_fd, const std::vector<MountStep>& steps) {
     std::string what = step.kind == MountStep::Kind::kMount ? step.fstype : step.source;
     return std::move(done).wrap("mount {}on `/{}`", what.empty() ? "" : "`" + what + "` ", step.target);
   }
+  return {};
+}
+
+Status run_fuse_overlayfs(const std::string& program, const std::string& options, const std::string& merged,
+                          int null_fd) {
+  if (program.empty()) return make_error("fuse-overlayfs is not installed");
+  std::vector<std::string> args{program, "-o", options, merged};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  // Its daemon outlives the spawn: it must hold none of our stdio (maybe a
+  // host terminal), only /dev/null.
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  for (int i = 0; i < 3; ++i) ::posix_spawn_file_actions_adddup2(&actions, null_fd, i);
+  pid_t pid;
+  int rc = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
+  ::posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return Error(rc, fmt::format("run `{}`", program));
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return make_error("mount the root with `{}`: it {}", program, describe_wait_status(status));
   return {};
 }
 

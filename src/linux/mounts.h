@@ -5,6 +5,7 @@
 // at a host path.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "base/error.h"
@@ -21,5 +22,15 @@ Status perform_mount_steps(int root_fd, const std::vector<MountStep>& steps);
 /// locks in a user namespace (nosuid, nodev, noexec, atime), which a
 /// remount must repeat.
 Status remount_read_only(int path_fd);
+
+}  // namespace skiff
+
+namespace skiff {
+
+/// Runs fuse-overlayfs `program` with `-o options` on `merged` and waits
+/// for it to mount; its daemon stays, serving the mount, holding nothing of
+/// ours but `null_fd` (/dev/null) as its stdio.
+Status run_fuse_overlayfs(const std::string& program, const std::string& options, const std::string& merged,
+                          int null_fd);
 
 }  // namespace skiff

@@ -5,9 +5,11 @@
 #include <pwd.h>
 #include <sched.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <mutex>
@@ -313,6 +315,33 @@ Result<std::vector<std::string>> UsernsChild::finish() {
 Result<std::vector<std::string>> run_in_user_namespace(
     const IdMapping& mapping, const std::function<Status(SyncSocket&)>& body) {
   UsernsChild child = TRY(UsernsChild::start(mapping, body));
+  return child.finish();
+}
+
+Result<std::vector<std::string>> stream_from_user_namespace(
+    const IdMapping& mapping, const std::function<Status(int out_fd, SyncSocket&)>& body,
+    const std::function<Status(std::span<const uint8_t>)>& consume) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return errno_error("create pipe");
+  UniqueFd read_end(fds[0]), write_end(fds[1]);
+  ::fcntl(write_end.get(), F_SETPIPE_SZ, 1 << 20);  // fewer wake-ups; fine if refused
+  UsernsChild child = TRY(UsernsChild::start(mapping, [&](SyncSocket& sock) -> Status {
+    // Child: keeps stdio, the pipe's write end and its socket, nothing else.
+    int a = std::min(write_end.get(), sock.fd()), b = std::max(write_end.get(), sock.fd());
+    if (a > 3) ::syscall(SYS_close_range, 3, a - 1, 0);
+    if (b > a + 1) ::syscall(SYS_close_range, a + 1, b - 1, 0);
+    ::syscall(SYS_close_range, b + 1, ~0U, 0);
+    return body(write_end.get(), sock);
+  }));
+  write_end.reset();
+  std::vector<uint8_t> buffer(1 << 20);
+  for (;;) {
+    ssize_t n = ::read(read_end.get(), buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_error("read from the user namespace child");
+    if (n == 0) break;
+    TRY(consume({buffer.data(), size_t(n)}));
+  }
   return child.finish();
 }
 

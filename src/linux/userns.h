@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -128,5 +129,15 @@ class UsernsChild {
 /// start() + finish().
 Result<std::vector<std::string>> run_in_user_namespace(
     const IdMapping& mapping, const std::function<Status(SyncSocket&)>& body);
+
+/// A UsernsChild whose `body` writes a stream of bytes to the descriptor it
+/// is given (a pipe) while the parent hands each piece, as it arrives, to
+/// `consume`. Every other descriptor is closed in the child (one inherited
+/// from another such pipe would keep that stream from ever ending). Returns
+/// the child's values once the stream ended and the child exited; an error
+/// from `consume` stops the child.
+Result<std::vector<std::string>> stream_from_user_namespace(
+    const IdMapping& mapping, const std::function<Status(int out_fd, SyncSocket&)>& body,
+    const std::function<Status(std::span<const uint8_t>)>& consume);
 
 }  // namespace skiff
