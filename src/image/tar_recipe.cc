@@ -140,12 +140,15 @@ struct TarRecipeRecorder::State {
   char special_type = 0;
   uint64_t special_size = 0;
   std::string special;
-  // What the special headers before an entry say; the first to say it wins.
+  // The special headers before an entry. libarchive reads each kind into
+  // one buffer, so only the last 'x' records and the last 'L' name count;
+  // and it applies them from the entry's own header outward, so of the two
+  // kinds the one that came first has the last word on the name.
   int specials = 0;
-  std::optional<std::string> path;
-  std::optional<int64_t> pax_size;
-  bool has_link = false;
-  bool sparse = false;
+  std::optional<std::string> pax;        // the last 'x' records
+  std::optional<std::string> long_name;  // the last 'L' name
+  char first_namer = 0;                  // 'x' or 'L', whichever came first
+  bool long_link = false;                // a 'K' came
   // libarchive's idea of the archive format, which decides whether a hard
   // link's size counts; it sticks across entries.
   enum class Format { kUnknown, kOld, kUstar, kGnu, kPax };
@@ -223,10 +226,10 @@ struct TarRecipeRecorder::State {
 
   void reset_entry() {
     specials = 0;
-    path.reset();
-    pax_size.reset();
-    has_link = false;
-    sparse = false;
+    pax.reset();
+    long_name.reset();
+    first_namer = 0;
+    long_link = false;
   }
 
   void feed(const uint8_t* data, size_t n) {
@@ -322,54 +325,71 @@ struct TarRecipeRecorder::State {
     switch (special_type) {
       case 'L':
         // The name ends at its first NUL (libarchive copies it as a C string).
-        if (!path) path = special.substr(0, strnlen(special.data(), special.size()));
+        long_name = special.substr(0, strnlen(special.data(), special.size()));
+        if (!first_namer) first_namer = 'L';
         return;
       case 'K':
-        has_link = true;
+        long_link = true;
         return;
       case 'x':
       case 'X':
-        return pax_records();
+        pax = special;
+        if (!first_namer) first_namer = 'x';
+        return;
       default:  // 'g' is read and ignored, 'A' holds ACLs
         return;
     }
   }
 
-  // A pax record block, read as libarchive's pax_header() does: anything it
-  // would stop at (leaving attributes unapplied) stops the parser too.
-  void pax_records() {
-    std::string_view rest = special;
-    std::optional<std::string> pax_path;
+  // What an entry's pax records say that matters here.
+  struct PaxFacts {
+    std::optional<std::string> path;
+    std::optional<int64_t> size;
+    bool link = false;
+    bool sparse = false;
+  };
+
+  // Pax records, read as libarchive's pax_header() does: anything it would
+  // stop at (leaving attributes unapplied) stops the parser too.
+  std::optional<PaxFacts> pax_records(std::string_view rest) {
+    PaxFacts facts;
+    auto malformed = [&]() -> std::optional<PaxFacts> {
+      give_up("malformed pax records");
+      return std::nullopt;
+    };
     while (!rest.empty()) {
       size_t length = 0, i = 0;
       for (; i < rest.size() && rest[i] != ' '; i++) {
-        if (rest[i] < '0' || rest[i] > '9') return give_up("malformed pax records");
+        if (rest[i] < '0' || rest[i] > '9') return malformed();
         length = length * 10 + size_t(rest[i] - '0');
-        if (length > 999999) return give_up("malformed pax records");
+        if (length > 999999) return malformed();
       }
-      if (i == rest.size() || length > rest.size() || length < i + 2 || rest[length - 1] != '\n')
-        return give_up("malformed pax records");
+      if (i == rest.size() || length > rest.size() || length < i + 2 || rest[length - 1] != '\n') return malformed();
       std::string_view line = rest.substr(i + 1, length - i - 2);
       rest.remove_prefix(length);
       size_t eq = line.find('=');
-      if (eq == 0 || eq == std::string_view::npos) return give_up("malformed pax records");
+      if (eq == 0 || eq == std::string_view::npos) return malformed();
       std::string_view key = line.substr(0, eq);
-      if (key.find('\0') != std::string_view::npos) return give_up("malformed pax records");
+      if (key.find('\0') != std::string_view::npos) return malformed();
       std::string_view value = line.substr(eq + 1);
       std::string text(value.substr(0, strnlen(value.data(), value.size())));  // C string, as libarchive uses it
       if (key == "path") {
-        if (!text.empty()) pax_path = text;
+        facts.path = text;  // the last one; an empty one leaves the name alone
       } else if (key == "size") {
         int64_t size = parse_base_n(text.data(), text.size(), 10);
-        if (size < 0 || size == INT64_MAX) return give_up("a pax size out of range");
-        if (!pax_size) pax_size = size;
+        if (size < 0 || size == INT64_MAX) {
+          give_up("a pax size out of range");
+          return std::nullopt;
+        }
+        facts.size = size;
       } else if (key == "linkpath") {
-        if (!text.empty()) has_link = true;
+        facts.link = !text.empty();
       } else if (key.starts_with("GNU.sparse") || key == "SCHILY.realsize" || key == "SUN.holesdata") {
-        sparse = true;
+        facts.sparse = true;
       }
     }
-    if (pax_path && !path) path = *pax_path;
+    if (facts.path && facts.path->empty()) facts.path.reset();
+    return facts;
   }
 
   void entry_header(char type) {
@@ -385,7 +405,17 @@ struct TarRecipeRecorder::State {
       std::string prefix = field_string(h + kPrefixField, 155);
       name = prefix + (prefix.back() == '/' ? "" : "/") + name;
     }
-    if (path) name = *path;
+    PaxFacts facts;
+    if (pax) {
+      auto parsed = pax_records(*pax);
+      if (!parsed) return;
+      facts = std::move(*parsed);
+    }
+    if (first_namer == 'x' && facts.path) name = *facts.path;
+    else if (long_name) name = *long_name;
+    else if (facts.path) name = *facts.path;
+    bool has_link = long_link || facts.link;
+    bool sparse = facts.sparse;
 
     int64_t header_size = parse_number(h + kSizeField, 12);
     if (header_size < 0 || header_size == INT64_MAX) return give_up("a size out of range");
@@ -412,7 +442,7 @@ struct TarRecipeRecorder::State {
       default:
         break;
     }
-    if (pax_size) body = uint64_t(*pax_size);
+    if (facts.size) body = uint64_t(*facts.size);
     if (gnu && (h[kGnuSparse] != 0 || h[kGnuRealsize] != 0)) sparse = true;
     bool folder_name = !name.empty() && name.back() == '/';
     uint64_t padding = (kBlock - body % kBlock) % kBlock;
