@@ -17,9 +17,9 @@ namespace {
 
 constexpr std::string_view kMagic = "skiff-tar-recipe-1\n";
 constexpr size_t kBlock = 512;
-constexpr size_t kMaxRawStep = 1 << 20;       // a raw step is written out at this size
-constexpr size_t kMaxSpecialBody = 1 << 20;   // libarchive refuses longer pax and long-name bodies
-constexpr int kMaxSpecialHeaders = 32;        // libarchive's limit of headers per entry
+constexpr size_t kMaxRawStep = 1 << 20;      // a raw step is written out at this size
+constexpr size_t kMaxSpecialBody = 1 << 20;  // libarchive refuses longer pax and long-name bodies
+constexpr int kMaxSpecialHeaders = 32;       // libarchive's limit of headers per entry
 
 // ---- numbers in tar headers, read as libarchive's tar_atol does ----
 
@@ -249,8 +249,10 @@ struct TarRecipeRecorder::State {
           n -= take;
           if (block_used == kBlock) {
             block_used = 0;
-            if (mode == Mode::kHeader) header_block();
-            else gnu_extension_block();
+            if (mode == Mode::kHeader)
+              header_block();
+            else
+              gnu_extension_block();
           }
           break;
         }
@@ -273,8 +275,10 @@ struct TarRecipeRecorder::State {
           data += take;
           n -= take;
           if (remaining == 0) {
-            if (mode == Mode::kBody) start_padding();
-            else mode = Mode::kHeader;
+            if (mode == Mode::kBody)
+              start_padding();
+            else
+              mode = Mode::kHeader;
           }
           break;
         }
@@ -364,7 +368,8 @@ struct TarRecipeRecorder::State {
         length = length * 10 + size_t(rest[i] - '0');
         if (length > 999999) return malformed();
       }
-      if (i == rest.size() || length > rest.size() || length < i + 2 || rest[length - 1] != '\n') return malformed();
+      if (i == rest.size() || length > rest.size() || length < i + 2 || rest[length - 1] != '\n')
+        return malformed();
       std::string_view line = rest.substr(i + 1, length - i - 2);
       rest.remove_prefix(length);
       size_t eq = line.find('=');
@@ -372,7 +377,8 @@ struct TarRecipeRecorder::State {
       std::string_view key = line.substr(0, eq);
       if (key.find('\0') != std::string_view::npos) return malformed();
       std::string_view value = line.substr(eq + 1);
-      std::string text(value.substr(0, strnlen(value.data(), value.size())));  // C string, as libarchive uses it
+      std::string text(
+          value.substr(0, strnlen(value.data(), value.size())));  // C string, as libarchive uses it
       if (key == "path") {
         facts.path = text;  // the last one; an empty one leaves the name alone
       } else if (key == "size") {
@@ -396,9 +402,12 @@ struct TarRecipeRecorder::State {
     const char* h = reinterpret_cast<const char*>(block);
     bool gnu = std::memcmp(h + kMagicField, "ustar  \0", 8) == 0;
     bool ustar = !gnu && std::memcmp(h + kMagicField, "ustar", 5) == 0;
-    if (gnu) format = Format::kGnu;
-    else if (ustar) format = format == Format::kPax ? Format::kPax : Format::kUstar;
-    else format = Format::kOld;
+    if (gnu)
+      format = Format::kGnu;
+    else if (ustar)
+      format = format == Format::kPax ? Format::kPax : Format::kUstar;
+    else
+      format = Format::kOld;
 
     std::string name = field_string(h, 100);
     if (ustar && h[kPrefixField]) {
@@ -411,9 +420,12 @@ struct TarRecipeRecorder::State {
       if (!parsed) return;
       facts = std::move(*parsed);
     }
-    if (first_namer == 'x' && facts.path) name = *facts.path;
-    else if (long_name) name = *long_name;
-    else if (facts.path) name = *facts.path;
+    if (first_namer == 'x' && facts.path)
+      name = *facts.path;
+    else if (long_name)
+      name = *long_name;
+    else if (facts.path)
+      name = *facts.path;
     bool has_link = long_link || facts.link;
     bool sparse = facts.sparse;
 
@@ -476,8 +488,10 @@ struct TarRecipeRecorder::State {
 
   void start_body() {
     remaining = pending_body;
-    if (remaining) mode = Mode::kBody;
-    else start_padding();
+    if (remaining)
+      mode = Mode::kBody;
+    else
+      start_padding();
   }
 };
 
@@ -507,7 +521,8 @@ Status TarRecipeRecorder::write(std::span<const uint8_t> data) {
 
 Status TarRecipeRecorder::finish() {
   State& s = *state_;
-  if (s.mode != State::Mode::kTrailer && s.mode != State::Mode::kHeader) s.give_up("the tar ends inside an entry");
+  if (s.mode != State::Mode::kTrailer && s.mode != State::Mode::kHeader)
+    s.give_up("the tar ends inside an entry");
   if (s.mode == State::Mode::kHeader && s.block_used) s.give_up("the tar ends inside a header");
   s.flush_raw();
   s.plain += 'E';
@@ -571,8 +586,10 @@ struct TarRecipeReader::State {
       if (ZSTD_isError(r)) return make_error("the tar recipe is damaged: {}", ZSTD_getErrorName(r));
       in_pos = zin.pos;
       end = zout.pos;
-      if (r == 0) frame_done = true;
-      else if (file_done && in_pos == in_end && zout.pos < zout.size) return make_error("the tar recipe is truncated");
+      if (r == 0)
+        frame_done = true;
+      else if (file_done && in_pos == in_end && zout.pos < zout.size)
+        return make_error("the tar recipe is truncated");
     }
     return {};
   }
@@ -621,7 +638,8 @@ Result<RecipeStep> TarRecipeReader::next() {
         step.kind = RecipeStep::Kind::kBody;
         step.size = TRY(s.varint());
         uint64_t length = TRY(s.varint());
-        if (length == 0 || length > 65536) return make_error("the tar recipe is damaged: a path of {} bytes", length);
+        if (length == 0 || length > 65536)
+          return make_error("the tar recipe is damaged: a path of {} bytes", length);
         TRY(s.fill(size_t(length)));
         if (s.end - s.pos < length) return make_error("the tar recipe is truncated");
         step.path.assign(reinterpret_cast<const char*>(s.buf.data() + s.pos), size_t(length));

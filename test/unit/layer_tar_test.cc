@@ -42,8 +42,8 @@
 #include "test_support.h"
 
 using namespace skiff;
-using skiff::test::TempDir;
 using skiff::test::run_filter;
+using skiff::test::TempDir;
 
 namespace {
 
@@ -96,7 +96,11 @@ std::string header(const Block& b) {
   put_octal(h + 136, 12, 1600000000);
   h[156] = b.type;
   std::memcpy(h + 157, b.link.data(), std::min<size_t>(b.link.size(), 100));
-  std::memcpy(h + 257, b.gnu ? "ustar  \0" : "ustar\0" "00", 8);
+  std::memcpy(h + 257,
+              b.gnu ? "ustar  \0"
+                    : "ustar\0"
+                      "00",
+              8);
   std::memcpy(h + 345, b.prefix.data(), std::min<size_t>(b.prefix.size(), 155));
   std::memset(h + 148, ' ', 8);
   unsigned sum = 0;
@@ -105,7 +109,9 @@ std::string header(const Block& b) {
   return std::string(h, 512);
 }
 
-std::string padded(const std::string& data) { return data + std::string((512 - data.size() % 512) % 512, '\0'); }
+std::string padded(const std::string& data) {
+  return data + std::string((512 - data.size() % 512) % 512, '\0');
+}
 
 std::string pax_record(const std::string& key, const std::string& value) {
   size_t base = key.size() + value.size() + 3, length = base + 1;
@@ -138,7 +144,8 @@ class HandTar {
   }
   HandTar& gnu_long(char type, const std::string& name) {
     std::string body = name + std::string(1, '\0');
-    bytes_ += header({.name = "././@LongLink", .type = type, .size = body.size(), .gnu = true}) + padded(body);
+    bytes_ +=
+        header({.name = "././@LongLink", .type = type, .size = body.size(), .gnu = true}) + padded(body);
     return *this;
   }
   std::string done(size_t trailer = 1024) { return bytes_ + std::string(trailer, '\0'); }
@@ -153,7 +160,7 @@ struct Entry {
   std::string name;
   mode_t type = AE_IFREG;
   std::string data{};
-  std::string link{};     // symlink target, or hard link target with `hardlink`
+  std::string link{};  // symlink target, or hard link target with `hardlink`
   bool hardlink = false;
   std::vector<std::pair<std::string, std::string>> xattrs{};
 };
@@ -175,8 +182,10 @@ std::string libarchive_tar(const std::vector<Entry>& entries, bool gnu = false) 
     archive_entry_set_filetype(e, spec.type);
     archive_entry_set_perm(e, spec.type == AE_IFDIR ? 0755 : 0644);
     archive_entry_set_mtime(e, 1600000000, 0);
-    if (spec.hardlink) archive_entry_set_hardlink(e, spec.link.c_str());
-    else if (spec.type == AE_IFLNK) archive_entry_set_symlink(e, spec.link.c_str());
+    if (spec.hardlink)
+      archive_entry_set_hardlink(e, spec.link.c_str());
+    else if (spec.type == AE_IFLNK)
+      archive_entry_set_symlink(e, spec.link.c_str());
     for (const auto& [k, v] : spec.xattrs) archive_entry_xattr_add_entry(e, k.c_str(), v.data(), v.size());
     bool data = spec.type == AE_IFREG && !spec.hardlink;
     archive_entry_set_size(e, data ? int64_t(spec.data.size()) : 0);
@@ -285,7 +294,12 @@ void check_recipe(const std::string& tar, const Bodies& expected) {
 }  // namespace
 
 TEST_CASE("the recipe of a ustar tar references each file's content", "[recipe]") {
-  std::string tar = HandTar().dir("etc/").file("etc/hostname", "box\n").file("empty", "").file("big", std::string(5000, 'b')).done();
+  std::string tar = HandTar()
+                        .dir("etc/")
+                        .file("etc/hostname", "box\n")
+                        .file("empty", "")
+                        .file("big", std::string(5000, 'b'))
+                        .done();
   check_recipe(tar, {{"etc/hostname", 4}, {"big", 5000}});
 }
 
@@ -295,24 +309,33 @@ TEST_CASE("pax records name and size an entry, as libarchive reads them", "[reci
                         .pax(pax_record("path", long_name) + pax_record("SCHILY.xattr.user.k", "v"))
                         .file("short", "pax-named")
                         // Two 'x' headers: libarchive keeps only the last one's records.
-                        .pax(pax_record("path", "first") + pax_record("size", "99")).pax(pax_record("path", "second"))
+                        .pax(pax_record("path", "first") + pax_record("size", "99"))
+                        .pax(pax_record("path", "second"))
                         .file("third", "who")
                         // An 'x' before an 'L': the pax path has the last word.
-                        .pax(pax_record("path", "pax-wins")).gnu_long('L', "long-loses")
+                        .pax(pax_record("path", "pax-wins"))
+                        .gnu_long('L', "long-loses")
                         .file("header-name", "x-then-L")
                         // An 'L' before an 'x': the long name has it.
-                        .gnu_long('L', "long-wins").pax(pax_record("path", "pax-loses"))
+                        .gnu_long('L', "long-wins")
+                        .pax(pax_record("path", "pax-loses"))
                         .file("header-name", "L-then-x")
                         // An 'x' without a path leaves the name to the 'L'.
-                        .pax(pax_record("mtime", "1")).gnu_long('L', "long-only")
+                        .pax(pax_record("mtime", "1"))
+                        .gnu_long('L', "long-only")
                         .file("header-name", "L")
                         .pax(pax_record("size", "7"))
                         .block({.name = "sized", .size = 3}, "1234567")
                         .pax(pax_record("comment", "ignored"), 'g')
                         .file("after-global", "g")
                         .done();
-  check_recipe(tar, {{long_name, 9}, {"second", 3}, {"pax-wins", 8}, {"long-wins", 8}, {"long-only", 1},
-                     {"sized", 7}, {"after-global", 1}});
+  check_recipe(tar, {{long_name, 9},
+                     {"second", 3},
+                     {"pax-wins", 8},
+                     {"long-wins", 8},
+                     {"long-only", 1},
+                     {"sized", 7},
+                     {"after-global", 1}});
 }
 
 TEST_CASE("GNU long names and links are followed", "[recipe]") {
@@ -353,7 +376,10 @@ TEST_CASE("ustar prefixes and base-256 sizes are read as libarchive does", "[rec
 
 TEST_CASE("hard links carry no body, unless pax says they do", "[recipe]") {
   SECTION("ustar: a hard link's size is ignored") {
-    std::string tar = HandTar().file("bin/busybox", "bb").block({.name = "bin/sh", .type = '1', .size = 0, .link = "bin/busybox"}).done();
+    std::string tar = HandTar()
+                          .file("bin/busybox", "bb")
+                          .block({.name = "bin/sh", .type = '1', .size = 0, .link = "bin/busybox"})
+                          .done();
     check_recipe(tar, {{"bin/busybox", 2}});
   }
   SECTION("pax: a hard link with data keeps its data in the recipe") {
@@ -365,7 +391,8 @@ TEST_CASE("hard links carry no body, unless pax says they do", "[recipe]") {
     check_recipe(tar, {{"target", 1}});
   }
   SECTION("made by libarchive") {
-    std::string tar = libarchive_tar({{.name = "a", .data = "shared"}, {.name = "b", .link = "a", .hardlink = true},
+    std::string tar = libarchive_tar({{.name = "a", .data = "shared"},
+                                      {.name = "b", .link = "a", .hardlink = true},
                                       {.name = "c", .type = AE_IFLNK, .link = "b"}});
     check_recipe(tar, {{"a", 6}});
   }
@@ -538,11 +565,13 @@ struct TestStore {
 // A folder of files made by the shell, tarred by GNU tar.
 std::string gnu_tar_of_tree(const std::string& format) {
   TempDir tree;
-  std::string script = "set -e; cd '" + tree.path + "'; mkdir -p usr/bin etc/deep/er/" + std::string(120, 'd') +
-                       "; echo hi > etc/motd; head -c 300000 /dev/urandom > usr/bin/tool; chmod 755 usr/bin/tool;"
-                       " ln usr/bin/tool usr/bin/tool2; ln -s ../etc/motd usr/motd; : > empty; chmod 600 etc/motd;"
-                       " echo long > etc/deep/er/" + std::string(120, 'd') + "/" + std::string(100, 'f') +
-                       "; tar --format=" + format + " --numeric-owner -cf '" + tree.path + ".tar' .";
+  std::string script =
+      "set -e; cd '" + tree.path + "'; mkdir -p usr/bin etc/deep/er/" + std::string(120, 'd') +
+      "; echo hi > etc/motd; head -c 300000 /dev/urandom > usr/bin/tool; chmod 755 usr/bin/tool;"
+      " ln usr/bin/tool usr/bin/tool2; ln -s ../etc/motd usr/motd; : > empty; chmod 600 etc/motd;"
+      " echo long > etc/deep/er/" +
+      std::string(120, 'd') + "/" + std::string(100, 'f') + "; tar --format=" + format +
+      " --numeric-owner -cf '" + tree.path + ".tar' .";
   REQUIRE(std::system(script.c_str()) == 0);
   std::string tar = read_file(tree.path + ".tar", 64 << 20).value();
   ::unlink((tree.path + ".tar").c_str());
@@ -558,7 +587,8 @@ TEST_CASE("write_layer_tar gives back the exact tar a layer was extracted from",
   SECTION("a pax tar made by tar") { tar = gnu_tar_of_tree("pax"); }
   SECTION("a pax tar with long names and xattrs") {
     tar = libarchive_tar({{.name = "d", .type = AE_IFDIR, .xattrs = {{"user.dir", "1"}}},
-                          {.name = "d/" + std::string(150, 'x') + "/" + std::string(150, 'x'), .data = std::string(100000, 'y'),
+                          {.name = "d/" + std::string(150, 'x') + "/" + std::string(150, 'x'),
+                           .data = std::string(100000, 'y'),
                            .xattrs = {{"user.k", "v"}, {"user.bin", std::string("a\0b", 3)}}},
                           {.name = "d/l", .type = AE_IFLNK, .link = std::string(200, 'z')}});
   }
@@ -601,9 +631,10 @@ TEST_CASE("write_layer_tar of a gzip'ed import gives back the uncompressed tar",
 TEST_CASE("a 10,000-file layer has a small recipe", "[recipe][userns]") {
   TestStore t;
   TempDir tree;
-  std::string script = "set -e; cd '" + tree.path + "'; for d in $(seq 100); do mkdir d$d; for f in $(seq 100); do"
-                       " echo \"file $d $f\" > d$d/file-$f.txt; done; done; tar --format=gnu -cf '" + tree.path +
-                       ".tar' .";
+  std::string script = "set -e; cd '" + tree.path +
+                       "'; for d in $(seq 100); do mkdir d$d; for f in $(seq 100); do"
+                       " echo \"file $d $f\" > d$d/file-$f.txt; done; done; tar --format=gnu -cf '" +
+                       tree.path + ".tar' .";
   REQUIRE(std::system(script.c_str()) == 0);
   std::string tar = read_file(tree.path + ".tar", 64 << 20).value();
   ::unlink((tree.path + ".tar").c_str());
@@ -625,15 +656,16 @@ TEST_CASE("write_layer_tar fails when the layer's files changed", "[recipe][user
     REQUIRE(::truncate((diff + "/b").c_str(), 10) == 0);
     Status written = write_layer_tar(t.store, chain, out);
     REQUIRE_FALSE(written.ok());
-    CHECK(written.error().text() ==
-          fmt::format("layer {}: its files no longer match the tar it was extracted from (`b` has 10 bytes, not 100000)",
-                      chain));
+    CHECK(written.error().text() == fmt::format("layer {}: its files no longer match the tar it was "
+                                                "extracted from (`b` has 10 bytes, not 100000)",
+                                                chain));
   }
   SECTION("a file's content changed") {
     REQUIRE_OK(write_file_atomically(diff + "/a", "modified"));
     Status written = write_layer_tar(t.store, chain, out);
     REQUIRE_FALSE(written.ok());
-    CHECK(written.error().text().find("its files no longer match the tar it was extracted from (the rebuilt tar's digest is") !=
+    CHECK(written.error().text().find(
+              "its files no longer match the tar it was extracted from (the rebuilt tar's digest is") !=
           std::string::npos);
   }
   SECTION("a file became a symlink out of the layer") {
@@ -705,14 +737,18 @@ std::string tree_tar(const std::string& dir, bool oci) {
 
 }  // namespace
 
-TEST_CASE("write_tree_tar writes a tree sorted, the same twice, readable by libarchive", "[tree-tar][userns]") {
+TEST_CASE("write_tree_tar writes a tree sorted, the same twice, readable by libarchive",
+          "[tree-tar][userns]") {
   TempDir tmp;
   std::string root = tmp / "tree";
   std::string big(300000, 'q');
-  std::string script = "set -e; mkdir '" + root + "'; cd '" + root + "'; mkdir -p b/sub a-b; echo one > b/sub/one;"
-                       " echo zero > a-b/zero; ln b/sub/one hard; ln -s b/sub/one soft; mkfifo fifo; : > empty;"
-                       " mkdir -p " + std::string(120, 'l') + "/" + std::string(120, 'm') + "; touch " +
-                       std::string(120, 'l') + "/" + std::string(120, 'm') + "/" + std::string(90, 'n');
+  std::string script =
+      "set -e; mkdir '" + root + "'; cd '" + root +
+      "'; mkdir -p b/sub a-b; echo one > b/sub/one;"
+      " echo zero > a-b/zero; ln b/sub/one hard; ln -s b/sub/one soft; mkfifo fifo; : > empty;"
+      " mkdir -p " +
+      std::string(120, 'l') + "/" + std::string(120, 'm') + "; touch " + std::string(120, 'l') + "/" +
+      std::string(120, 'm') + "/" + std::string(90, 'n');
   REQUIRE(std::system(script.c_str()) == 0);
   REQUIRE_OK(write_file_atomically(root + "/big", big));
   bool xattrs = ::setxattr((root + "/big").c_str(), "user.test", "value", 5, 0) == 0;
@@ -723,9 +759,10 @@ TEST_CASE("write_tree_tar writes a tree sorted, the same twice, readable by liba
   std::vector<std::string> names;
   for (const auto& e : entries) names.push_back(e.name);
   std::string long_dir = std::string(120, 'l') + "/";
-  CHECK(names == std::vector<std::string>{"a-b/", "a-b/zero", "b/", "b/sub/", "b/sub/one", "big", "empty", "fifo", "hard",
-                                          long_dir, long_dir + std::string(120, 'm') + "/",
-                                          long_dir + std::string(120, 'm') + "/" + std::string(90, 'n'), "soft"});
+  CHECK(names == std::vector<std::string>{"a-b/", "a-b/zero", "b/", "b/sub/", "b/sub/one", "big", "empty",
+                                          "fifo", "hard", long_dir, long_dir + std::string(120, 'm') + "/",
+                                          long_dir + std::string(120, 'm') + "/" + std::string(90, 'n'),
+                                          "soft"});
   for (const auto& e : entries) {
     INFO(e.name);
     if (e.name == "big") {
@@ -775,7 +812,8 @@ TEST_CASE("read-only overlay options list the layers, relative when long", "[rec
   CHECK(native->options == "lowerdir=/s/upper:/s/l\\,1:/s/l2,userxattr");
   CHECK(native->chdir.empty());
   std::vector<std::string> many;
-  for (int i = 0; i < 50; i++) many.push_back("/home/someone/.local/share/skiff/layers/" + std::string(64, 'a' + i % 26) + "/diff");
+  for (int i = 0; i < 50; i++)
+    many.push_back("/home/someone/.local/share/skiff/layers/" + std::string(64, 'a' + i % 26) + "/diff");
   auto relative = read_only_overlay_options(RootfsDriver::kNative, many);
   REQUIRE_OK(relative);
   CHECK(relative->chdir == "/home/someone/.local/share/skiff/layers/");
