@@ -285,7 +285,7 @@ _skiff() {
     if [[ $cur == -* ]]; then
       _skiff_reply --root --runroot --storage-driver --version --help -v -h
     else
-      _skiff_reply container create export image images import info inspect load login logout ps pull rm rmi run save search start system tag version
+      _skiff_reply container create export image images import info inspect load login logout ps pull push rm rmi run save search start system tag version
     fi
     return
   fi
@@ -293,7 +293,7 @@ _skiff() {
   # A command group: its subcommands, or the path of the one chosen.
   local path=$command group=
   case $command in
-    image) group="ls list import inspect pull tag rm remove prune save load" ;;
+    image) group="ls list import inspect pull push tag rm remove prune save load" ;;
     system) group="info reset" ;;
     container) group="create export inspect list ls ps remove rm run start" ;;
   esac
@@ -315,6 +315,7 @@ _skiff() {
     "image ls" | "image list") path=images ;;
     "image import") path=import ;;
     "image pull") path=pull ;;
+    "image push") path=push ;;
     "image save") path=save ;;
     "image load") path=load ;;
     "image tag") path=tag ;;
@@ -403,6 +404,32 @@ _skiff() {
           ;;
       esac
       [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
+      ;;
+    push)
+      flags=(--all-tags --compression-format --compression-level --digestfile --disable-content-trust
+        --force-compression --format --quiet --tls-verify --tls-verify=false --help -a -q -h)
+      case $prev in
+        --compression-format)
+          _skiff_reply gzip zstd
+          return
+          ;;
+        --format)
+          _skiff_reply oci v2s2
+          return
+          ;;
+        --digestfile)
+          _skiff_complete_files
+          return
+          ;;
+        --compression-level)
+          return
+          ;;
+      esac
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      elif ((nargs == 0)); then
+        _skiff_complete_images
+      fi
       ;;
     pull)
       flags=(--platform --quiet --tls-verify --tls-verify=false --help -q -h)

@@ -18,8 +18,8 @@ namespace skiff::cli {
 
 /// Global options and lazily opened shared state.
 struct Context {
-  std::string root;     ///< --root / SKIFF_ROOT
-  std::string runroot;  ///< --runroot / SKIFF_RUNROOT
+  std::string root;            ///< --root / SKIFF_ROOT
+  std::string runroot;         ///< --runroot / SKIFF_RUNROOT
   std::string storage_driver;  ///< --storage-driver / SKIFF_STORAGE_DRIVER ("" chooses)
   /// What followed the first positional of a stops_at_first_positional command.
   std::vector<std::string> trailing_args;
@@ -39,6 +39,7 @@ void add_all_commands(CLI::App& app, Context& ctx);
 // One per file in src/cli/.
 void add_import_command(CLI::App& app, CLI::App& image, Context& ctx);
 void add_pull_command(CLI::App& app, CLI::App& image, Context& ctx);
+void add_push_command(CLI::App& app, CLI::App& image, Context& ctx);
 void add_images_command(CLI::App& app, CLI::App& image, Context& ctx);
 void add_image_inspect_command(CLI::App& app, CLI::App& image, Context& ctx);
 void add_tag_command(CLI::App& app, CLI::App& image, Context& ctx);

@@ -22,6 +22,7 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   add_images_command(app, *image, ctx);
   add_import_command(app, *image, ctx);
   add_pull_command(app, *image, ctx);
+  add_push_command(app, *image, ctx);
   add_image_inspect_command(app, *image, ctx);
   add_tag_command(app, *image, ctx);
   add_rmi_command(app, *image, ctx);

@@ -6,6 +6,7 @@
 
 #include "base/fs.h"
 #include "engine/container_names.h"
+#include "engine/images.h"
 #include "engine/pull.h"
 #include "engine/storage_driver.h"
 #include "image/image_config.h"
@@ -44,7 +45,8 @@ Status check_destination(const std::string& destination, std::string_view flag) 
     return make_error("invalid {} destination `{}`: it must be an absolute path", flag, destination);
   auto clean = clean_relative_path(destination);
   if (!clean.ok() || clean->empty())
-    return make_error("invalid {} destination `{}`: it can't be the root or lead out of it", flag, destination);
+    return make_error("invalid {} destination `{}`: it can't be the root or lead out of it", flag,
+                      destination);
   return {};
 }
 
@@ -90,7 +92,8 @@ Result<std::map<std::string, std::string>> parse_labels(const std::vector<std::s
 Result<VolumeSpec> parse_volume_flag(std::string_view text) {
   std::vector<std::string> parts = split(text, ':');
   if (parts.size() == 1)
-    return make_error("invalid volume `{}`: anonymous volumes are not supported yet; give HOST-PATH:CONTAINER-PATH", text);
+    return make_error(
+        "invalid volume `{}`: anonymous volumes are not supported yet; give HOST-PATH:CONTAINER-PATH", text);
   if (parts.size() > 3) return make_error("invalid volume `{}`: too many colons", text);
   VolumeSpec v;
   v.type = VolumeSpec::Type::kBind;
@@ -99,17 +102,22 @@ Result<VolumeSpec> parse_volume_flag(std::string_view text) {
   if (v.source.empty() || v.source[0] != '/') {
     if (v.source.starts_with("."))
       return make_error("invalid volume `{}`: the host path must be absolute (try $PWD/{})", text, v.source);
-    return make_error("invalid volume `{}`: named volumes are not supported yet; give an absolute host path", text);
+    return make_error("invalid volume `{}`: named volumes are not supported yet; give an absolute host path",
+                      text);
   }
   TRY(check_destination(v.destination, "volume"));
   if (parts.size() == 3) {
     for (const auto& opt : split(parts[2], ',')) {
-      if (opt == "ro" || opt == "readonly") v.read_only = true;
-      else if (opt == "rw") v.read_only = false;
+      if (opt == "ro" || opt == "readonly")
+        v.read_only = true;
+      else if (opt == "rw")
+        v.read_only = false;
       else if (opt == "z" || opt == "Z" || opt == "private" || opt == "rprivate" || opt == "slave" ||
-               opt == "rslave" || opt == "shared" || opt == "rshared" || opt == "nocopy" || opt == "consistent" ||
-               opt == "cached" || opt == "delegated") continue;
-      else return make_error("invalid volume `{}`: unknown option `{}`", text, opt);
+               opt == "rslave" || opt == "shared" || opt == "rshared" || opt == "nocopy" ||
+               opt == "consistent" || opt == "cached" || opt == "delegated")
+        continue;
+      else
+        return make_error("invalid volume `{}`: unknown option `{}`", text, opt);
     }
   }
   return v;
@@ -124,30 +132,42 @@ Result<VolumeSpec> parse_mount_flag(std::string_view text) {
     std::string key = field.substr(0, eq);
     std::string value = eq == std::string::npos ? "" : field.substr(eq + 1);
     bool has_value = eq != std::string::npos;
-    if (key == "type") type = value;
-    else if (key == "source" || key == "src") v.source = value;
-    else if (key == "target" || key == "destination" || key == "dst") v.destination = value;
-    else if (key == "readonly" || key == "ro") v.read_only = !has_value || value == "true" || value == "1";
-    else if (key == "tmpfs-size") tmpfs_opts.push_back("size=" + value);
-    else if (key == "tmpfs-mode") tmpfs_opts.push_back("mode=" + value);
-    else if (key == "bind-propagation" || key == "consistency" || key == "bind-nonrecursive") continue;
-    else return make_error("invalid --mount `{}`: unknown field `{}`", text, key);
+    if (key == "type")
+      type = value;
+    else if (key == "source" || key == "src")
+      v.source = value;
+    else if (key == "target" || key == "destination" || key == "dst")
+      v.destination = value;
+    else if (key == "readonly" || key == "ro")
+      v.read_only = !has_value || value == "true" || value == "1";
+    else if (key == "tmpfs-size")
+      tmpfs_opts.push_back("size=" + value);
+    else if (key == "tmpfs-mode")
+      tmpfs_opts.push_back("mode=" + value);
+    else if (key == "bind-propagation" || key == "consistency" || key == "bind-nonrecursive")
+      continue;
+    else
+      return make_error("invalid --mount `{}`: unknown field `{}`", text, key);
   }
   if (type == "bind") {
     v.type = VolumeSpec::Type::kBind;
     if (v.source.empty()) return make_error("invalid --mount `{}`: a bind mount needs source=", text);
-    if (v.source[0] != '/') return make_error("invalid --mount `{}`: the source must be an absolute path", text);
-    if (!path_exists(v.source)) return make_error("invalid --mount `{}`: bind source path does not exist: {}", text, v.source);
+    if (v.source[0] != '/')
+      return make_error("invalid --mount `{}`: the source must be an absolute path", text);
+    if (!path_exists(v.source))
+      return make_error("invalid --mount `{}`: bind source path does not exist: {}", text, v.source);
   } else if (type == "tmpfs") {
     v.type = VolumeSpec::Type::kTmpfs;
     if (!v.source.empty()) return make_error("invalid --mount `{}`: a tmpfs mount takes no source", text);
     for (size_t i = 0; i < tmpfs_opts.size(); ++i) v.options += (i ? "," : "") + tmpfs_opts[i];
   } else if (type == "volume") {
-    return make_error("invalid --mount `{}`: named volumes are not supported yet (use type=bind or type=tmpfs)", text);
+    return make_error(
+        "invalid --mount `{}`: named volumes are not supported yet (use type=bind or type=tmpfs)", text);
   } else {
     return make_error("invalid --mount `{}`: unknown type `{}` (use bind or tmpfs)", text, type);
   }
-  if (!tmpfs_opts.empty() && type != "tmpfs") return make_error("invalid --mount `{}`: tmpfs options on a {} mount", text, type);
+  if (!tmpfs_opts.empty() && type != "tmpfs")
+    return make_error("invalid --mount `{}`: tmpfs options on a {} mount", text, type);
   if (v.destination.empty()) return make_error("invalid --mount `{}`: target= is required", text);
   TRY(check_destination(v.destination, "--mount"));
   return v;
@@ -162,15 +182,21 @@ Result<VolumeSpec> parse_tmpfs_flag(std::string_view text) {
   if (colon == std::string_view::npos) return v;
   std::string data;
   for (const auto& opt : split(text.substr(colon + 1), ',')) {
-    if (opt == "ro") v.read_only = true;
-    else if (opt == "rw") v.read_only = false;
-    else if (opt == "exec") v.exec = true;
-    else if (opt == "noexec") v.exec = false;
-    else if (opt == "nosuid" || opt == "nodev" || opt.empty()) continue;
+    if (opt == "ro")
+      v.read_only = true;
+    else if (opt == "rw")
+      v.read_only = false;
+    else if (opt == "exec")
+      v.exec = true;
+    else if (opt == "noexec")
+      v.exec = false;
+    else if (opt == "nosuid" || opt == "nodev" || opt.empty())
+      continue;
     else if (opt.starts_with("size=") || opt.starts_with("mode=") || opt.starts_with("uid=") ||
              opt.starts_with("gid=") || opt.starts_with("nr_inodes=") || opt.starts_with("nr_blocks="))
       data += (data.empty() ? "" : ",") + opt;
-    else return make_error("invalid --tmpfs `{}`: unknown option `{}`", text, opt);
+    else
+      return make_error("invalid --tmpfs `{}`: unknown option `{}`", text, opt);
   }
   v.options = data;
   return v;
@@ -178,7 +204,8 @@ Result<VolumeSpec> parse_tmpfs_flag(std::string_view text) {
 
 Result<std::optional<std::string>> parse_env_entry(std::string_view entry, const EnvLookup& lookup) {
   size_t eq = entry.find('=');
-  if (entry.empty() || eq == 0) return make_error("invalid environment variable `{}`: it needs a name", entry);
+  if (entry.empty() || eq == 0)
+    return make_error("invalid environment variable `{}`: it needs a name", entry);
   if (eq != std::string_view::npos) return std::optional<std::string>(std::string(entry));
   std::string name(entry);
   if (name.find_first_of(" \t") != std::string::npos)
@@ -236,24 +263,6 @@ std::vector<VolumeSpec> config_volumes(const Json& config) {
   return out;
 }
 
-namespace {
-
-// find_image, and for a short name that docker.io doesn't explain, the
-// names registries.conf's search registries give it (what a pull of it
-// stored), as podman resolves short names.
-Result<ImageRecord> find_local_image(const Store& store, const std::string& text) {
-  auto image = find_image(store, text);
-  if (image.ok() || !is_short_name(text)) return image;
-  auto ref = ImageReference::parse_docker_ref(text);
-  auto conf = load_registries_conf();
-  if (!ref.ok() || !conf.ok()) return image;
-  for (const auto& candidate : short_name_candidates(*conf, *ref))
-    if (auto found = find_image(store, candidate.string()); found.ok()) return found;
-  return image;
-}
-
-}  // namespace
-
 Result<ContainerDraft> make_container_draft(const Store& store, const CreateOptions& o) {
   if (!o.name.empty()) TRY(check_container_name(o.name));
   if (o.network != "none" && o.network != "host")
@@ -262,7 +271,8 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
     return make_error("invalid --pull `{}`: use missing, always or never", o.pull);
 
   // The image: from the store, pulled when missing (or always), as docker does.
-  auto image = o.pull == "always" ? Result<ImageRecord>(make_error("pull always")) : find_local_image(store, o.image);
+  auto image =
+      o.pull == "always" ? Result<ImageRecord>(make_error("pull always")) : find_local_image(store, o.image);
   if (!image.ok()) {
     if (o.pull == "never") return std::move(image).error();
     bool local_id = looks_like_image_id(o.image) && o.image.size() >= 12;
@@ -270,7 +280,8 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
     // docker's words, on stderr: stdout stays the container's.
     if (o.pull == "missing") std::fprintf(stderr, "Unable to find image '%s' locally\n", o.image.c_str());
     PullResult pulled = TRY(pull_image(
-        store, {.reference = o.image, .platform = o.platform, .verify_tls = true, .observer = o.pull_observer}));
+        store,
+        {.reference = o.image, .platform = o.platform, .verify_tls = true, .observer = o.pull_observer}));
     image = load_image(store, pulled.id);
     if (!image.ok()) return std::move(image).error();
   }
@@ -283,7 +294,8 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
       return make_error("image `{}` is {}, not the requested platform {}", o.image, have, wanted.string());
   }
   const Json empty = Json::object();
-  const Json& ic = image_config.contains("config") && image_config["config"].is_object() ? image_config["config"] : empty;
+  const Json& ic =
+      image_config.contains("config") && image_config["config"].is_object() ? image_config["config"] : empty;
 
   // The command: docker's rules for --entrypoint and the arguments.
   std::vector<std::string> entrypoint = json_strings(ic.value("Entrypoint", Json()));
@@ -340,7 +352,8 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
   }
   for (size_t i = 0; i < volumes.size(); ++i)
     for (size_t j = 0; j < i; ++j)
-      if (TRY(clean_relative_path(volumes[i].destination)) == TRY(clean_relative_path(volumes[j].destination)))
+      if (TRY(clean_relative_path(volumes[i].destination)) ==
+          TRY(clean_relative_path(volumes[j].destination)))
         return make_error("Duplicate mount point: {}", volumes[i].destination);
 
   // Security: checked now so a bad flag fails create, not start.
@@ -361,13 +374,17 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
         return make_error("invalid --security-opt `{}`: seccomp needs unconfined or a profile file", opt);
       }
     } else if (key == "no-new-privileges") {
-      if (value.empty() || value == "true") no_new_privileges = true;
-      else if (value == "false") no_new_privileges = false;
-      else return make_error("invalid --security-opt `{}`: use no-new-privileges[=true|false]", opt);
+      if (value.empty() || value == "true")
+        no_new_privileges = true;
+      else if (value == "false")
+        no_new_privileges = false;
+      else
+        return make_error("invalid --security-opt `{}`: use no-new-privileges[=true|false]", opt);
     } else if (key == "label" || key == "apparmor") {
       continue;  // no LSM is managed by skiff; accepted as podman does without one
     } else {
-      return make_error("invalid --security-opt `{}`: skiff knows seccomp=, no-new-privileges, label= and apparmor=", opt);
+      return make_error(
+          "invalid --security-opt `{}`: skiff knows seccomp=, no-new-privileges, label= and apparmor=", opt);
     }
   }
   auto labels = TRY(parse_labels(o.labels));
@@ -392,7 +409,8 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
   config["Entrypoint"] = json_list(entrypoint);
   config["Labels"] = label_json;
   if (!config["WorkingDir"].get<std::string>().empty() && config["WorkingDir"].get<std::string>()[0] != '/')
-    return make_error("the working directory `{}` is invalid: it needs to be an absolute path", config["WorkingDir"].get<std::string>());
+    return make_error("the working directory `{}` is invalid: it needs to be an absolute path",
+                      config["WorkingDir"].get<std::string>());
 
   Json host = {
       {"Binds", json_list(binds)},

@@ -20,6 +20,7 @@
 #include "base/output.h"
 #include "base/sha256.h"
 #include "engine/image_archive.h"
+#include "engine/image_tars.h"
 #include "image/archive_manifest.h"
 #include "image/image_store.h"
 #include "image/layer_store.h"
@@ -171,84 +172,28 @@ Result<std::vector<Selected>> select_images(const Store& store, const std::vecto
   return out;
 }
 
-// Where a layer's tar comes from: its recipe, or a rebuilt copy in a spool file.
-struct LayerSource {
-  std::string chain;
-  uint64_t size = 0;
-  std::shared_ptr<SpoolFile> rebuilt;
-};
-
-// Where image/layer_tar.h says the extractor keeps it.
-bool has_tar_recipe(const Store& store, const std::string& chain) {
-  return path_exists(store.layer_dir(chain) + "/tar-recipe");
-}
-
 struct Prepared {
   std::vector<ArchiveImage> images;
-  std::map<std::string, std::string> configs;               // digest -> bytes
-  std::vector<std::pair<std::string, LayerSource>> layers;  // digest -> source, each digest once
+  std::map<std::string, std::string> configs;            // digest -> bytes
+  std::vector<std::pair<std::string, LayerTar>> layers;  // digest -> its tar, each digest once
 };
 
 Result<Prepared> prepare(const Store& store, const std::vector<Selected>& selected) {
   Prepared out;
-  std::map<std::string, std::pair<std::string, std::shared_ptr<SpoolFile>>>
-      rebuilt;  // chain -> (digest, file)
+  RebuiltLayers rebuilt;
   for (const auto& s : selected) {
-    const ImageRecord& image = s.image;
-    auto fail = [&](const Error& e) { return e.wrap("image `{}`", s.asked_as); };
-    auto config_text = store.read_blob(image.id, kMaxConfigSize);
-    if (!config_text.ok()) return fail(config_text.error());
-    auto config = parse_json(*config_text, "image config");
-    if (!config.ok()) return fail(config.error());
-    auto diff_ids = diff_ids_of(*config, image.layers.size());
-    if (!diff_ids.ok()) return fail(diff_ids.error());
-
-    ArchiveImage entry{
-        .config_digest = image.id, .config_size = config_text->size(), .names = s.names, .layers = {}};
-    bool changed = false;
-    for (size_t i = 0; i < image.layers.size(); ++i) {
-      const std::string& chain = image.layers[i];
-      auto layer = load_layer(store, chain);
-      if (!layer.ok()) return fail(layer.error());
-      if (layer->diff_id != (*diff_ids)[i])
-        return fail(
-            make_error("layer {} is {}, but the config says {}", i + 1, layer->diff_id, (*diff_ids)[i]));
-      LayerSource source{chain, layer->size, nullptr};
-      std::string digest = layer->diff_id;
-      if (!has_tar_recipe(store, chain)) {
-        auto& [new_digest, file] = rebuilt[chain];
-        if (!file) {
-          auto spool = SpoolFile::create(store);
-          if (!spool.ok()) return fail(spool.error());
-          file = std::make_shared<SpoolFile>(std::move(*spool));
-          DigestingSink hashed(*file);
-          Status written =
-              write_tree_tar(store.layer_dir(chain) + "/diff", TreeTarOptions{.oci_whiteouts = true}, hashed);
-          if (!written.ok()) return fail(written.error().wrap("rebuild layer {}", i + 1));
-          new_digest = hashed.digest();
-        }
-        source.size = file->size();
-        source.rebuilt = file;
-        changed = changed || new_digest != digest;
-        (*config)["rootfs"]["diff_ids"][i] = new_digest;
-        digest = new_digest;
-      }
-      entry.layers.push_back({digest, source.size});
+    ImageTars tars = TRY(image_tars(store, s.image, s.asked_as, rebuilt));
+    ArchiveImage entry{.config_digest = tars.config_digest,
+                       .config_size = tars.config.size(),
+                       .names = s.names,
+                       .layers = {}};
+    for (auto& layer : tars.layers) {
+      entry.layers.push_back({layer.diff_id, layer.size});
       if (std::none_of(out.layers.begin(), out.layers.end(),
-                       [&](const auto& l) { return l.first == digest; }))
-        out.layers.emplace_back(digest, std::move(source));
+                       [&](const auto& l) { return l.first == layer.diff_id; }))
+        out.layers.emplace_back(layer.diff_id, std::move(layer));
     }
-    std::string text = *config_text;
-    if (changed) {
-      text = to_compact_json(*config);
-      entry.config_digest = sha256_digest(text);
-      entry.config_size = text.size();
-      warn(
-          "image `{}` has layers extracted before skiff kept their original tars: they are saved as tars "
-          "rebuilt from their files, so the saved image's ID is {}, not {}",
-          s.asked_as, entry.config_digest, image.id);
-    }
-    out.configs[entry.config_digest] = std::move(text);
+    out.configs[tars.config_digest] = std::move(tars.config);
     out.images.push_back(std::move(entry));
   }
   return out;
@@ -260,13 +205,9 @@ Status write_blobs(ArchiveWriter& tar, const Store& store, const Prepared& p,
   TRY(tar.add_directory("blobs/sha256"));
   for (const auto& [digest, text] : manifests) TRY(tar.add_file(blob_member(digest), text));
   for (const auto& [digest, text] : p.configs) TRY(tar.add_file(blob_member(digest), text));
-  for (const auto& [digest, source] : p.layers) {
-    TRY(tar.add_stream(blob_member(digest), source.size, [&](ByteSink& sink) -> Status {
-      if (!source.rebuilt) return write_layer_tar(store, source.chain, sink);
-      TRY(source.rebuilt->read_into(0, source.size, sink));
-      return sink.finish();
-    }));
-  }
+  for (const auto& [digest, layer] : p.layers)
+    TRY(tar.add_stream(blob_member(digest), layer.size,
+                       [&](ByteSink& sink) { return layer.write(store, sink); }));
   return {};
 }
 

@@ -17,8 +17,20 @@
 #include "image/reference.h"
 #include "linux/userns.h"
 #include "registry/http.h"
+#include "registry/registries_conf.h"
 
 namespace skiff {
+
+Result<ImageRecord> find_local_image(const Store& store, const std::string& text) {
+  auto image = find_image(store, text);
+  if (image.ok() || !is_short_name(text)) return image;
+  auto ref = ImageReference::parse_docker_ref(text);
+  auto conf = load_registries_conf();
+  if (!ref.ok() || !conf.ok()) return image;
+  for (const auto& candidate : short_name_candidates(*conf, *ref))
+    if (auto found = find_image(store, candidate.string()); found.ok()) return found;
+  return image;
+}
 
 namespace {
 
@@ -32,7 +44,6 @@ std::string familiar(const std::string& canonical) {
   auto ref = ImageReference::parse(canonical);
   return ref.ok() ? ref->familiar_string() : canonical;
 }
-
 
 // Layers of `removed` that no image in `remaining` uses.
 std::vector<std::string> unshared_layers(const std::vector<ImageRecord>& removed,
@@ -71,7 +82,6 @@ void remove_trash(const std::vector<std::string>& trash) {
   if (auto removed = remove_layer_trees(trash); !removed.ok()) warn("{}", removed.error().text());
 }
 
-
 struct Filter {
   std::string key, value;
   bool negated = false;
@@ -82,7 +92,8 @@ Result<std::vector<Filter>> parse_filters(const std::vector<std::string>& specs,
   std::vector<Filter> out;
   for (const auto& spec : specs) {
     auto eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0) return make_error("invalid filter `{}`: expected KEY=VALUE", spec);
+    if (eq == std::string::npos || eq == 0)
+      return make_error("invalid filter `{}`: expected KEY=VALUE", spec);
     Filter f{spec.substr(0, eq), spec.substr(eq + 1)};
     if (!f.key.empty() && f.key.back() == '!') {
       f.negated = true;
@@ -102,7 +113,8 @@ Result<std::vector<Filter>> parse_filters(const std::vector<std::string>& specs,
 // label=KEY or label=KEY=VALUE against an image's config labels.
 bool labels_match(const Json& config, const Filter& f) {
   const Json* labels = nullptr;
-  if (config.contains("config") && config["config"].contains("Labels") && config["config"]["Labels"].is_object())
+  if (config.contains("config") && config["config"].contains("Labels") &&
+      config["config"]["Labels"].is_object())
     labels = &config["config"]["Labels"];
   auto eq = f.value.find('=');
   std::string key = f.value.substr(0, eq);
@@ -132,20 +144,22 @@ Result<double> parse_until(const std::string& value) {
 void report_extraction(const ExtractReport& report) {
   if (report.unmapped_owners > 0) {
     const IdMapping& mapping = current_id_mapping();
-    warn("{} file(s) in the image belong to users or groups this user namespace can't map (first: {}); "
-         "they are owned by root in containers. {}",
-         report.unmapped_owners, report.first_unmapped,
-         mapping.has_subids() ? "The /etc/subuid or /etc/subgid range is too small for this image."
-                              : "Add a range for this user to /etc/subuid and /etc/subgid "
-                                "(usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER).");
+    warn(
+        "{} file(s) in the image belong to users or groups this user namespace can't map (first: {}); "
+        "they are owned by root in containers. {}",
+        report.unmapped_owners, report.first_unmapped,
+        mapping.has_subids() ? "The /etc/subuid or /etc/subgid range is too small for this image."
+                             : "Add a range for this user to /etc/subuid and /etc/subgid "
+                               "(usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER).");
   }
   if (report.skipped_devices > 0)
-    warn("skipped {} device node(s) that an unprivileged user can't create (first: {})", report.skipped_devices,
-         report.first_device);
+    warn("skipped {} device node(s) that an unprivileged user can't create (first: {})",
+         report.skipped_devices, report.first_device);
 }
 
 void collect_garbage_or_warn(const Store& store) {
-  if (auto gc = store.collect_garbage(); !gc.ok()) warn("clean up after an interrupted command: {}", gc.error().text());
+  if (auto gc = store.collect_garbage(); !gc.ok())
+    warn("clean up after an interrupted command: {}", gc.error().text());
 }
 
 std::vector<ContainerUse> containers_using_image(const Store& store, const std::string& image_id) {
@@ -241,7 +255,8 @@ Status save_image_keeping_names(const Store& store, ImageRecord record) {
 }
 
 Result<std::vector<Json>> list_image_rows(const Store& store, const ImageListOptions& options) {
-  std::vector<Filter> filters = TRY(parse_filters(options.filters, {"dangling", "reference", "label", "before", "since"}));
+  std::vector<Filter> filters =
+      TRY(parse_filters(options.filters, {"dangling", "reference", "label", "before", "since"}));
   if (!options.reference.empty()) filters.push_back({"reference", options.reference});
   std::vector<ImageRecord> images = TRY(list_images(store));
 
@@ -266,7 +281,8 @@ Result<std::vector<Json>> list_image_rows(const Store& store, const ImageListOpt
         bool want = f.value == "true" || f.value == "1";
         keep = keep && (image.names.empty() == want);
       } else if (f.key == "label") {
-        if (!config) config = load_image_config(store, image).ok() ? *load_image_config(store, image) : Json::object();
+        if (!config)
+          config = load_image_config(store, image).ok() ? *load_image_config(store, image) : Json::object();
         keep = keep && labels_match(*config, f);
       }
     }
@@ -275,8 +291,10 @@ Result<std::vector<Json>> list_image_rows(const Store& store, const ImageListOpt
     std::vector<std::pair<std::string, std::string>> repo_tags;  // familiar repository, tag
     for (const auto& n : image.names) {
       auto ref = ImageReference::parse(n);
-      if (ref.ok()) repo_tags.emplace_back(ref->familiar_name(), ref->tag.empty() ? "<none>" : ref->tag);
-      else repo_tags.emplace_back(n, "<none>");
+      if (ref.ok())
+        repo_tags.emplace_back(ref->familiar_name(), ref->tag.empty() ? "<none>" : ref->tag);
+      else
+        repo_tags.emplace_back(n, "<none>");
     }
     if (repo_tags.empty()) repo_tags.emplace_back("<none>", "<none>");
     for (size_t i = 0; i < repo_tags.size(); i++) {
@@ -321,7 +339,8 @@ Result<Json> inspect_image(const Store& store, const ImageRecord& image) {
   for (const auto& n : image.names) repo_tags.push_back(familiar(n));
   for (const auto& d : image.digests) repo_digests.push_back(familiar(d));
   Json diff_ids = Json::array();
-  if (config.contains("rootfs") && config["rootfs"].contains("diff_ids")) diff_ids = config["rootfs"]["diff_ids"];
+  if (config.contains("rootfs") && config["rootfs"].contains("diff_ids"))
+    diff_ids = config["rootfs"]["diff_ids"];
   std::string lower;
   for (size_t i = image.layers.size(); i-- > 1;)
     lower += (lower.empty() ? "" : ":") + store.layer_dir(image.layers[i - 1]) + "/diff";
@@ -345,7 +364,8 @@ Result<Json> inspect_image(const Store& store, const ImageRecord& image) {
   out["VirtualSize"] = image.size;
   out["GraphDriver"] = {{"Data", graph_data}, {"Name", "overlay"}};
   out["RootFS"] = {{"Type", "layers"}, {"Layers", diff_ids}};
-  out["Metadata"] = {{"LastTagTime", image.last_tag_time.empty() ? "0001-01-01T00:00:00Z" : image.last_tag_time}};
+  out["Metadata"] = {
+      {"LastTagTime", image.last_tag_time.empty() ? "0001-01-01T00:00:00Z" : image.last_tag_time}};
   return out;
 }
 
@@ -368,7 +388,8 @@ Json image_template_view(Json inspect) {
 Status tag_image(const Store& store, const std::string& source, const std::string& target) {
   auto ref = ImageReference::parse_with_default_tag(target);
   if (!ref.ok()) return ref.error().wrap("tag `{}`: invalid reference `{}`", source, target);
-  if (!ref->digest.empty()) return make_error("tag `{}`: refusing to create a tag with a digest reference `{}`", source, target);
+  if (!ref->digest.empty())
+    return make_error("tag `{}`: refusing to create a tag with a digest reference `{}`", source, target);
   FileLock lock = TRY(store.lock());
   ImageRecord image = TRY(std::move(find_image(store, source)).wrap("tag `{}`", source));
   if (!contains(image.names, ref->string())) image.names.push_back(ref->string());
@@ -385,15 +406,17 @@ Result<RemoveOutcome> remove_image(const Store& store, const std::string& text, 
     ImageRecord image = TRY(find_image(store, text));
     std::string by_name;  // the canonical name `text` means, when it is one of the image's names
     if (auto ref = ImageReference::parse_with_default_tag(text); ref.ok()) {
-      if (contains(image.names, ref->string())) by_name = ref->string();
+      if (contains(image.names, ref->string()))
+        by_name = ref->string();
       else if (!ref->digest.empty() && contains(image.digests, ref->name() + "@" + ref->digest))
         by_name = ref->name() + "@" + ref->digest;
     }
     std::vector<ContainerUse> users = containers_using_image(store, image.id);
     auto in_use = [&] {
       const auto& c = users.front();
-      return make_error("conflict: unable to delete {} (must be forced) - image is being used by container {}{}",
-                        short_id(image.id), c.id.substr(0, 12), c.name.empty() ? "" : " (" + c.name + ")");
+      return make_error(
+          "conflict: unable to delete {} (must be forced) - image is being used by container {}{}",
+          short_id(image.id), c.id.substr(0, 12), c.name.empty() ? "" : " (" + c.name + ")");
     };
     auto untag = [&](const std::string& name) {
       image.names.erase(std::remove(image.names.begin(), image.names.end(), name), image.names.end());
@@ -415,8 +438,9 @@ Result<RemoveOutcome> remove_image(const Store& store, const std::string& text, 
       return outcome;
     }
     if (by_name.empty() && image.names.size() > 1 && !force)
-      return make_error("conflict: unable to delete {} (must be forced) - image is referenced in multiple repositories",
-                        short_id(image.id));
+      return make_error(
+          "conflict: unable to delete {} (must be forced) - image is referenced in multiple repositories",
+          short_id(image.id));
     for (auto names = image.names; const auto& n : names) untag(n);
     trash = TRY(delete_images(store, {image}, nullptr));
     outcome.deleted.push_back(image.id);
@@ -425,7 +449,8 @@ Result<RemoveOutcome> remove_image(const Store& store, const std::string& text, 
   return outcome;
 }
 
-Result<PruneOutcome> prune_images(const Store& store, bool all, const std::vector<std::string>& filter_specs) {
+Result<PruneOutcome> prune_images(const Store& store, bool all,
+                                  const std::vector<std::string>& filter_specs) {
   std::vector<Filter> filters = TRY(parse_filters(filter_specs, {"until", "label"}));
   std::vector<double> untils;
   for (const auto& f : filters)

@@ -25,6 +25,11 @@ struct ImportOptions {
 /// returns its ID. On any failure the store is left as it was.
 Result<std::string> import_image(const Store& store, const ImportOptions& options);
 
+/// find_image, and for a short name that docker.io doesn't explain, the
+/// names registries.conf's search registries give it (what a pull of it
+/// stored), as podman resolves short names.
+Result<ImageRecord> find_local_image(const Store& store, const std::string& text);
+
 /// save_image, keeping the names and digests that an already stored record
 /// of the same image has (an import or pull of an image that is there only
 /// adds names). The caller holds the store lock.

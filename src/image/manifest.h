@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "base/json.h"
 #include "image/image_config.h"
+#include "image/stream.h"
 
 namespace skiff {
 
@@ -24,9 +25,9 @@ inline constexpr size_t kMaxConfigSize = 8 << 20;
 
 struct Descriptor {
   std::string media_type;
-  std::string digest;   ///< "sha256:<64 hex>": checked
-  int64_t size = 0;     ///< bytes; checked non-negative
-  Platform platform;    ///< index entries only
+  std::string digest;  ///< "sha256:<64 hex>": checked
+  int64_t size = 0;    ///< bytes; checked non-negative
+  Platform platform;   ///< index entries only
 };
 
 struct ImageManifest {
@@ -55,5 +56,29 @@ Result<ImageManifest> parse_image_manifest(std::string_view body);
 /// and architecture, and the variant when `want` has one (arm64's "v8" and
 /// an empty variant are the same). The error lists what the index offers.
 Result<Descriptor> choose_from_index(std::string_view body, const Platform& want);
+
+/// The two image manifest formats a registry takes (push).
+enum class ManifestFormat { kOci, kDocker };
+
+/// "oci", or "v2s2"/"docker" for docker's schema 2 (podman's names).
+Result<ManifestFormat> parse_manifest_format(std::string_view text);
+
+/// The format a manifest media type belongs to.
+ManifestFormat manifest_format_of(std::string_view media_type);
+
+/// The manifest media type of a format.
+std::string_view manifest_media_type(ManifestFormat format);
+
+/// A layer blob's media type in `format`; an error for zstd in docker's,
+/// which has no such type.
+Result<std::string> layer_media_type(ManifestFormat format, Compression compression);
+
+/// The compression a layer media type names.
+Compression layer_compression(std::string_view media_type);
+
+/// An image manifest in `format`, naming `config` (its media type set
+/// here) and `layers` (with theirs), as compact JSON.
+std::string make_image_manifest(ManifestFormat format, const Descriptor& config,
+                                const std::vector<Descriptor>& layers);
 
 }  // namespace skiff

@@ -1,6 +1,7 @@
 #include "image/spool_file.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -34,6 +35,17 @@ Result<SpoolFile> SpoolFile::create(const Store& store) {
   if (!fd) return errno_error("create a spool file in `{}`", store.blobs_dir());
   ::unlink(path.c_str());
   return SpoolFile(std::move(fd));
+}
+
+SpoolFile::Mapping::~Mapping() {
+  if (data_ && size_ > 0) ::munmap(data_, size_);
+}
+
+Result<SpoolFile::Mapping> SpoolFile::map() const {
+  if (size_ == 0) return Mapping(nullptr, 0);
+  void* data = ::mmap(nullptr, size_t(size_), PROT_READ, MAP_SHARED, fd_.get(), 0);
+  if (data == MAP_FAILED) return errno_error("map the spool file");
+  return Mapping(data, size_t(size_));
 }
 
 Status SpoolFile::write(std::span<const uint8_t> data) {

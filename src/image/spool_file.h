@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "base/error.h"
 #include "base/unique_fd.h"
@@ -27,6 +28,23 @@ class SpoolFile : public ByteSink {
 
   /// Pushes the bytes at [offset, offset + size) into `sink` (no finish()).
   Status read_into(uint64_t offset, uint64_t size, ByteSink& sink) const;
+
+  /// Every byte written so far, mapped read-only (unmapped when the
+  /// mapping goes away; the spool file must outlive it).
+  class Mapping {
+   public:
+    Mapping(Mapping&& other) noexcept : data_(std::exchange(other.data_, nullptr)), size_(other.size_) {}
+    Mapping& operator=(Mapping&&) = delete;
+    ~Mapping();
+    std::span<const uint8_t> bytes() const { return {static_cast<const uint8_t*>(data_), size_}; }
+
+   private:
+    friend class SpoolFile;
+    Mapping(void* data, size_t size) : data_(data), size_(size) {}
+    void* data_;
+    size_t size_;
+  };
+  Result<Mapping> map() const;
 
  private:
   explicit SpoolFile(UniqueFd fd) : fd_(std::move(fd)) {}

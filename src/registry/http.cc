@@ -35,7 +35,8 @@ Status check_range(Exchange& x, uint64_t resume_from) {
   std::string range = x.response.header("content-range");
   uint64_t start = 0;
   if (std::sscanf(range.c_str(), "bytes %" SCNu64 "-", &start) != 1 || start != resume_from)
-    return make_error("the server answered a request for bytes {}- with `Content-Range: {}`", resume_from, range);
+    return make_error("the server answered a request for bytes {}- with `Content-Range: {}`", resume_from,
+                      range);
   return {};
 }
 
@@ -48,13 +49,15 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   if (line.starts_with("HTTP/")) {
     x->response.headers.clear();
     size_t space = line.find(' ');
-    x->response.status = space == std::string_view::npos ? 0 : std::atol(std::string(line.substr(space + 1, 3)).c_str());
+    x->response.status =
+        space == std::string_view::npos ? 0 : std::atol(std::string(line.substr(space + 1, 3)).c_str());
     return size * count;
   }
   size_t colon = line.find(':');
   if (colon == std::string_view::npos) return size * count;
   std::string name(line.substr(0, colon));
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return char(std::tolower(c)); });
   std::string_view value = line.substr(colon + 1);
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   x->response.headers[name] = std::string(value);
@@ -115,10 +118,22 @@ Result<HttpResponse> http_request(const HttpRequest& request,
   std::unique_ptr<curl_slist, decltype(lib->slist_free_all)> header_list(headers, lib->slist_free_all);
   CURL* c = curl.get();
   lib->easy_setopt(c, CURLOPT_URL, url.c_str());
+  bool fetches = request.method == "GET" || request.method == "HEAD";
   if (request.method == "HEAD") lib->easy_setopt(c, CURLOPT_NOBODY, 1L);
+  if (!fetches) {
+    // POSTFIELDS sends the body (not copied) with a Content-Length, under
+    // whichever method CUSTOMREQUEST names.
+    lib->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.size()));
+    // Never null: libcurl would read the body from stdin.
+    const char* body = request.body.empty() ? "" : reinterpret_cast<const char*>(request.body.data());
+    lib->easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    lib->easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
   lib->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   lib->easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  lib->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+  // An upload's answer names its next step in Location (a 202, a 201), never
+  // a redirect to follow with the body again.
+  lib->easy_setopt(c, CURLOPT_FOLLOWLOCATION, fetches ? 1L : 0L);
   lib->easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
   // Off is libcurl's default; said here because registry credentials rely
   // on it: an Authorization header never follows a redirect to another host.
@@ -148,7 +163,8 @@ Result<HttpResponse> http_request(const HttpRequest& request,
   }
   CURLcode rc = lib->easy_perform(c);
   if (!exchange.status.ok()) return std::move(exchange.status).error();
-  if (rc != CURLE_OK) return make_error("{} {}: {}", request.method, url, *error ? error : lib->easy_strerror(rc));
+  if (rc != CURLE_OK)
+    return make_error("{} {}: {}", request.method, url, *error ? error : lib->easy_strerror(rc));
   return std::move(exchange.response);
 }
 
@@ -159,7 +175,8 @@ bool is_http_url(std::string_view text) {
 Status http_get_to_sink(const std::string& url, ByteSink& sink) {
   HttpResponse response = TRY(http_request({.url = url, .headers = {}, .verify_tls = true},
                                            [&](std::span<const uint8_t> data) { return sink.write(data); }));
-  if (response.status < 200 || response.status >= 300) return make_error("GET {}: HTTP status {}", url, response.status);
+  if (response.status < 200 || response.status >= 300)
+    return make_error("GET {}: HTTP status {}", url, response.status);
   return sink.finish();
 }
 

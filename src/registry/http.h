@@ -22,7 +22,7 @@ Status http_get_to_sink(const std::string& url, ByteSink& sink);
 bool is_http_url(std::string_view text);
 
 struct HttpRequest {
-  std::string method = "GET";        ///< GET or HEAD
+  std::string method = "GET";  ///< GET, HEAD, POST, PUT, PATCH or DELETE
   std::string url;
   std::vector<std::string> headers;  ///< "Name: value"
   bool verify_tls = true;
@@ -32,6 +32,9 @@ struct HttpRequest {
   uint64_t resume_from = 0;
   /// CA certificates (PEM) trusted besides the system's: a registry's certs.d.
   std::string extra_ca_certificates;
+  /// The body of a POST, PUT or PATCH, sent with its Content-Length (it
+  /// must outlive the request). Redirects are followed for GET and HEAD only.
+  std::span<const uint8_t> body{};
 };
 
 struct HttpResponse {

@@ -20,7 +20,8 @@ bool is_loopback_registry(std::string_view domain) {
   if (host == "localhost") return true;
   // 127.0.0.0/8 as a dotted quad: "127.example.com" is a name, not a loopback address.
   struct in_addr address;
-  return ::inet_pton(AF_INET, std::string(host).c_str(), &address) == 1 && (ntohl(address.s_addr) >> 24) == 127;
+  return ::inet_pton(AF_INET, std::string(host).c_str(), &address) == 1 &&
+         (ntohl(address.s_addr) >> 24) == 127;
 }
 
 std::string url_encode(std::string_view text) {
@@ -132,7 +133,8 @@ std::string registry_message(const std::string& body) {
 
 Status RegistryClient::fetch_token(const std::string& challenge_header) {
   BearerChallenge challenge = parse_bearer_challenge(challenge_header);
-  if (challenge.realm.empty()) return make_error("the registry asks for credentials (`{}`)", challenge_header);
+  if (challenge.realm.empty())
+    return make_error("the registry asks for credentials (`{}`)", challenge_header);
   std::string url = challenge.realm;
   char sep = url.find('?') == std::string::npos ? '?' : '&';
   if (!challenge.service.empty()) {
@@ -181,6 +183,8 @@ Status RegistryClient::authenticate(const std::string& challenge) {
 }
 
 Result<std::string> RegistryClient::authorization_for(const std::string& url) const {
+  // An upload location on another host (a storage backend) gets none.
+  if (!url.starts_with(base_url_ + "/")) return std::string();
   bool carries_credentials = send_basic_ || (!token_.empty() && token_from_credentials_);
   if (carries_credentials && !may_carry_credentials(url))
     return make_error("refusing to send the credentials for `{}` over plain HTTP", domain_);
@@ -189,28 +193,30 @@ Result<std::string> RegistryClient::authorization_for(const std::string& url) co
   return std::string();
 }
 
-Status RegistryClient::get(const std::string& path, const std::string& accept, const std::string& what,
-                           const std::function<Status(std::span<const uint8_t>)>& on_body,
-                           std::string* content_type, std::string* link) {
-  // `what` leads every failure; check_login() passes "" and words its own.
-  auto fail = [&](Error error) { return what.empty() ? error : error.wrap("{}", what); };
+std::string RegistryClient::url_for(const std::string& target) const {
+  if (is_http_url(target)) return target;
+  return base_url_ + (target.starts_with("/") ? "" : "/") + target;
+}
+
+Result<HttpResponse> RegistryClient::send(const Call& call) {
   std::optional<Error> https_failure;  // when plain HTTP was tried next
   // One authentication a request: a first challenge, or a token that expired.
   bool authenticated = false;
   for (;;) {
-    HttpRequest request{.url = base_url_ + path,
-                        .headers = {},
+    HttpRequest request{.method = call.method,
+                        .url = url_for(call.target),
+                        .headers = call.headers,
                         .verify_tls = verify_tls_,
-                        .resume_from = resume_from_,
-                        .extra_ca_certificates = ca_certificates_};
-    if (!accept.empty()) request.headers.push_back("Accept: " + accept);
+                        .resume_from = call.resume_from,
+                        .extra_ca_certificates = ca_certificates_,
+                        .body = call.body};
     auto authorization = authorization_for(request.url);
-    if (!authorization.ok()) return fail(std::move(authorization).error());
+    if (!authorization.ok()) return std::move(authorization).error();
     if (!authorization->empty()) request.headers.push_back("Authorization: " + *authorization);
     size_t received = 0;
-    auto response = http_request(request, [&](std::span<const uint8_t> data) {
+    auto response = http_request(request, [&](std::span<const uint8_t> data) -> Status {
       received += data.size();
-      return on_body(data);
+      return call.on_body ? call.on_body(data) : Status{};
     });
     if (!response.ok() && received == 0 && !scheme_checked_ && base_url_.starts_with("https://")) {
       // A loopback registry, or --tls-verify=false: one that speaks only
@@ -228,31 +234,45 @@ Status RegistryClient::get(const std::string& path, const std::string& accept, c
     // But what plain HTTP delivered and the caller refused (too large, a
     // bad stream) is about the answer, not the scheme.
     if (https_failure && ((!response.ok() && received == 0) || (response.ok() && response->status == 400)))
-      return fail(*https_failure);
-    if (!response.ok()) return fail(std::move(response).error());
+      return *https_failure;
+    if (!response.ok()) return std::move(response).error();
     if (response->status == 401 && !authenticated) {
       authenticated = true;
-      Status answered = authenticate(response->header("www-authenticate"));
-      if (!answered.ok()) return fail(std::move(answered).error());
+      TRY(authenticate(response->header("www-authenticate")));
       continue;
     }
-    if (response->status >= 200 && response->status < 300) {
-      if (content_type) *content_type = response->header("content-type");
-      if (link) *link = response->header("link");
-      return {};
-    }
-    if (response->status == 401 && send_basic_) return fail(make_error("wrong username or password"));
-    std::string said = registry_message(response->error_body);
-    std::string why = response->status == 404   ? "not found"
-                      : response->status == 429 ? "too many requests: the registry's rate limit"
-                                                : fmt::format("HTTP status {}", response->status);
-    if (response->status == 401 || response->status == 403)
-      why = credentials_ ? fmt::format("access denied (the repository may not exist, or `{}` may not read it)",
-                                       credentials_->username)
-                         : fmt::format("access denied (the repository may not exist, or needs `skiff login {}`)",
-                                       domain_);
-    return fail(make_error("{}{}", why, said.empty() ? "" : " (" + said + ")"));
+    return std::move(*response);
   }
+}
+
+Error RegistryClient::status_error(const HttpResponse& response) const {
+  if (response.status == 401 && send_basic_) return make_error("wrong username or password");
+  std::string said = registry_message(response.error_body);
+  std::string why = response.status == 404   ? "not found"
+                    : response.status == 429 ? "too many requests: the registry's rate limit"
+                                             : fmt::format("HTTP status {}", response.status);
+  if (response.status == 401 || response.status == 403)
+    why =
+        credentials_
+            ? fmt::format("access denied (the repository may not exist, or `{}` may not {} it)",
+                          credentials_->username, pushing_ ? "push to" : "read")
+            : fmt::format("access denied (the repository may not exist, or needs `skiff login {}`)", domain_);
+  return make_error("{}{}", why, said.empty() ? "" : " (" + said + ")");
+}
+
+Status RegistryClient::get(const std::string& path, const std::string& accept, const std::string& what,
+                           const std::function<Status(std::span<const uint8_t>)>& on_body,
+                           std::string* content_type, std::string* link) {
+  // `what` leads every failure; check_login() passes "" and words its own.
+  auto fail = [&](Error error) { return what.empty() ? error : error.wrap("{}", what); };
+  Call call{.method = "GET", .target = path, .on_body = on_body, .resume_from = resume_from_};
+  if (!accept.empty()) call.headers.push_back("Accept: " + accept);
+  auto response = send(call);
+  if (!response.ok()) return fail(std::move(response).error());
+  if (response->status < 200 || response->status >= 300) return fail(status_error(*response));
+  if (content_type) *content_type = response->header("content-type");
+  if (link) *link = response->header("link");
+  return {};
 }
 
 Status RegistryClient::check_login() {
@@ -286,13 +306,17 @@ Status RegistryClient::get_blob(const std::string& repo, const std::string& dige
   for (int attempt = 1;; ++attempt) {
     bool refused = false;
     resume_from_ = delivered;
-    Status fetched = get("/v2/" + repo + "/blobs/" + digest, "", fmt::format("fetch blob {}", digest),
-                         [&](std::span<const uint8_t> data) {
-                           Status s = on_body(data);
-                           if (s.ok()) delivered += data.size(); else refused = true;
-                           return s;
-                         },
-                         nullptr);
+    Status fetched = get(
+        "/v2/" + repo + "/blobs/" + digest, "", fmt::format("fetch blob {}", digest),
+        [&](std::span<const uint8_t> data) {
+          Status s = on_body(data);
+          if (s.ok())
+            delivered += data.size();
+          else
+            refused = true;
+          return s;
+        },
+        nullptr);
     resume_from_ = 0;
     bool transient = last_status_ == 0 || last_status_ == 408 || last_status_ == 429 || last_status_ >= 500;
     if (fetched.ok() || refused || !transient || attempt == kBlobAttempts) return fetched;
@@ -305,8 +329,102 @@ Result<std::string> RegistryClient::get_blob_text(const std::string& repo, const
                                                   size_t max_size) {
   std::string body;
   TRY(get_blob(repo, digest, collect(body, max_size, "blob " + digest)));
-  if (sha256_digest(body) != digest) return make_error("blob {}: its content does not match its digest", digest);
+  if (sha256_digest(body) != digest)
+    return make_error("blob {}: its content does not match its digest", digest);
   return body;
+}
+
+Result<bool> RegistryClient::has_blob(const std::string& repo, const std::string& digest) {
+  std::string what = fmt::format("check for blob {} in {}/{}", digest, domain_, repo);
+  auto response =
+      TRY(std::move(send({.method = "HEAD", .target = "/v2/" + repo + "/blobs/" + digest})).wrap("{}", what));
+  if (response.status == 200) return true;
+  if (response.status == 404) return false;
+  return status_error(response).wrap("{}", what);
+}
+
+Result<UploadStart> RegistryClient::start_upload(const std::string& repo, const std::string& mount_digest,
+                                                 const std::string& mount_from) {
+  pushing_ = true;
+  std::string path = "/v2/" + repo + "/blobs/uploads/";
+  if (!mount_digest.empty()) path += "?mount=" + url_encode(mount_digest) + "&from=" + url_encode(mount_from);
+  std::string what = fmt::format("start an upload to {}/{}", domain_, repo);
+  auto response = TRY(std::move(send({.method = "POST", .target = path})).wrap("{}", what));
+  // 201: the registry mounted the blob; 202: an upload to make, at Location.
+  if (response.status == 201 && !mount_digest.empty()) return UploadStart{.mounted = true, .location = ""};
+  if (response.status != 202) return status_error(response).wrap("{}", what);
+  std::string location = response.header("location");
+  if (location.empty()) return make_error("{}: the registry's answer has no Location", what);
+  return UploadStart{.mounted = false, .location = url_for(location)};
+}
+
+Result<HttpResponse> RegistryClient::upload_chunk(const std::string& location, uint64_t offset,
+                                                  std::span<const uint8_t> data) {
+  Call call{.method = "PATCH",
+            .target = location,
+            .headers = {"Content-Type: application/octet-stream",
+                        fmt::format("Content-Range: {}-{}", offset, offset + data.size() - 1)},
+            .body = data};
+  return send(call);
+}
+
+Result<uint64_t> RegistryClient::upload_offset(const std::string& location) {
+  auto response = TRY(send({.method = "GET", .target = location}));
+  if (response.status != 204 && response.status != 200)
+    return status_error(response).wrap("ask how far an upload got");
+  return range_end(response.header("range"));
+}
+
+Result<HttpResponse> RegistryClient::finish_upload(const std::string& location, const std::string& digest,
+                                                   std::span<const uint8_t> data) {
+  std::string target =
+      location + (location.find('?') == std::string::npos ? "?" : "&") + "digest=" + url_encode(digest);
+  return send({.method = "PUT",
+               .target = target,
+               .headers = {"Content-Type: application/octet-stream"},
+               .body = data});
+}
+
+void RegistryClient::cancel_upload(const std::string& location) {
+  (void)send({.method = "DELETE", .target = location});  // best effort: the registry expires it anyway
+}
+
+Result<std::string> RegistryClient::put_manifest(const std::string& repo, const std::string& reference,
+                                                 std::string_view body, const std::string& media_type) {
+  pushing_ = true;
+  std::string what = fmt::format("push manifest {}/{}:{}", domain_, repo, reference);
+  auto response = TRY(std::move(send({.method = "PUT",
+                                      .target = "/v2/" + repo + "/manifests/" + reference,
+                                      .headers = {"Content-Type: " + media_type},
+                                      .body = {reinterpret_cast<const uint8_t*>(body.data()), body.size()}}))
+                          .wrap("{}", what));
+  if (response.status != 201 && response.status != 200) return status_error(response).wrap("{}", what);
+  std::string digest = sha256_digest(body);
+  std::string said = response.header("docker-content-digest");
+  if (!said.empty() && said != digest)
+    return make_error("{}: the registry says it stored {}, not {}", what, said, digest);
+  return digest;
+}
+
+Result<uint64_t> range_end(std::string_view header) {
+  // "0-<last byte>", as docker's distribution writes it ("bytes=" tolerated);
+  // "0-0" is what it says of an empty upload too.
+  if (header.starts_with("bytes=")) header.remove_prefix(6);
+  size_t dash = header.find('-');
+  uint64_t first = 0, last = 0;
+  auto number = [](std::string_view text, uint64_t& out) {
+    if (text.empty() || text.size() > 19) return false;
+    out = 0;
+    for (char c : text) {
+      if (c < '0' || c > '9') return false;
+      out = out * 10 + uint64_t(c - '0');
+    }
+    return true;
+  };
+  if (dash == std::string_view::npos || !number(header.substr(0, dash), first) ||
+      !number(header.substr(dash + 1), last) || first != 0)
+    return make_error("the registry's upload Range `{}` is not 0-<end>", header);
+  return last == 0 ? 0 : last + 1;
 }
 
 }  // namespace skiff

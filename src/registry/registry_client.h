@@ -21,8 +21,15 @@
 
 #include "base/error.h"
 #include "registry/auth_store.h"
+#include "registry/http.h"
 
 namespace skiff {
+
+/// Where a blob upload stands after its POST.
+struct UploadStart {
+  bool mounted = false;  ///< the registry mounted the blob from another repository
+  std::string location;  ///< else the upload's URL (absolute)
+};
 
 struct FetchedManifest {
   std::string body;
@@ -57,13 +64,54 @@ class RegistryClient {
   static constexpr int kBlobAttempts = 5;
   /// The first retry's delay (doubled for each next one).
   void set_retry_delay(std::chrono::milliseconds delay) { retry_delay_ = delay; }
+  std::chrono::milliseconds retry_delay() const { return retry_delay_; }
   /// A small blob whole (a config), at most `max_size` bytes, digest-checked.
   Result<std::string> get_blob_text(const std::string& repo, const std::string& digest, size_t max_size);
+
+  /// HEAD /v2/<repo>/blobs/<digest>: whether the repository has the blob.
+  Result<bool> has_blob(const std::string& repo, const std::string& digest);
+  /// POST /v2/<repo>/blobs/uploads/: a new upload. With `mount_digest`,
+  /// asks the registry to mount that blob from repository `mount_from` of
+  /// the same registry instead; a registry that can't starts an upload.
+  Result<UploadStart> start_upload(const std::string& repo, const std::string& mount_digest = "",
+                                   const std::string& mount_from = "");
+  /// PATCH `location` with `data` as the bytes from `offset` on
+  /// (Content-Range): the registry's answer, whatever its status.
+  Result<HttpResponse> upload_chunk(const std::string& location, uint64_t offset,
+                                    std::span<const uint8_t> data);
+  /// GET `location`: how many bytes of the upload the registry holds.
+  Result<uint64_t> upload_offset(const std::string& location);
+  /// PUT `location`?digest=: completes the upload with `data` as its last
+  /// bytes (all of them, for a monolithic upload). The answer, whatever its status.
+  Result<HttpResponse> finish_upload(const std::string& location, const std::string& digest,
+                                     std::span<const uint8_t> data);
+  /// DELETE `location`, best effort.
+  void cancel_upload(const std::string& location);
+  /// PUT /v2/<repo>/manifests/<reference>: returns the manifest's digest
+  /// (checked against the one the registry names).
+  Result<std::string> put_manifest(const std::string& repo, const std::string& reference,
+                                   std::string_view body, const std::string& media_type);
+  /// An error for a non-2xx answer, in the registry's words when it gave some.
+  Error status_error(const HttpResponse& response) const;
+  /// Where `target` (a path, or an absolute URL such as an upload's
+  /// Location) is.
+  std::string url_for(const std::string& target) const;
 
   /// "http://localhost:5000" or "https://registry-1.docker.io".
   const std::string& base_url() const { return base_url_; }
 
  private:
+  struct Call {
+    std::string method;
+    std::string target;  ///< a path ("/v2/...") or an absolute URL
+    std::vector<std::string> headers{};
+    std::span<const uint8_t> body{};
+    std::function<Status(std::span<const uint8_t>)> on_body{};  ///< a 2xx answer's body; dropped when unset
+    uint64_t resume_from = 0;
+  };
+  /// One request, authenticated as the registry asks (once a request),
+  /// falling back to plain HTTP where allowed. Any status is an answer.
+  Result<HttpResponse> send(const Call& call);
   Status get(const std::string& path, const std::string& accept, const std::string& what,
              const std::function<Status(std::span<const uint8_t>)>& on_body, std::string* content_type,
              std::string* link = nullptr);
@@ -80,13 +128,18 @@ class RegistryClient {
   bool scheme_checked_ = false;
   std::string token_;
   std::optional<Credentials> credentials_;
-  bool send_basic_ = false;             // the registry asked for Basic
+  bool send_basic_ = false;              // the registry asked for Basic
   bool token_from_credentials_ = false;  // token_ was asked for with them
-  std::string ca_certificates_;         // PEM, from certs.d
-  uint64_t resume_from_ = 0;  // for the next get(): see HttpRequest::resume_from
-  long last_status_ = 0;      // of the last get(): 0 when no answer came
+  std::string ca_certificates_;          // PEM, from certs.d
+  uint64_t resume_from_ = 0;             // for the next get(): see HttpRequest::resume_from
+  long last_status_ = 0;                 // of the last get(): 0 when no answer came
   std::chrono::milliseconds retry_delay_{500};
+  bool pushing_ = false;  // words access errors for a push
 };
+
+/// The byte count an upload's `Range: 0-<last>` header says the registry
+/// holds ("0-0" counts as none, as docker's distribution writes it).
+Result<uint64_t> range_end(std::string_view header);
 
 /// True for localhost, 127.0.0.0/8 and [::1] (with or without a port).
 bool is_loopback_registry(std::string_view domain);

@@ -15,8 +15,15 @@ misbehaves on request, for the tests of what skiff does with a bad server:
   --manifest-type T   the manifest's Content-Type (the body is unchanged)
   --manifest-body S   send S as the manifest instead
   --layer-type T      rewrite every layer's mediaType in the manifest to T
+  --no-chunks         refuse an upload's PATCH that carries a Content-Range
+                      (416), as registries that take blobs only whole do
 
-Every request is appended to LOG_FILE as "METHOD PATH RANGE".
+It also takes pushes: uploads (POST, PATCH, PUT ?digest=) land in the
+layout's blobs once their digest checks, and a pushed manifest is served
+from then on.
+
+Every request is appended to LOG_FILE as "METHOD PATH RANGE", RANGE being
+the Range or Content-Range header.
 """
 import argparse
 import hashlib
@@ -38,6 +45,7 @@ p.add_argument("--manifest-size", type=int)
 p.add_argument("--manifest-type")
 p.add_argument("--manifest-body")
 p.add_argument("--layer-type")
+p.add_argument("--no-chunks", action="store_true")
 a = p.parse_args()
 
 
@@ -63,6 +71,7 @@ if a.manifest_type:
     manifest_type = a.manifest_type
 layer_digests = {layer["digest"] for layer in manifest.get("layers", [])}
 drops = {}
+uploads = {}
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -84,9 +93,61 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_HEAD(self):
         self.do_GET()
 
-    def do_GET(self):
+    def log_request_line(self):
+        wanted = self.headers.get("Range") or self.headers.get("Content-Range") or "-"
         with open(a.log_file, "a") as log:
-            log.write("%s %s %s\n" % (self.command, self.path, self.headers.get("Range", "-")))
+            log.write("%s %s %s\n" % (self.command, self.path, wanted))
+
+    def body(self):
+        return self.rfile.read(int(self.headers.get("Content-Length", "0")))
+
+    def upload_answer(self, status, n):
+        size = len(uploads[n])
+        self.send(status, b"", extra=[("Location", "/upload/%d" % n), ("Range", "0-%d" % max(0, size - 1))])
+
+    def do_POST(self):
+        self.log_request_line()
+        self.body()
+        n = len(uploads)
+        uploads[n] = b""
+        self.upload_answer(202, n)
+
+    def do_PATCH(self):
+        self.log_request_line()
+        data = self.body()
+        n = int(self.path.split("/")[2].split("?")[0])
+        if a.no_chunks and self.headers.get("Content-Range"):
+            return self.send(416, b'{"errors":[{"code":"BLOB_UPLOAD_INVALID","message":"no chunks here"}]}',
+                             "application/json")
+        uploads[n] += data
+        self.upload_answer(202, n)
+
+    def do_PUT(self):
+        global manifest_body, manifest_type
+        self.log_request_line()
+        data = self.body()
+        if "/manifests/" in self.path:
+            manifest_body, manifest_type = data, self.headers.get("Content-Type")
+            digest = "sha256:" + hashlib.sha256(data).hexdigest()
+            with open(os.path.join(a.layout, "blobs", "sha256", digest.split(":")[1]), "wb") as f:
+                f.write(data)
+            return self.send(201, b"", extra=[("Docker-Content-Digest", digest)])
+        n = int(self.path.split("/")[2].split("?")[0])
+        blob = uploads[n] + data
+        digest = self.path.split("digest=")[1].replace("%3A", ":")
+        if "sha256:" + hashlib.sha256(blob).hexdigest() != digest:
+            return self.send(400, b'{"errors":[{"code":"DIGEST_INVALID","message":"digest mismatch"}]}',
+                             "application/json")
+        with open(os.path.join(a.layout, "blobs", "sha256", digest.split(":")[1]), "wb") as f:
+            f.write(blob)
+        self.send(201, b"", extra=[("Docker-Content-Digest", digest)])
+
+    def do_DELETE(self):
+        self.log_request_line()
+        self.send(204, b"")
+
+    def do_GET(self):
+        self.log_request_line()
         parts = self.path.split("/")
         if self.path == "/v2/":
             return self.send(200, b"{}", "application/json")
