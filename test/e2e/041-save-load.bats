@@ -372,8 +372,9 @@ hostile() {
   rm "$SKIFF_ROOT"/layers/*/tar-recipe
   run_skiff_split save -o "$SKIFF_TEST_DIR/b.tar" busybox
   [[ $stderr == "skiff: warning: image \`busybox\` has layers extracted before skiff kept their original tars"* ]]
-  new=$(echo "$stderr" | sed -n 's/.*saved image.s ID is \(sha256:[0-9a-f]*\), not.*/\1/p')
-  [ -n "$new" ] && [ "$new" != "$id" ]
+  new=$(echo "$stderr" | sed -n 's/.*image.s ID there is \(sha256:[0-9a-f]*\), not.*/\1/p')
+  [ -n "$new" ]
+  [ "$new" != "$id" ]
   run_skiff rmi busybox
   run_skiff load -i "$SKIFF_TEST_DIR/b.tar"
   assert_equal "$(image_id busybox)" "$new"
