@@ -406,7 +406,7 @@ _skiff() {
       [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
       ;;
     push)
-      flags=(--all-tags --compression-format --compression-level --digestfile --disable-content-trust
+      flags=(--all-tags --authfile --compression-format --compression-level --digestfile --disable-content-trust
         --force-compression --format --quiet --tls-verify --tls-verify=false --help -a -q -h)
       case $prev in
         --compression-format)
@@ -417,7 +417,7 @@ _skiff() {
           _skiff_reply oci v2s2
           return
           ;;
-        --digestfile)
+        --digestfile | --authfile)
           _skiff_complete_files
           return
           ;;

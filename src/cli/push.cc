@@ -78,6 +78,7 @@ struct PushArgs {
   bool verify_tls = true;
   bool content_trust_disabled = true;
   std::string digestfile;
+  std::string auth_file;
 };
 
 // The names -a pushes: every tag of the repository IMAGE names.
@@ -110,6 +111,8 @@ void define(CLI::App* cmd, Context& ctx) {
                   "The compression level: gzip 0-3 (ISA-L's, default 3), zstd 1-19 (default 3)");
   cmd->add_flag("--force-compression", args->force_compression,
                 "Compress every layer again, even when the registry has a blob of it");
+  cmd->add_option("--authfile", args->auth_file,
+                  "The credentials file (default: $REGISTRY_AUTH_FILE, podman's, then docker's)");
   cmd->add_option("--digestfile", args->digestfile, "Write the pushed manifest's digest to this file");
   cmd->add_flag("--tls-verify", args->verify_tls,
                 "Verify the registry's TLS certificate (--tls-verify=false also allows plain HTTP)");
@@ -130,6 +133,7 @@ void define(CLI::App* cmd, Context& ctx) {
       }
       options.compression_level = args->level;
       options.force_compression = args->force_compression;
+      options.auth_file = args->auth_file;
       const Store* store = TRY(ctx.store());
       std::vector<std::string> images{args->image};
       if (args->all_tags) {

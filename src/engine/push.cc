@@ -184,7 +184,7 @@ Result<PushResult> push(const Store& store, const PushOptions& options, const Im
   // registries.conf's location and insecure for the destination (mirrors
   // are for pulls): the last of its pull sources.
   PullSource target = TRY(pull_sources(conf, dest)).back();
-  auto stored = TRY(find_credentials(target.domain, target.path));
+  auto stored = TRY(find_credentials(target.domain, target.path, options.auth_file));
   RegistryClient client(target.domain, options.verify_tls && !target.insecure,
                         stored ? std::optional(stored->credentials) : std::nullopt);
 

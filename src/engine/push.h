@@ -58,6 +58,7 @@ struct PushOptions {
   int compression_level = -1;              ///< -1: the compression's default
   bool force_compression = false;          ///< compress every layer, reuse no known blob
   bool verify_tls = true;
+  std::string auth_file;             ///< "" for the usual credential files
   PushObserver* observer = nullptr;  ///< optional
 };
 

@@ -206,9 +206,14 @@ remote_manifest() { skopeo inspect --tls-verify=false --raw "docker://$1"; }
   import_busybox
   run_skiff 125 push busybox "$AUTH_REGISTRY/secret/busybox"
   assert_output_contains "skiff login $AUTH_REGISTRY"
+  echo secret | "$SKIFF" login --authfile "$SKIFF_TEST_DIR/other-auth.json" -u pusher --password-stdin \
+    "$AUTH_REGISTRY" >/dev/null
+  run_skiff 125 push busybox "$AUTH_REGISTRY/secret/busybox"
+  run_skiff push --authfile "$SKIFF_TEST_DIR/other-auth.json" busybox "$AUTH_REGISTRY/secret/busybox"
+  assert_output_contains ": Pushed"
   echo secret | "$SKIFF" login -u pusher --password-stdin "$AUTH_REGISTRY" >/dev/null
   run_skiff push busybox "$AUTH_REGISTRY/secret/busybox"
-  assert_output_contains ": Pushed"
+  assert_output_contains ": Layer already exists"
   skopeo inspect --creds pusher:secret --cert-dir "$HOME/.config/containers/certs.d/$AUTH_REGISTRY" \
     "docker://$AUTH_REGISTRY/secret/busybox" >/dev/null
   stop_auth_registry
