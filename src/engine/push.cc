@@ -167,14 +167,17 @@ Status remember(const Store& store, const ImageRecord& image, const Plan& plan,
     remember_blob_sources(store, plan.tars.layers[i].chain,
                           {{blobs[i].digest, blobs[i].media_type, blobs[i].size, plan.domain, plan.repo}});
   if (plan.tars.config_digest != image.id) return {};  // what went up is another image (rebuilt layers)
-  TRY(store.write_blob(manifest));
   FileLock lock = TRY(store.lock());
   auto current = load_image(store, image.id);
   if (!current.ok()) return {};  // removed meanwhile: nothing to remember it in
   std::string name = dest.name() + "@" + digest;
   if (std::find(current->digests.begin(), current->digests.end(), name) == current->digests.end())
     current->digests.push_back(name);
-  if (current->manifest_digest.empty()) current->manifest_digest = digest;
+  // An image keeps one manifest (removed with it): the pushed one when it had none.
+  if (current->manifest_digest.empty()) {
+    TRY(store.write_blob(manifest));
+    current->manifest_digest = digest;
+  }
   return save_image(store, *current);
 }
 

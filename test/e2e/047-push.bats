@@ -165,6 +165,25 @@ remote_manifest() { skopeo inspect --tls-verify=false --raw "docker://$1"; }
   other_skiff system reset -f >/dev/null
 }
 
+@test "a layer without a tar recipe goes up rebuilt from its files, under the new ID a warning gives" {
+  import_busybox
+  id=$("$SKIFF" images -q --no-trunc busybox)
+  rm "$SKIFF_ROOT"/layers/*/tar-recipe
+  run_skiff_split push busybox "$REGISTRY/rebuilt/busybox"
+  [[ $stderr == "skiff: warning: image \`busybox\` has layers extracted before skiff kept their original tars"* ]]
+  new=$(echo "$stderr" | sed -n 's/.*image.s ID there is \(sha256:[0-9a-f]*\), not.*/\1/p')
+  [ -n "$new" ]
+  [ "$new" != "$id" ]
+  assert_equal "$(remote_manifest "$REGISTRY/rebuilt/busybox" | jq -r .config.digest)" "$new"
+  other_skiff pull -q "$REGISTRY/rebuilt/busybox"
+  run other_skiff run --rm "$REGISTRY/rebuilt/busybox" echo rebuilt
+  assert_equal "$output" rebuilt
+  other_skiff system reset -f >/dev/null
+  # What went up is another image: the local one does not claim its digest.
+  run_skiff image inspect -f '{{json .RepoDigests}}' busybox
+  assert_output_not_contains rebuilt
+}
+
 @test "-a pushes every tag of a repository" {
   import_busybox "$REGISTRY/tags/busybox:1"
   run_skiff tag "$REGISTRY/tags/busybox:1" "$REGISTRY/tags/busybox:2"
