@@ -146,6 +146,9 @@ Result<HttpResponse> http_request(const HttpRequest& request,
   lib->easy_setopt(c, CURLOPT_WRITEDATA, &exchange);
   lib->easy_setopt(c, CURLOPT_ERRORBUFFER, error);
   lib->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  // Bodies come in pieces of this size: libcurl's 16 KiB default made a
+  // pull of 95 MB cost 5,800 recvfrom and poll calls each.
+  lib->easy_setopt(c, CURLOPT_BUFFERSIZE, 512L << 10);
   lib->easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
   lib->easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
   lib->easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
@@ -160,6 +163,19 @@ Result<HttpResponse> http_request(const HttpRequest& request,
     ca_bundle = system_ca_bundle(lib, c) + request.extra_ca_certificates;
     ca_blob = {.data = ca_bundle.data(), .len = ca_bundle.size(), .flags = CURL_BLOB_NOCOPY};
     lib->easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca_blob);
+  }
+  struct curl_blob cert_blob {
+  }, key_blob{};
+  if (!request.client_certificate.empty()) {
+    cert_blob = {.data = const_cast<char*>(request.client_certificate.data()),
+                 .len = request.client_certificate.size(),
+                 .flags = CURL_BLOB_NOCOPY};
+    key_blob = {.data = const_cast<char*>(request.client_key.data()),
+                .len = request.client_key.size(),
+                .flags = CURL_BLOB_NOCOPY};
+    lib->easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+    lib->easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cert_blob);
+    lib->easy_setopt(c, CURLOPT_SSLKEY_BLOB, &key_blob);
   }
   CURLcode rc = lib->easy_perform(c);
   if (!exchange.status.ok()) return std::move(exchange.status).error();

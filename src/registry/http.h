@@ -32,6 +32,8 @@ struct HttpRequest {
   uint64_t resume_from = 0;
   /// CA certificates (PEM) trusted besides the system's: a registry's certs.d.
   std::string extra_ca_certificates;
+  /// A client certificate and its key (PEM), shown when the server asks.
+  std::string client_certificate, client_key;
   /// The body of a POST, PUT or PATCH, sent with its Content-Length (it
   /// must outlive the request). Redirects are followed for GET and HEAD only.
   std::span<const uint8_t> body{};

@@ -96,7 +96,8 @@ RegistryClient::RegistryClient(std::string domain, bool verify_tls, std::optiona
     : domain_(std::move(domain)),
       verify_tls_(verify_tls),
       credentials_(std::move(credentials)),
-      ca_certificates_(registry_ca_certificates(domain_)) {
+      ca_certificates_(registry_ca_certificates(domain_)),
+      client_certificate_(registry_client_certificate(domain_)) {
   std::string host = domain_ == "docker.io" ? "registry-1.docker.io" : domain_;
   base_url_ = "https://" + host;
   // Plain HTTP only after HTTPS failed, and only where docker allows it: a
@@ -146,7 +147,10 @@ Status RegistryClient::fetch_token(const std::string& challenge_header) {
                       .headers = {},
                       .verify_tls = verify_tls_,
                       .resume_from = 0,
-                      .extra_ca_certificates = ca_certificates_};
+                      .extra_ca_certificates = ca_certificates_,
+                      .client_certificate = {},
+                      .client_key = {},
+                      .body = {}};
   // The realm is the token server the registry names; with credentials the
   // token speaks for that account, without them it is anonymous.
   if (credentials_) {
@@ -199,6 +203,7 @@ std::string RegistryClient::url_for(const std::string& target) const {
 }
 
 Result<HttpResponse> RegistryClient::send(const Call& call) {
+  if (!client_certificate_.ok()) return client_certificate_.error();
   std::optional<Error> https_failure;  // when plain HTTP was tried next
   // One authentication a request: a first challenge, or a token that expired.
   bool authenticated = false;
@@ -209,6 +214,8 @@ Result<HttpResponse> RegistryClient::send(const Call& call) {
                         .verify_tls = verify_tls_,
                         .resume_from = call.resume_from,
                         .extra_ca_certificates = ca_certificates_,
+                        .client_certificate = *client_certificate_ ? (*client_certificate_)->certificate : "",
+                        .client_key = *client_certificate_ ? (*client_certificate_)->key : "",
                         .body = call.body};
     auto authorization = authorization_for(request.url);
     if (!authorization.ok()) return std::move(authorization).error();

@@ -21,6 +21,7 @@
 
 #include "base/error.h"
 #include "registry/auth_store.h"
+#include "registry/certs_d.h"
 #include "registry/http.h"
 
 namespace skiff {
@@ -128,11 +129,12 @@ class RegistryClient {
   bool scheme_checked_ = false;
   std::string token_;
   std::optional<Credentials> credentials_;
-  bool send_basic_ = false;              // the registry asked for Basic
-  bool token_from_credentials_ = false;  // token_ was asked for with them
-  std::string ca_certificates_;          // PEM, from certs.d
-  uint64_t resume_from_ = 0;             // for the next get(): see HttpRequest::resume_from
-  long last_status_ = 0;                 // of the last get(): 0 when no answer came
+  bool send_basic_ = false;                                      // the registry asked for Basic
+  bool token_from_credentials_ = false;                          // token_ was asked for with them
+  std::string ca_certificates_;                                  // PEM, from certs.d
+  Result<std::optional<ClientCertificate>> client_certificate_;  // from certs.d
+  uint64_t resume_from_ = 0;  // for the next get(): see HttpRequest::resume_from
+  long last_status_ = 0;      // of the last get(): 0 when no answer came
   std::chrono::milliseconds retry_delay_{500};
   bool pushing_ = false;  // words access errors for a push
 };

@@ -238,6 +238,47 @@ remote_manifest() { skopeo inspect --tls-verify=false --raw "docker://$1"; }
   stop_auth_registry
 }
 
+@test "a registry that asks for a client certificate gets certs.d's *.cert and *.key" {
+  export HOME=$SKIFF_TEST_DIR/home
+  dir=$SKIFF_TEST_DIR/mtls
+  mkdir -p "$dir/data"
+  make_test_certificate "$dir"
+  # A client CA, and a client certificate it signed.
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=client-ca -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj /CN=client -keyout "$dir/client.key" -out "$dir/client.csr" 2>/dev/null
+  openssl x509 -req -in "$dir/client.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
+    -out "$dir/client.cert" 2>/dev/null
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  cat >"$dir/config.yml" <<YAML
+version: 0.1
+log: {level: error}
+storage: {filesystem: {rootdirectory: $dir/data}}
+http: {addr: 127.0.0.1:$port, tls: {certificate: $dir/cert.pem, key: $dir/key.pem, clientcas: [$dir/ca.pem]}}
+YAML
+  docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+  FAKE_PID=$!
+  for _ in $(seq 100); do
+    curl -sf --cacert "$dir/cert.pem" --cert "$dir/client.cert" --key "$dir/client.key" "https://127.0.0.1:$port/v2/" \
+      >/dev/null && break
+    sleep 0.1
+  done
+  certs=$HOME/.config/containers/certs.d/127.0.0.1:$port
+  mkdir -p "$certs"
+  cp "$dir/cert.pem" "$certs/ca.crt"
+  import_busybox
+  # Without one the TLS handshake fails, and the error says where it went wrong.
+  run_skiff 125 push busybox "127.0.0.1:$port/mtls/busybox"
+  assert_output_contains "skiff: push \`127.0.0.1:$port/mtls/busybox\`:"
+  cp "$dir/client.cert" "$dir/client.key" "$certs/"
+  run_skiff push busybox "127.0.0.1:$port/mtls/busybox"
+  assert_output_contains ": Pushed"
+  other_skiff pull -q "127.0.0.1:$port/mtls/busybox"
+  other_skiff system reset -f >/dev/null
+  rm "$certs/client.key"
+  run_skiff 125 pull "127.0.0.1:$port/mtls/busybox"
+  assert_skiff_error "the client certificate \`$certs/client.cert\` has no key \`$certs/client.key\`"
+}
+
 @test "on a terminal, rows per layer end in Pushed and the digest line" {
   command -v script >/dev/null || skip "util-linux's script is not installed"
   import_busybox
