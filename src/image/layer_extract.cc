@@ -114,6 +114,7 @@ class Extractor {
 
   int root_fd_;
   int stash_fd_;
+  uid_t euid_ = ::geteuid();  // asked once, not for each of the layer's entries
   uint64_t stashed_ = 0;            // stash/v1 .. v<stashed_>
   std::vector<ino_t> body_inodes_;  // the inode of each body, by index
   BodyListDigest bodies_;
@@ -279,7 +280,7 @@ void Extractor::set_owner(int dir, const std::string& name, int fd, struct archi
                           const std::string& rel) {
   uid_t uid = archive_entry_uid(e);
   gid_t gid = archive_entry_gid(e);
-  if (uid == 0 && gid == 0 && ::geteuid() == 0) {
+  if (uid == 0 && gid == 0 && euid_ == 0) {
     // Already ours: whatever created it is root in this namespace.
     return;
   }

@@ -5,6 +5,7 @@
 #include <zstd.h>
 
 #include <cstring>
+#include <utility>
 #include <vector>
 
 namespace skiff {
@@ -30,7 +31,12 @@ struct InflatingSink::State {
   bool gzip_member_done = false;
   bool gzip_trailing = false;  // past the last member: the rest is ignored
   size_t zstd_last = 1;  // ZSTD_decompressStream's last answer: 0 = frame complete
+  // What goes to `next` is gathered here and passed on in whole buffers:
+  // a registry's body arrives in 16 KiB pieces, and passing each piece's
+  // output on made a pipe write, and an extractor wake-up and read, per
+  // piece (5,700 for a 95 MB layer instead of 200).
   std::vector<uint8_t> out = std::vector<uint8_t>(1 << 20);
+  size_t out_used = 0;
   ~State() {
     if (zstd) ZSTD_freeDCtx(zstd);
   }
@@ -52,14 +58,13 @@ bool starts_with(std::string_view data, std::initializer_list<uint8_t> magic) {
 
 Status InflatingSink::detect_and_start() {
   detected_ = true;
+  state_ = std::make_unique<State>();
   if (starts_with(head_, {0x1f, 0x8b})) {
     compression_ = Compression::kGzip;
-    state_ = std::make_unique<State>();
     isal_inflate_init(&state_->gzip);
     state_->gzip.crc_flag = ISAL_GZIP;
   } else if (starts_with(head_, {0x28, 0xb5, 0x2f, 0xfd})) {
     compression_ = Compression::kZstd;
-    state_ = std::make_unique<State>();
     state_->zstd = ZSTD_createDCtx();
     if (!state_->zstd) return make_error("zstd: out of memory");
   } else if (starts_with(head_, {0xfd, '7', 'z', 'X', 'Z', 0x00})) {
@@ -83,11 +88,28 @@ Status InflatingSink::write(std::span<const uint8_t> data) {
   return inflate(data);
 }
 
+Status InflatingSink::flush_out() {
+  size_t used = std::exchange(state_->out_used, 0);
+  if (used == 0) return {};
+  return next_.write({state_->out.data(), used});
+}
+
 Status InflatingSink::inflate(std::span<const uint8_t> data) {
   if (data.empty()) return {};
   switch (compression_) {
-    case Compression::kNone:
-      return next_.write(data);
+    case Compression::kNone: {
+      auto& out = state_->out;
+      // Whole buffers' worth pass on as they are; smaller pieces are gathered.
+      if (state_->out_used == 0 && data.size() >= out.size()) return next_.write(data);
+      while (!data.empty()) {
+        size_t take = std::min(data.size(), out.size() - state_->out_used);
+        std::memcpy(out.data() + state_->out_used, data.data(), take);
+        state_->out_used += take;
+        data = data.subspan(take);
+        if (state_->out_used == out.size()) TRY(flush_out());
+      }
+      return {};
+    }
     case Compression::kGzip: {
       auto& s = state_->gzip;
       s.next_in = const_cast<uint8_t*>(data.data());
@@ -114,11 +136,12 @@ Status InflatingSink::inflate(std::span<const uint8_t> data) {
     case Compression::kZstd: {
       ZSTD_inBuffer in{data.data(), data.size(), 0};
       while (in.pos < in.size) {
-        ZSTD_outBuffer out{state_->out.data(), state_->out.size(), 0};
+        ZSTD_outBuffer out{state_->out.data(), state_->out.size(), state_->out_used};
         size_t r = ZSTD_decompressStream(state_->zstd, &out, &in);
         if (ZSTD_isError(r)) return make_error("zstd: {}", ZSTD_getErrorName(r));
         state_->zstd_last = r;
-        if (out.pos) TRY(next_.write({state_->out.data(), out.pos}));
+        state_->out_used = out.pos;
+        if (state_->out_used == state_->out.size()) TRY(flush_out());
       }
       return {};
     }
@@ -128,12 +151,15 @@ Status InflatingSink::inflate(std::span<const uint8_t> data) {
 
 Result<size_t> InflatingSink::gzip_step() {
   auto& s = state_->gzip;
-  s.next_out = state_->out.data();
-  s.avail_out = uint32_t(state_->out.size());
+  if (state_->out_used == state_->out.size()) TRY(flush_out());
+  size_t room = state_->out.size() - state_->out_used;
+  s.next_out = state_->out.data() + state_->out_used;
+  s.avail_out = uint32_t(room);
   int r = isal_inflate(&s);
   if (r != ISAL_DECOMP_OK) return make_error("gzip: corrupt data (igzip error {})", r);
-  size_t produced = state_->out.size() - s.avail_out;
-  if (produced) TRY(next_.write({state_->out.data(), produced}));
+  size_t produced = room - s.avail_out;
+  state_->out_used += produced;
+  if (state_->out_used == state_->out.size()) TRY(flush_out());
   if (s.block_state == ISAL_BLOCK_FINISH) state_->gzip_member_done = true;
   return produced;
 }
@@ -145,17 +171,20 @@ Status InflatingSink::finish() {
     for (int i = 0; i < 64 && !state_->gzip_member_done; i++)
       if (TRY(gzip_step()) == 0 && !state_->gzip_member_done) break;
     if (!state_->gzip_member_done) return make_error("gzip: unexpected end of data (truncated file?)");
+    TRY(flush_out());
   } else if (compression_ == Compression::kZstd) {
     while (state_->zstd_last != 0) {
+      TRY(flush_out());
       ZSTD_inBuffer in{nullptr, 0, 0};
       ZSTD_outBuffer out{state_->out.data(), state_->out.size(), 0};
       size_t r = ZSTD_decompressStream(state_->zstd, &out, &in);
       if (ZSTD_isError(r)) return make_error("zstd: {}", ZSTD_getErrorName(r));
       if (out.pos == 0) return make_error("zstd: unexpected end of data (truncated file?)");
       state_->zstd_last = r;
-      TRY(next_.write({state_->out.data(), out.pos}));
+      state_->out_used = out.pos;
     }
   }
+  TRY(flush_out());
   return next_.finish();
 }
 

@@ -44,8 +44,9 @@ const char* compression_name(Compression c);
 
 /// Detects the compression from the first bytes it sees (gzip and zstd
 /// magic numbers; xz and bzip2 are recognised and refused by name) and
-/// writes the inflated bytes to `next`. ISA-L's igzip inflates gzip, libzstd
-/// zstd; anything else passes through.
+/// writes the inflated bytes to `next`, in pieces of at least 1 MiB but the
+/// last.
+/// ISA-L's igzip inflates gzip, libzstd zstd; anything else passes through.
 class InflatingSink : public ByteSink {
  public:
   explicit InflatingSink(ByteSink& next);
@@ -58,8 +59,10 @@ class InflatingSink : public ByteSink {
   struct State;
   Status detect_and_start();
   Status inflate(std::span<const uint8_t> data);
-  /// One igzip call into the output buffer, passed on: the bytes produced.
+  /// One igzip call into the output buffer (passed on when full): the bytes produced.
   Result<size_t> gzip_step();
+  /// Passes on what the output buffer holds.
+  Status flush_out();
   ByteSink& next_;
   std::unique_ptr<State> state_;
   Compression compression_ = Compression::kNone;

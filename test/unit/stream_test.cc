@@ -193,6 +193,23 @@ TEST_CASE("feeding one byte at a time gives the same output as all at once", "[s
   }
 }
 
+TEST_CASE("output fed in small pieces goes on in whole 1 MiB buffers", "[stream]") {
+  // A registry's body arrives in libcurl's 16 KiB pieces: each piece's
+  // output must not become a write of its own to the extractor's pipe.
+  std::string data = sample(3 * (1 << 20) + 12345, 9);
+  for (const auto& [name, input] :
+       std::vector<std::pair<std::string, std::string>>{{"none", data}, {"gzip", gzip(data)}, {"zstd", zstd(data)}}) {
+    INFO(name);
+    StringSink sink;
+    InflatingSink inflater(sink);
+    for (size_t at = 0; at < input.size(); at += 16384) REQUIRE_OK(inflater.write(bytes(input.substr(at, 16384))));
+    REQUIRE_OK(inflater.finish());
+    CHECK(sink.out == data);
+    CHECK(sink.writes == 4);  // three whole buffers and the rest
+    CHECK(sink.finishes == 1);
+  }
+}
+
 TEST_CASE("truncated gzip fails, never succeeds", "[stream]") {
   std::string data = sample(2 << 20);
   std::string gz = gzip(data);
