@@ -3,12 +3,14 @@
 #include <isa-l/igzip_lib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace skiff {
 
 namespace {
 constexpr size_t kOutChunk = 256 << 10;
+constexpr size_t kGzipBlock = 1 << 20;  // ISA-L's input, always cut here
 
 // ISA-L's level buffers: the "default" sizes igzip itself uses.
 size_t isal_level_buffer(int level) {
@@ -41,6 +43,7 @@ struct CompressingSink::State {
   Compression compression;
   isal_zstream gzip{};
   std::vector<uint8_t> level_buffer;
+  std::vector<uint8_t> staged;  // gzip input not yet a whole block
   ZSTD_CStream* zstd = nullptr;
   std::vector<uint8_t> out = std::vector<uint8_t>(kOutChunk);
   ~State() {
@@ -81,10 +84,29 @@ CompressingSink::CompressingSink(std::unique_ptr<State> state, ByteSink& next)
 
 CompressingSink::~CompressingSink() = default;
 
-Status CompressingSink::write(std::span<const uint8_t> data) { return pump(data, false); }
+Status CompressingSink::write(std::span<const uint8_t> data) {
+  State& s = *state_;
+  if (s.compression != Compression::kGzip) return pump(data, false);
+  while (!data.empty()) {
+    size_t take = std::min(data.size(), kGzipBlock - s.staged.size());
+    if (s.staged.empty() && take == kGzipBlock) {
+      TRY(pump(data.first(take), false));  // a whole block as it is: no copy
+    } else {
+      s.staged.insert(s.staged.end(), data.begin(), data.begin() + take);
+      if (s.staged.size() == kGzipBlock) {
+        TRY(pump(s.staged, false));
+        s.staged.clear();
+      }
+    }
+    data = data.subspan(take);
+  }
+  return {};
+}
 
 Status CompressingSink::finish() {
-  TRY(pump({}, true));
+  State& s = *state_;
+  TRY(pump(s.staged, true));
+  s.staged.clear();
   return next_.finish();
 }
 

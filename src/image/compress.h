@@ -18,8 +18,10 @@ struct CompressionLevels {
 CompressionLevels compression_levels(Compression c);
 
 /// Compresses what is written to it into `next` (then finish()es it). The
-/// same input at the same level gives the same bytes: the gzip header has
-/// no name and no time.
+/// same input at the same level gives the same bytes, however it is cut
+/// into writes: gzip input goes to ISA-L in whole 1 MiB blocks (its output
+/// depends on where its input stops), and its header has no name and no
+/// time. So one layer pushed twice, from anywhere, is one blob.
 class CompressingSink : public ByteSink {
  public:
   /// `compression` is gzip or zstd; `level` within compression_levels().
