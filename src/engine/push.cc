@@ -80,6 +80,7 @@ std::vector<std::vector<KnownBlob>> known_blobs(const Store& store, const ImageR
       for (size_t i = 0; i < tars.layers.size(); ++i) out[i].push_back({manifest->layers[i], image_repos});
   }
   for (size_t i = 0; i < tars.layers.size(); ++i) {
+    if (tars.layers[i].rebuilt) continue;  // its blobs hold the layer's own tar, not the rebuilt one
     for (const auto& s : read_blob_sources(store, tars.layers[i].chain)) {
       auto it = std::find_if(out[i].begin(), out[i].end(),
                              [&](const KnownBlob& k) { return k.blob.digest == s.digest; });
@@ -163,9 +164,11 @@ Result<Descriptor> upload_layer(RegistryClient& client, Plan& plan, size_t index
 Status remember(const Store& store, const ImageRecord& image, const Plan& plan,
                 const std::vector<Descriptor>& blobs, const std::string& manifest, const std::string& digest,
                 const ImageReference& dest) {
+  // A rebuilt layer's blob is of another tar than the layer's own: never its source.
   for (size_t i = 0; i < blobs.size(); ++i)
-    remember_blob_sources(store, plan.tars.layers[i].chain,
-                          {{blobs[i].digest, blobs[i].media_type, blobs[i].size, plan.domain, plan.repo}});
+    if (!plan.tars.layers[i].rebuilt)
+      remember_blob_sources(store, plan.tars.layers[i].chain,
+                            {{blobs[i].digest, blobs[i].media_type, blobs[i].size, plan.domain, plan.repo}});
   if (plan.tars.config_digest != image.id) return {};  // what went up is another image (rebuilt layers)
   FileLock lock = TRY(store.lock());
   auto current = load_image(store, image.id);
