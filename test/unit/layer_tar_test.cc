@@ -43,23 +43,10 @@
 
 using namespace skiff;
 using skiff::test::run_filter;
+using skiff::test::StringSink;
 using skiff::test::TempDir;
 
 namespace {
-
-class StringSink : public ByteSink {
- public:
-  Status write(std::span<const uint8_t> data) override {
-    text.append(reinterpret_cast<const char*>(data.data()), data.size());
-    return {};
-  }
-  Status finish() override {
-    finished = true;
-    return {};
-  }
-  std::string text;
-  bool finished = false;
-};
 
 // ---- tars made by hand, block by block ----
 
@@ -235,7 +222,7 @@ Recorded record(const std::string& tar, size_t chunk = 4096) {
     r.digest = recorder.bodies_digest();
     r.gave_up = recorder.gave_up();
   }
-  CHECK(passed.text == tar);
+  CHECK(passed.out == tar);
   CHECK(passed.finished);
   struct stat st;
   REQUIRE(::fstat(recipe.get(), &st) == 0);
@@ -558,7 +545,7 @@ struct TestStore {
     Status written = write_layer_tar(store, chain, out);
     REQUIRE_OK(written);
     CHECK(out.finished);
-    return out.text;
+    return out.out;
   }
 };
 
@@ -687,7 +674,7 @@ TEST_CASE("a layer without a recipe says so", "[recipe][userns]") {
   Status written = write_layer_tar(t.store, chain, out);
   REQUIRE_FALSE(written.ok());
   CHECK(written.error().text().find("has no tar recipe") != std::string::npos);
-  CHECK(out.text.empty());
+  CHECK(out.out.empty());
 }
 
 // ---- write_tree_tar ----
@@ -732,7 +719,7 @@ std::string tree_tar(const std::string& dir, bool oci) {
   StringSink out;
   REQUIRE_OK(write_tree_tar(dir, {.oci_whiteouts = oci}, out));
   CHECK(out.finished);
-  return out.text;
+  return out.out;
 }
 
 }  // namespace

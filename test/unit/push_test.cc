@@ -17,23 +17,10 @@
 
 using namespace skiff;
 using skiff::test::run_filter;
+using skiff::test::StringSink;
 using skiff::test::TempDir;
 
 namespace {
-
-class StringSink : public ByteSink {
- public:
-  Status write(std::span<const uint8_t> data) override {
-    out.append(reinterpret_cast<const char*>(data.data()), data.size());
-    return {};
-  }
-  Status finish() override {
-    ++finishes;
-    return {};
-  }
-  std::string out;
-  int finishes = 0;
-};
 
 std::string text_sample(size_t size) {
   std::string out;

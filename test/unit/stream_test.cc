@@ -18,33 +18,15 @@
 #include "test_support.h"
 
 using namespace skiff;
-using skiff::test::TempDir;
 using skiff::test::run_filter;
-
+using skiff::test::StringSink;
+using skiff::test::TempDir;
 
 namespace {
 
-// Collects what reaches the end of the pipeline.
-class StringSink : public ByteSink {
- public:
-  Status write(std::span<const uint8_t> data) override {
-    if (finished) return make_error("write after finish");
-    out.append(reinterpret_cast<const char*>(data.data()), data.size());
-    writes++;
-    return {};
-  }
-  Status finish() override {
-    finishes++;
-    finished = true;
-    return {};
-  }
-  std::string out;
-  int writes = 0;
-  int finishes = 0;
-  bool finished = false;
-};
-
-std::span<const uint8_t> bytes(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
+std::span<const uint8_t> bytes(std::string_view s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
 
 // Text with numbers in it: compresses, but not to nothing, and spans many
 // deflate blocks and more than one 1 MiB output buffer when large.
@@ -58,7 +40,6 @@ std::string sample(size_t size, uint32_t seed = 1) {
   out.resize(size);
   return out;
 }
-
 
 std::string gzip(std::string_view input) { return run_filter("gzip -c -n", input); }
 std::string zstd(std::string_view input) { return run_filter("zstd -q -c", input); }
@@ -197,12 +178,13 @@ TEST_CASE("output fed in small pieces goes on in whole 1 MiB buffers", "[stream]
   // A registry's body arrives in libcurl's 16 KiB pieces: each piece's
   // output must not become a write of its own to the extractor's pipe.
   std::string data = sample(3 * (1 << 20) + 12345, 9);
-  for (const auto& [name, input] :
-       std::vector<std::pair<std::string, std::string>>{{"none", data}, {"gzip", gzip(data)}, {"zstd", zstd(data)}}) {
+  for (const auto& [name, input] : std::vector<std::pair<std::string, std::string>>{
+           {"none", data}, {"gzip", gzip(data)}, {"zstd", zstd(data)}}) {
     INFO(name);
     StringSink sink;
     InflatingSink inflater(sink);
-    for (size_t at = 0; at < input.size(); at += 16384) REQUIRE_OK(inflater.write(bytes(input.substr(at, 16384))));
+    for (size_t at = 0; at < input.size(); at += 16384)
+      REQUIRE_OK(inflater.write(bytes(input.substr(at, 16384))));
     REQUIRE_OK(inflater.finish());
     CHECK(sink.out == data);
     CHECK(sink.writes == 4);  // three whole buffers and the rest
@@ -213,8 +195,8 @@ TEST_CASE("output fed in small pieces goes on in whole 1 MiB buffers", "[stream]
 TEST_CASE("truncated gzip fails, never succeeds", "[stream]") {
   std::string data = sample(2 << 20);
   std::string gz = gzip(data);
-  for (size_t keep : {size_t(3), size_t(10), size_t(100), gz.size() / 2, gz.size() - 8, gz.size() - 4,
-                      gz.size() - 1}) {
+  for (size_t keep :
+       {size_t(3), size_t(10), size_t(100), gz.size() / 2, gz.size() - 8, gz.size() - 4, gz.size() - 1}) {
     INFO("keeping " << keep << " of " << gz.size() << " bytes");
     auto r = inflate(std::string_view(gz).substr(0, keep));
     CHECK_FALSE(r.status.ok());
@@ -284,7 +266,8 @@ TEST_CASE("DigestingSink digest and size match sha256sum", "[stream]") {
   std::string data = sample(1234567);
   StringSink end;
   DigestingSink digesting(end);
-  for (size_t at = 0; at < data.size(); at += 65521) REQUIRE_OK(digesting.write(bytes(std::string_view(data).substr(at, 65521))));
+  for (size_t at = 0; at < data.size(); at += 65521)
+    REQUIRE_OK(digesting.write(bytes(std::string_view(data).substr(at, 65521))));
   REQUIRE_OK(digesting.finish());
   CHECK(digesting.size() == data.size());
   CHECK(digesting.digest() == sha256sum(data));

@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include <dirent.h>
-#include <unistd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <vector>
@@ -19,9 +19,31 @@
 #include <string_view>
 
 #include "base/fs.h"
+#include "image/stream.h"
 #include "linux/userns.h"
 
 namespace skiff::test {
+
+/// A sink that keeps what reaches it, counting writes and finishes; a
+/// write after finish() is an error.
+class StringSink : public ByteSink {
+ public:
+  Status write(std::span<const uint8_t> data) override {
+    if (finished) return make_error("write after finish");
+    out.append(reinterpret_cast<const char*>(data.data()), data.size());
+    writes++;
+    return {};
+  }
+  Status finish() override {
+    finishes++;
+    finished = true;
+    return {};
+  }
+  std::string out;
+  int writes = 0;
+  int finishes = 0;
+  bool finished = false;
+};
 
 class TempDir {
  public:
@@ -80,9 +102,9 @@ inline std::string run_filter(const std::string& command, std::string_view input
 }  // namespace skiff::test
 
 /// REQUIRE that a Result is ok, printing its error text when it is not.
-#define REQUIRE_OK(expr)                                                    \
-  do {                                                                      \
-    const auto& require_ok_ = (expr);                                       \
+#define REQUIRE_OK(expr)                                                   \
+  do {                                                                     \
+    const auto& require_ok_ = (expr);                                      \
     INFO((require_ok_.ok() ? std::string() : require_ok_.error().text())); \
-    REQUIRE(require_ok_.ok());                                              \
+    REQUIRE(require_ok_.ok());                                             \
   } while (false)
