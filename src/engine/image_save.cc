@@ -13,8 +13,6 @@
 #include <cstring>
 #include <functional>
 #include <map>
-#include <memory>
-#include <optional>
 
 #include "base/fs.h"
 #include "base/output.h"
@@ -23,8 +21,6 @@
 #include "engine/image_tars.h"
 #include "image/archive_manifest.h"
 #include "image/image_store.h"
-#include "image/layer_store.h"
-#include "image/layer_tar.h"
 #include "image/reference.h"
 #include "image/spool_file.h"
 

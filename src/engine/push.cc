@@ -63,22 +63,35 @@ struct Plan {
   std::atomic<bool> failed{false};
 };
 
-// The layer's known blobs: the manifest the image was pulled with (its
-// repositories are those the image was pulled from or pushed to, on the
-// destination registry), then what earlier pushes remembered.
+// The manifest an image was pulled with (or first pushed with), as stored.
+struct StoredManifest {
+  std::string text;
+  ImageManifest parsed;
+};
+
+std::optional<StoredManifest> stored_manifest(const Store& store, const ImageRecord& image) {
+  if (image.manifest_digest.empty()) return std::nullopt;
+  auto text = store.read_blob(image.manifest_digest, kMaxManifestSize);
+  if (!text.ok()) return std::nullopt;
+  auto parsed = parse_image_manifest(*text);
+  if (!parsed.ok()) return std::nullopt;
+  return StoredManifest{std::move(*text), std::move(*parsed)};
+}
+
+// The layer's known blobs: those of `stored` (the image's own manifest,
+// when its layers are the ones going up; its repositories are those the
+// image was pulled from or pushed to, on the destination registry), then
+// what earlier pushes remembered.
 std::vector<std::vector<KnownBlob>> known_blobs(const Store& store, const ImageRecord& image,
-                                                const ImageTars& tars, const std::string& domain) {
+                                                const ImageManifest* stored, const ImageTars& tars,
+                                                const std::string& domain) {
   std::vector<std::vector<KnownBlob>> out(tars.layers.size());
   std::vector<std::string> image_repos;
   for (const auto& d : image.digests)
     if (auto ref = ImageReference::parse(d); ref.ok() && ref->domain == domain)
       image_repos.push_back(ref->path);
-  if (!image.manifest_digest.empty() && tars.config_digest == image.id) {
-    auto text = store.read_blob(image.manifest_digest, kMaxManifestSize);
-    auto manifest = text.ok() ? parse_image_manifest(*text) : Result<ImageManifest>(text.error());
-    if (manifest.ok() && manifest->layers.size() == tars.layers.size())
-      for (size_t i = 0; i < tars.layers.size(); ++i) out[i].push_back({manifest->layers[i], image_repos});
-  }
+  if (stored && stored->layers.size() == tars.layers.size())
+    for (size_t i = 0; i < tars.layers.size(); ++i) out[i].push_back({stored->layers[i], image_repos});
   for (size_t i = 0; i < tars.layers.size(); ++i) {
     if (tars.layers[i].rebuilt) continue;  // its blobs hold the layer's own tar, not the rebuilt one
     for (const auto& s : read_blob_sources(store, tars.layers[i].chain)) {
@@ -196,14 +209,11 @@ Result<PushResult> push(const Store& store, const PushOptions& options, const Im
 
   RebuiltLayers rebuilt;
   ImageTars tars = TRY(image_tars(store, image, options.image, rebuilt));
+  std::optional<StoredManifest> pulled = stored_manifest(store, image);
   std::optional<ManifestFormat> pulled_format;
-  std::string pulled_manifest;
-  if (!image.manifest_digest.empty())
-    if (auto text = store.read_blob(image.manifest_digest, kMaxManifestSize); text.ok())
-      if (auto m = parse_image_manifest(*text); m.ok()) {
-        pulled_format = manifest_format_of(m->media_type);
-        pulled_manifest = std::move(*text);
-      }
+  if (pulled) pulled_format = manifest_format_of(pulled->parsed.media_type);
+  // Its blobs hold the image's layers only when none was rebuilt.
+  const ImageManifest* pulled_layers = pulled && tars.config_digest == image.id ? &pulled->parsed : nullptr;
   ManifestFormat format = options.format ? *options.format : pulled_format.value_or(ManifestFormat::kOci);
   Compression compression = options.compression.value_or(Compression::kGzip);
   CompressionLevels levels = compression_levels(compression);
@@ -225,7 +235,7 @@ Result<PushResult> push(const Store& store, const PushOptions& options, const Im
             .tars = std::move(tars),
             .known = {},
             .observer = options.observer ? *options.observer : quiet};
-  if (plan.reuse_known) plan.known = known_blobs(store, image, plan.tars, target.domain);
+  if (plan.reuse_known) plan.known = known_blobs(store, image, pulled_layers, plan.tars, target.domain);
   plan.known.resize(plan.tars.layers.size());
   std::vector<std::string> diff_ids;
   std::vector<uint64_t> sizes;
@@ -289,11 +299,11 @@ Result<PushResult> push(const Store& store, const PushOptions& options, const Im
                     .size = int64_t(plan.tars.config.size()),
                     .platform = {}};
   std::string manifest = make_image_manifest(format, config, blobs);
-  if (!pulled_manifest.empty() && pulled_format == format && plan.tars.config_digest == image.id) {
-    auto m = parse_image_manifest(pulled_manifest);
-    bool same = m.ok() && m->layers.size() == blobs.size();
-    for (size_t i = 0; same && i < blobs.size(); ++i) same = m->layers[i].digest == blobs[i].digest;
-    if (same) manifest = pulled_manifest;
+  if (pulled_layers && pulled_format == format) {
+    bool same = pulled_layers->layers.size() == blobs.size();
+    for (size_t i = 0; same && i < blobs.size(); ++i)
+      same = pulled_layers->layers[i].digest == blobs[i].digest;
+    if (same) manifest = pulled->text;
   }
   std::string tag = dest.tag.empty() ? "latest" : dest.tag;
   std::string digest =

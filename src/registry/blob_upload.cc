@@ -14,10 +14,6 @@ size_t upload_chunk_size() {
   return 16 << 20;
 }
 
-bool is_transient_status(long status) {
-  return status == 0 || status == 408 || status == 429 || status >= 500;
-}
-
 BlobUploadSink::BlobUploadSink(RegistryClient& client, std::string repo, size_t chunk_size)
     : client_(client), repo_(std::move(repo)), chunk_size_(chunk_size) {
   buffer_.reserve(chunk_size_);
@@ -45,12 +41,16 @@ Status BlobUploadSink::write(std::span<const uint8_t> data) {
   return {};
 }
 
+Status BlobUploadSink::start() {
+  if (!location_.empty()) return {};
+  auto started = client_.start_upload(repo_);
+  if (!started.ok()) return fail(Failure::kOther, std::move(started).error());
+  location_ = started->location;
+  return {};
+}
+
 Status BlobUploadSink::send_chunk() {
-  if (location_.empty()) {
-    auto started = client_.start_upload(repo_);
-    if (!started.ok()) return fail(Failure::kOther, std::move(started).error());
-    location_ = started->location;
-  }
+  TRY(start());
   auto answer = client_.upload_chunk(location_, offset_, buffer_);
   if (!answer.ok()) return fail(Failure::kTransient, std::move(answer).error().wrap("upload a chunk"));
   if (answer->status != 202) {
@@ -77,11 +77,7 @@ Status BlobUploadSink::send_chunk() {
 
 Status BlobUploadSink::finish() {
   digest_ = hash_.digest();
-  if (location_.empty()) {
-    auto started = client_.start_upload(repo_);
-    if (!started.ok()) return fail(Failure::kOther, std::move(started).error());
-    location_ = started->location;
-  }
+  TRY(start());
   auto answer = client_.finish_upload(location_, digest_, buffer_);
   if (answer.ok() && (answer->status == 201 || answer->status == 204)) {
     finished_ = true;

@@ -43,6 +43,8 @@ class BlobUploadSink : public ByteSink {
   Failure failure() const { return failure_; }
 
  private:
+  /// POSTs the upload unless it has started.
+  Status start();
   Status send_chunk();
   Status fail(Failure why, Error error);
   RegistryClient& client_;
@@ -61,8 +63,5 @@ class BlobUploadSink : public ByteSink {
 /// Uploads `data`, whose digest is `digest`, with one POST and one PUT.
 Status upload_whole_blob(RegistryClient& client, const std::string& repo, const std::string& digest,
                          std::span<const uint8_t> data);
-
-/// True for answers worth asking again: none at all (status 0), 408, 429, 5xx.
-bool is_transient_status(long status);
 
 }  // namespace skiff

@@ -55,12 +55,14 @@ Result<RegistryEntry> read_registry(const toml::table& table, std::string_view w
   entry.insecure = TRY(read_bool(table, "insecure", where));
   entry.blocked = TRY(read_bool(table, "blocked", where));
   if (const toml::node* mirrors = table.get("mirror")) {
-    if (!mirrors->is_array_of_tables()) return make_error("{}: `mirror` must be a list of [[registry.mirror]]", where);
+    if (!mirrors->is_array_of_tables())
+      return make_error("{}: `mirror` must be a list of [[registry.mirror]]", where);
     for (const toml::node& m : *mirrors->as_array()) {
       const toml::table& t = *m.as_table();
       RegistryMirror mirror;
       mirror.location = TRY(read_string(t, "location", where));
-      if (mirror.location.empty()) return make_error("{}: a mirror of `{}` has no location", where, entry.prefix);
+      if (mirror.location.empty())
+        return make_error("{}: a mirror of `{}` has no location", where, entry.prefix);
       mirror.insecure = TRY(read_bool(t, "insecure", where));
       std::string mode = TRY(read_string(t, "pull-from-mirror", where));
       if (!mode.empty()) mirror.pull_from_mirror = mode;
@@ -99,7 +101,9 @@ const RegistryEntry* RegistriesConf::find(std::string_view name) const {
   for (const auto& entry : registries) {
     if (!prefix_matches(entry.prefix, name)) continue;
     // The longest prefix wins; an exact prefix beats a wildcard.
-    auto rank = [](const RegistryEntry& e) { return e.prefix.starts_with("*.") ? 0 : e.prefix.size() + 1000; };
+    auto rank = [](const RegistryEntry& e) {
+      return e.prefix.starts_with("*.") ? 0 : e.prefix.size() + 1000;
+    };
     if (!best || rank(entry) > rank(*best)) best = &entry;
   }
   return best;
@@ -110,12 +114,14 @@ Status parse_registries_conf(std::string_view text, std::string_view origin, Reg
   try {
     doc = toml::parse(text, origin);
   } catch (const toml::parse_error& e) {
-    return make_error("{}:{}:{}: {}", origin, e.source().begin.line, e.source().begin.column, e.description());
+    return make_error("{}:{}:{}: {}", origin, e.source().begin.line, e.source().begin.column,
+                      e.description());
   }
   if (doc.contains("registries") && doc["registries"].is_table())
-    return make_error("{}: a version 1 file ([registries.search] ...): write it in version 2's form, see "
-                      "containers-registries.conf(5)",
-                      origin);
+    return make_error(
+        "{}: a version 1 file ([registries.search] ...): write it in version 2's form, see "
+        "containers-registries.conf(5)",
+        origin);
   if (const toml::node* search = doc.get("unqualified-search-registries")) {
     if (!search->is_array()) return make_error("{}: unqualified-search-registries must be a list", origin);
     conf.unqualified_search.clear();
@@ -125,13 +131,16 @@ Status parse_registries_conf(std::string_view text, std::string_view origin, Reg
     }
   }
   if (const toml::node* list = doc.get("registry")) {
-    if (!list->is_array_of_tables()) return make_error("{}: `registry` must be a list of [[registry]]", origin);
+    if (!list->is_array_of_tables())
+      return make_error("{}: `registry` must be a list of [[registry]]", origin);
     for (const toml::node& r : *list->as_array()) {
       RegistryEntry entry = TRY(read_registry(*r.as_table(), origin));
       auto same = std::find_if(conf.registries.begin(), conf.registries.end(),
                                [&](const RegistryEntry& e) { return e.prefix == entry.prefix; });
-      if (same != conf.registries.end()) *same = std::move(entry);
-      else conf.registries.push_back(std::move(entry));
+      if (same != conf.registries.end())
+        *same = std::move(entry);
+      else
+        conf.registries.push_back(std::move(entry));
     }
   }
   return {};
@@ -144,12 +153,16 @@ Result<RegistriesConf> load_registries_conf() {
     return conf;
   }
   std::string user_dir;
-  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg) user_dir = std::string(xdg) + "/containers";
-  else if (const char* home = std::getenv("HOME"); home && *home) user_dir = std::string(home) + "/.config/containers";
+  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg)
+    user_dir = std::string(xdg) + "/containers";
+  else if (const char* home = std::getenv("HOME"); home && *home)
+    user_dir = std::string(home) + "/.config/containers";
   // The user's file replaces the system's; drop-ins of both folders apply.
   std::string user_file = user_dir + "/registries.conf";
-  if (!user_dir.empty() && path_exists(user_file)) TRY(merge_file(user_file, conf));
-  else if (path_exists("/etc/containers/registries.conf")) TRY(merge_file("/etc/containers/registries.conf", conf));
+  if (!user_dir.empty() && path_exists(user_file))
+    TRY(merge_file(user_file, conf));
+  else if (path_exists("/etc/containers/registries.conf"))
+    TRY(merge_file("/etc/containers/registries.conf", conf));
   for (const auto& file : drop_ins("/etc/containers/registries.conf.d")) TRY(merge_file(file, conf));
   if (!user_dir.empty())
     for (const auto& file : drop_ins(user_dir + "/registries.conf.d")) TRY(merge_file(file, conf));
@@ -165,7 +178,8 @@ Result<std::vector<PullSource>> pull_sources(const RegistriesConf& conf, const I
   std::string rest = entry->prefix.starts_with("*.") ? "" : name.substr(entry->prefix.size());
   auto split = [](const std::string& full, bool insecure) {
     size_t slash = full.find('/');
-    return PullSource{full.substr(0, slash), slash == std::string::npos ? "" : full.substr(slash + 1), insecure};
+    return PullSource{full.substr(0, slash), slash == std::string::npos ? "" : full.substr(slash + 1),
+                      insecure};
   };
   std::vector<PullSource> out;
   bool by_digest = !ref.digest.empty();
@@ -175,11 +189,14 @@ Result<std::vector<PullSource>> pull_sources(const RegistriesConf& conf, const I
       continue;
     out.push_back(split(mirror.location + rest, mirror.insecure));
   }
-  if (entry->location.empty() || entry->prefix.starts_with("*.")) out.push_back({ref.domain, ref.path, entry->insecure});
-  else out.push_back(split(entry->location + rest, entry->insecure));
+  if (entry->location.empty() || entry->prefix.starts_with("*."))
+    out.push_back({ref.domain, ref.path, entry->insecure});
+  else
+    out.push_back(split(entry->location + rest, entry->insecure));
   for (auto& source : out) {
     while (source.path.starts_with("/")) source.path.erase(0, 1);
-    if (source.path.empty()) return make_error("registries.conf maps `{}` to a location without a repository", name);
+    if (source.path.empty())
+      return make_error("registries.conf maps `{}` to a location without a repository", name);
   }
   return out;
 }

@@ -13,6 +13,10 @@
 
 namespace skiff {
 
+bool is_transient_status(long status) {
+  return status == 0 || status == 408 || status == 429 || status >= 500;
+}
+
 bool is_loopback_registry(std::string_view domain) {
   std::string_view host = domain;
   if (host.starts_with("[")) return host.starts_with("[::1]");
@@ -325,8 +329,8 @@ Status RegistryClient::get_blob(const std::string& repo, const std::string& dige
         },
         nullptr);
     resume_from_ = 0;
-    bool transient = last_status_ == 0 || last_status_ == 408 || last_status_ == 429 || last_status_ >= 500;
-    if (fetched.ok() || refused || !transient || attempt == kBlobAttempts) return fetched;
+    if (fetched.ok() || refused || !is_transient_status(last_status_) || attempt == kBlobAttempts)
+      return fetched;
     if (on_retry) on_retry(fetched.error(), attempt + 1);
     std::this_thread::sleep_for(retry_delay_ * (1 << (attempt - 1)));
   }

@@ -143,6 +143,9 @@ class RegistryClient {
 /// holds ("0-0" counts as none, as docker's distribution writes it).
 Result<uint64_t> range_end(std::string_view header);
 
+/// True for answers worth asking again: none at all (status 0), 408, 429, 5xx.
+bool is_transient_status(long status);
+
 /// True for localhost, 127.0.0.0/8 and [::1] (with or without a port).
 bool is_loopback_registry(std::string_view domain);
 
