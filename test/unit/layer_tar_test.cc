@@ -44,6 +44,7 @@
 using namespace skiff;
 using skiff::test::run_filter;
 using skiff::test::StringSink;
+using skiff::test::tar_writer_into;
 using skiff::test::TempDir;
 
 namespace {
@@ -153,16 +154,9 @@ struct Entry {
 };
 
 std::string libarchive_tar(const std::vector<Entry>& entries, bool gnu = false) {
-  struct Out {
-    static la_ssize_t write(struct archive*, void* data, const void* buf, size_t size) {
-      static_cast<std::string*>(data)->append(static_cast<const char*>(buf), size);
-      return la_ssize_t(size);
-    }
-  };
   std::string tar;
-  struct archive* a = archive_write_new();
-  REQUIRE((gnu ? archive_write_set_format_gnutar(a) : archive_write_set_format_pax(a)) == ARCHIVE_OK);
-  REQUIRE(archive_write_open2(a, &tar, nullptr, &Out::write, nullptr, nullptr) == ARCHIVE_OK);
+  struct archive* a =
+      tar_writer_into(tar, gnu ? archive_write_set_format_gnutar : archive_write_set_format_pax);
   for (const auto& spec : entries) {
     struct archive_entry* e = archive_entry_new();
     archive_entry_set_pathname(e, spec.name.c_str());
@@ -424,16 +418,8 @@ TEST_CASE("other types: symlinks, devices, unknown types, GNU's volume label", "
 }
 
 TEST_CASE("sparse files stay in the recipe", "[recipe]") {
-  struct Out {
-    static la_ssize_t write(struct archive*, void* data, const void* buf, size_t size) {
-      static_cast<std::string*>(data)->append(static_cast<const char*>(buf), size);
-      return la_ssize_t(size);
-    }
-  };
   std::string tar;
-  struct archive* a = archive_write_new();
-  REQUIRE(archive_write_set_format_pax(a) == ARCHIVE_OK);
-  REQUIRE(archive_write_open2(a, &tar, nullptr, &Out::write, nullptr, nullptr) == ARCHIVE_OK);
+  struct archive* a = tar_writer_into(tar, archive_write_set_format_pax);
   struct archive_entry* e = archive_entry_new();
   archive_entry_set_pathname(e, "sparse");
   archive_entry_set_filetype(e, AE_IFREG);

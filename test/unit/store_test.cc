@@ -12,11 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dirent.h>
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
-#include <dirent.h>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,10 +30,9 @@
 #include "test_support.h"
 
 using namespace skiff;
-using skiff::test::TempDir;
 using skiff::test::entries;
 using skiff::test::run_filter;
-
+using skiff::test::TempDir;
 
 namespace {
 
@@ -49,7 +48,6 @@ struct TestStore {
   }
 };
 
-
 std::vector<std::string> temp_layers(const Store& store) {
   std::vector<std::string> out;
   for (const auto& name : entries(store.layers_dir()))
@@ -61,7 +59,8 @@ std::string hex_id(std::string_view prefix, char fill = '0') {
   return std::string(prefix) + std::string(64 - prefix.size(), fill);
 }
 
-ImageRecord record(const std::string& hex, std::vector<std::string> names, std::string created = "2024-01-01T00:00:00Z") {
+ImageRecord record(const std::string& hex, std::vector<std::string> names,
+                   std::string created = "2024-01-01T00:00:00Z") {
   ImageRecord r;
   r.id = "sha256:" + hex;
   r.names = std::move(names);
@@ -71,21 +70,14 @@ ImageRecord record(const std::string& hex, std::vector<std::string> names, std::
   return r;
 }
 
-
-std::string sha256sum(std::string_view input) { return "sha256:" + run_filter("sha256sum", input).substr(0, 64); }
+std::string sha256sum(std::string_view input) {
+  return "sha256:" + run_filter("sha256sum", input).substr(0, 64);
+}
 
 // A small tar: a directory and files owned by root, as most layers are.
 std::string make_tar(const std::vector<std::pair<std::string, std::string>>& files) {
-  struct Out {
-    static la_ssize_t write(struct archive*, void* data, const void* buf, size_t size) {
-      static_cast<std::string*>(data)->append(static_cast<const char*>(buf), size);
-      return la_ssize_t(size);
-    }
-  };
   std::string tar;
-  struct archive* a = archive_write_new();
-  REQUIRE(archive_write_set_format_pax_restricted(a) == ARCHIVE_OK);
-  REQUIRE(archive_write_open2(a, &tar, nullptr, &Out::write, nullptr, nullptr) == ARCHIVE_OK);
+  struct archive* a = skiff::test::tar_writer_into(tar, archive_write_set_format_pax_restricted);
   for (const auto& [name, data] : files) {
     struct archive_entry* e = archive_entry_new();
     archive_entry_set_pathname(e, name.c_str());
@@ -95,7 +87,8 @@ std::string make_tar(const std::vector<std::pair<std::string, std::string>>& fil
     archive_entry_set_size(e, dir ? 0 : int64_t(data.size()));
     archive_entry_set_mtime(e, 1600000000, 0);
     REQUIRE(archive_write_header(a, e) == ARCHIVE_OK);
-    if (!dir && !data.empty()) REQUIRE(archive_write_data(a, data.data(), data.size()) == ssize_t(data.size()));
+    if (!dir && !data.empty())
+      REQUIRE(archive_write_data(a, data.data(), data.size()) == ssize_t(data.size()));
     archive_entry_free(e);
   }
   REQUIRE(archive_write_close(a) == ARCHIVE_OK);
@@ -150,9 +143,9 @@ TEST_CASE("Store::open creates its folders 0700", "[store]") {
   REQUIRE_OK(store);
   CHECK(store->root() == tmp / "deep/root");
   CHECK(store->runroot() == tmp / "run");
-  for (const std::string& dir : {store->root(), store->root() + "/blobs", store->blobs_dir(), store->layers_dir(),
-                                 store->images_dir(), store->containers_dir(), store->volumes_dir(),
-                                 store->runroot()}) {
+  for (const std::string& dir :
+       {store->root(), store->root() + "/blobs", store->blobs_dir(), store->layers_dir(), store->images_dir(),
+        store->containers_dir(), store->volumes_dir(), store->runroot()}) {
     INFO(dir);
     struct stat st;
     REQUIRE(::lstat(dir.c_str(), &st) == 0);
@@ -199,13 +192,17 @@ TEST_CASE("default_root and default_runroot follow the environment", "[store]") 
     void set(const char* name, const char* value) {
       const char* old = std::getenv(name);
       saved.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
-      if (value) ::setenv(name, value, 1);
-      else ::unsetenv(name);
+      if (value)
+        ::setenv(name, value, 1);
+      else
+        ::unsetenv(name);
     }
     ~SavedEnv() {
       for (auto it = saved.rbegin(); it != saved.rend(); ++it) {
-        if (it->second) ::setenv(it->first.c_str(), it->second->c_str(), 1);
-        else ::unsetenv(it->first.c_str());
+        if (it->second)
+          ::setenv(it->first.c_str(), it->second->c_str(), 1);
+        else
+          ::unsetenv(it->first.c_str());
       }
     }
   } env;
@@ -296,9 +293,9 @@ TEST_CASE("find_image finds by name as docker does", "[store]") {
   r.digests = {"docker.io/library/busybox@sha256:" + hex_id("d1", 'e')};
   REQUIRE_OK(save_image(t.store, r));
   REQUIRE_OK(save_image(t.store, record(hex_id("99"), {"docker.io/library/other:latest"})));
-  for (const std::string& name : std::vector<std::string>{"busybox", "busybox:latest", "docker.io/library/busybox:latest",
-                                  "library/busybox", "docker.io/busybox", "quay.io/org/tool:1.2",
-                                  "busybox@sha256:" + hex_id("d1", 'e')}) {
+  for (const std::string& name : std::vector<std::string>{
+           "busybox", "busybox:latest", "docker.io/library/busybox:latest", "library/busybox",
+           "docker.io/busybox", "quay.io/org/tool:1.2", "busybox@sha256:" + hex_id("d1", 'e')}) {
     INFO(name);
     auto found = find_image(t.store, name);
     REQUIRE_OK(found);
@@ -339,7 +336,9 @@ TEST_CASE("a name wins over an ID prefix that looks the same", "[store]") {
 
 TEST_CASE("find_image says \"No such image\" when nothing matches", "[store]") {
   TestStore t;
-  for (const char* text : {"x", "nope:1.0", "ffff", "sha256:" "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+  for (const char* text : {"x", "nope:1.0", "ffff",
+                           "sha256:"
+                           "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
                            "Not A Reference!"}) {
     INFO(text);
     auto r = find_image(t.store, text);
@@ -354,8 +353,10 @@ TEST_CASE("save_image takes a name away from the image that had it", "[store]") 
   std::string a = hex_id("aa"), b = hex_id("bb");
   REQUIRE_OK(save_image(t.store, record(a, {"docker.io/library/x:latest", "docker.io/library/x:1"})));
   REQUIRE_OK(save_image(t.store, record(b, {"docker.io/library/x:latest"})));
-  CHECK(load_image(t.store, "sha256:" + a).value().names == std::vector<std::string>{"docker.io/library/x:1"});
-  CHECK(load_image(t.store, "sha256:" + b).value().names == std::vector<std::string>{"docker.io/library/x:latest"});
+  CHECK(load_image(t.store, "sha256:" + a).value().names ==
+        std::vector<std::string>{"docker.io/library/x:1"});
+  CHECK(load_image(t.store, "sha256:" + b).value().names ==
+        std::vector<std::string>{"docker.io/library/x:latest"});
   CHECK(find_image(t.store, "x").value().id == "sha256:" + b);
   CHECK(find_image(t.store, "x:1").value().id == "sha256:" + a);
   // Its last name taken, an image stays, dangling.
@@ -528,7 +529,8 @@ TEST_CASE("a failed extraction leaves no .tmp- folder", "[store]") {
     CHECK(pending.error().text().find("connection reset") != std::string::npos);
   }
   SECTION("the tar leads outside") {
-    auto pending = PendingLayer::extract(t.store, "", feed_of(make_tar({{"ok", "1"}, {"../../escape", "x"}})));
+    auto pending =
+        PendingLayer::extract(t.store, "", feed_of(make_tar({{"ok", "1"}, {"../../escape", "x"}})));
     REQUIRE_FALSE(pending.ok());
     CHECK(pending.error().text().find("leads outside the root") != std::string::npos);
     CHECK_FALSE(path_exists(t.store.layers_dir() + "/escape"));

@@ -2,6 +2,7 @@
 // REQUIRE_OK for Results, and running a shell filter over bytes.
 #pragma once
 
+#include <archive.h>
 #include <catch2/catch.hpp>
 
 #include <dirent.h>
@@ -23,6 +24,21 @@
 #include "linux/userns.h"
 
 namespace skiff::test {
+
+/// A libarchive writer in the format `set_format` sets (e.g.
+/// archive_write_set_format_pax) that appends what it writes to `out`.
+inline struct archive* tar_writer_into(std::string& out, int (*set_format)(struct archive*)) {
+  struct Out {
+    static la_ssize_t write(struct archive*, void* data, const void* buf, size_t size) {
+      static_cast<std::string*>(data)->append(static_cast<const char*>(buf), size);
+      return la_ssize_t(size);
+    }
+  };
+  struct archive* a = archive_write_new();
+  REQUIRE(set_format(a) == ARCHIVE_OK);
+  REQUIRE(archive_write_open2(a, &out, nullptr, &Out::write, nullptr, nullptr) == ARCHIVE_OK);
+  return a;
+}
 
 /// A sink that keeps what reaches it, counting writes and finishes; a
 /// write after finish() is an error.
