@@ -12,6 +12,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "engine/containers.h"
 #include "image/store.h"
 
 namespace skiff::cli {
@@ -59,10 +60,21 @@ void add_container_inspect_command(CLI::App& container, Context& ctx);
 void add_export_command(CLI::App& app, CLI::App& container, Context& ctx);
 void add_login_commands(CLI::App& app, Context& ctx);  // login and logout
 void add_search_command(CLI::App& app, Context& ctx);
+void add_stop_command(CLI::App& app, CLI::App& container, Context& ctx);
+void add_kill_command(CLI::App& app, CLI::App& container, Context& ctx);
+void add_restart_command(CLI::App& app, CLI::App& container, Context& ctx);
+void add_wait_command(CLI::App& app, CLI::App& container, Context& ctx);
+void add_rename_command(CLI::App& app, CLI::App& container, Context& ctx);
+void add_attach_command(CLI::App& app, CLI::App& container, Context& ctx);
 
 /// Commands whose arguments after the first positional (IMAGE) belong to
 /// the container's command, never to skiff: `run`, `create`.
 bool stops_at_first_positional(const CLI::App& cmd);
+
+/// docker's loop over container arguments: `act` on each, its name printed
+/// as given when it worked, its error printed when not; 125 when any failed.
+Result<int> for_each_container(Context& ctx, const std::vector<std::string>& names,
+                               const std::function<Status(const Store&, const Container&)>& act);
 
 /// Prints text to stdout exactly as given.
 void print_out(std::string_view text);

@@ -1,5 +1,6 @@
 #include <cstdio>
 
+#include "base/output.h"
 #include "cli/command.h"
 
 namespace skiff::cli {
@@ -14,6 +15,24 @@ Result<const Store*> Context::store() {
 }
 
 void print_out(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+Result<int> for_each_container(Context& ctx, const std::vector<std::string>& names,
+                               const std::function<Status(const Store&, const Container&)>& act) {
+  const Store* store = TRY(ctx.store());
+  int rc = 0;
+  for (const auto& name : names) {
+    auto container = find_container(*store, name);
+    Status done = container.ok() ? act(*store, *container) : Status(container.error());
+    if (!done.ok()) {
+      print_error(done.error());
+      rc = kExitSkiffFailed;
+      continue;
+    }
+    print_out(name + "\n");
+    std::fflush(stdout);
+  }
+  return rc;
+}
 
 void add_all_commands(CLI::App& app, Context& ctx) {
   CLI::App* image = app.add_subcommand("image", "Manage images");
@@ -41,6 +60,12 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   add_export_command(app, *container, ctx);
   add_login_commands(app, ctx);
   add_search_command(app, ctx);
+  add_stop_command(app, *container, ctx);
+  add_kill_command(app, *container, ctx);
+  add_restart_command(app, *container, ctx);
+  add_wait_command(app, *container, ctx);
+  add_rename_command(app, *container, ctx);
+  add_attach_command(app, *container, ctx);
 }
 
 bool stops_at_first_positional(const CLI::App& cmd) {

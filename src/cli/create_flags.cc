@@ -29,6 +29,9 @@ void add_create_flags(CLI::App* cmd, CreateOptions& o) {
   cmd->add_option("--cap-drop", o.cap_drop, "Drop Linux capabilities (or ALL)");
   cmd->add_flag("--privileged", o.privileged, "Give the container every capability, no seccomp, no masked paths");
   cmd->add_option("--security-opt", o.security_opts, "seccomp=unconfined|PROFILE.json, no-new-privileges");
+  cmd->add_option("--restart", o.restart, "Restart policy: no, on-failure[:N], always or unless-stopped");
+  cmd->add_option("--stop-signal", o.stop_signal, "Signal that stops the container (default: the image's, else SIGTERM)");
+  cmd->add_option("--stop-timeout", o.stop_timeout, "Seconds to wait for the container to stop before killing it (default 10)");
   // Everything after IMAGE is the container's command (main.cc cuts argv there).
 }
 

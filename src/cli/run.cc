@@ -6,6 +6,7 @@
 #include "cli/pull_progress.h"
 #include "engine/container_start.h"
 #include "engine/containers.h"
+#include "engine/monitor.h"
 
 namespace skiff::cli {
 
@@ -14,20 +15,24 @@ namespace {
 void define(CLI::App* cmd, Context& ctx) {
   auto opts = std::make_shared<CreateOptions>();
   add_create_flags(cmd, *opts);
-  cmd->add_flag("-d,--detach")->description("Run in the background (not supported yet)");
+  cmd->add_flag("-d,--detach")->description("Run in the background and print the container's ID");
+  cmd->add_option("--detach-keys")->description("Keys that detach from the container (see `skiff attach`)");
   cmd->callback([opts, cmd, &ctx] {
     finish_create_options(cmd, *opts, ctx.trailing_args);
     bool detach = cmd->get_option("--detach")->count() > 0;
     ctx.action = [opts, detach, &ctx]() -> Result<int> {
-      if (detach) return make_error("run: detached containers (-d) are not supported yet");
       const Store* store = TRY(ctx.store());
       CreateOptions options = *opts;
-      options.attach = true;
+      options.attach = !detach;
       options.storage_driver = ctx.storage_driver;
       // As docker: an implicit pull shows its progress on stderr.
       auto display = PullProgressDisplay::on_terminal(STDERR_FILENO, options.image, false);
       options.pull_observer = display.get();
-      return run_container(*store, options, {.attach = true, .interactive = options.interactive});
+      if (!detach) return run_container(*store, options, {.attach = true, .interactive = options.interactive});
+      Container c = TRY(create_container(*store, options));
+      TRY(start_container_detached(*store, c));
+      print_out(c.id + "\n");
+      return 0;
     };
   });
 }

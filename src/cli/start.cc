@@ -3,6 +3,7 @@
 #include "cli/command.h"
 #include "engine/container_start.h"
 #include "engine/containers.h"
+#include "engine/monitor.h"
 
 namespace skiff::cli {
 

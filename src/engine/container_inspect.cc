@@ -17,7 +17,7 @@ Json inspect_container(const Store& store, const Container& c) {
                             {"GroupAdd", nullptr}, {"SecurityOpt", nullptr}, {"Tmpfs", nullptr}})
     if (!host.contains(key)) host[key] = value;
   host["LogConfig"] = {{"Type", "none"}, {"Config", Json::object()}};
-  host["RestartPolicy"] = {{"Name", "no"}, {"MaximumRetryCount", 0}};
+  if (!host.contains("RestartPolicy")) host["RestartPolicy"] = {{"Name", "no"}, {"MaximumRetryCount", 0}};
   host["PortBindings"] = Json::object();
 
   std::vector<std::string> lowers;
@@ -47,7 +47,7 @@ Json inspect_container(const Store& store, const Container& c) {
       {"HostsPath", c.dir + "/hosts"},
       {"LogPath", ""},
       {"Name", "/" + c.name()},
-      {"RestartCount", 0},
+      {"RestartCount", c.state.value("RestartCount", 0)},
       {"Driver", vfs ? "vfs" : "overlay"},
       {"Platform", "linux"},
       {"MountLabel", ""},

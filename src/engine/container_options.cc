@@ -6,6 +6,7 @@
 
 #include "base/fs.h"
 #include "engine/container_names.h"
+#include "engine/container_process.h"
 #include "engine/images.h"
 #include "engine/pull.h"
 #include "engine/storage_driver.h"
@@ -263,6 +264,23 @@ std::vector<VolumeSpec> config_volumes(const Json& config) {
   return out;
 }
 
+Result<Json> parse_restart_policy(std::string_view text) {
+  std::string name(text.substr(0, text.find(':')));
+  int retries = 0;
+  if (size_t colon = text.find(':'); colon != std::string_view::npos) {
+    std::string count(text.substr(colon + 1));
+    if (name != "on-failure")
+      return make_error("invalid restart policy `{}`: only on-failure takes a maximum retry count", text);
+    if (count.empty() || count.size() > 9 || count.find_first_not_of("0123456789") != std::string::npos)
+      return make_error("invalid restart policy `{}`: the maximum retry count must be a number", text);
+    retries = std::stoi(count);
+  }
+  if (name.empty()) name = "no";
+  if (name != "no" && name != "on-failure" && name != "always" && name != "unless-stopped")
+    return make_error("invalid restart policy `{}`: use no, on-failure[:N], always or unless-stopped", text);
+  return Json{{"Name", name}, {"MaximumRetryCount", retries}};
+}
+
 Result<ContainerDraft> make_container_draft(const Store& store, const CreateOptions& o) {
   if (!o.name.empty()) TRY(check_container_name(o.name));
   if (o.network != "none" && o.network != "host")
@@ -392,6 +410,9 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
   for (const auto& [k, v] : labels) label_json[k] = v;
 
   RootfsDriver driver = TRY(choose_storage_driver(store, o.storage_driver));
+  Json restart = TRY(parse_restart_policy(o.restart));
+  if (o.auto_remove && restart["Name"] != "no") return make_error("Conflicting options: --restart and --rm");
+  if (!o.stop_signal.empty()) TRY(parse_signal(o.stop_signal));
 
   Json config = docker_config_view(ic);
   config["Hostname"] = o.hostname.value_or("");
@@ -408,6 +429,8 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
   config["WorkingDir"] = o.workdir.value_or(ic.value("WorkingDir", ""));
   config["Entrypoint"] = json_list(entrypoint);
   config["Labels"] = label_json;
+  if (!o.stop_signal.empty()) config["StopSignal"] = o.stop_signal;
+  if (o.stop_timeout) config["StopTimeout"] = *o.stop_timeout;
   if (!config["WorkingDir"].get<std::string>().empty() && config["WorkingDir"].get<std::string>()[0] != '/')
     return make_error("the working directory `{}` is invalid: it needs to be an absolute path",
                       config["WorkingDir"].get<std::string>());
@@ -424,6 +447,7 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
       {"SecurityOpt", json_list(o.security_opts)},
       {"Tmpfs", tmpfs_map.empty() ? Json() : tmpfs_map},
       {"Init", o.init},
+      {"RestartPolicy", restart},
   };
   Json mounts = Json::array();
   Json volume_specs = Json::array();

@@ -42,6 +42,9 @@ Result<std::vector<std::string>> parse_env_file(std::string_view text, const Env
 /// `base` with each of `overrides` replacing the entry of the same name, or appended.
 std::vector<std::string> merge_env(std::vector<std::string> base, const std::vector<std::string>& overrides);
 
+/// `--restart` as docker's HostConfig.RestartPolicy {Name, MaximumRetryCount}.
+Result<Json> parse_restart_policy(std::string_view text);
+
 /// The VolumeSpecs a config records.
 std::vector<VolumeSpec> config_volumes(const Json& config);
 

@@ -15,6 +15,7 @@
 #include "base/sha256.h"
 #include "base/trace.h"
 #include "engine/container_options.h"
+#include "engine/container_process.h"
 #include "engine/foreground.h"
 #include "image/image_store.h"
 #include "linux/caps.h"
@@ -78,6 +79,8 @@ Result<std::vector<sock_filter>> container_seccomp(const Store& store, const Jso
   return compile_seccomp_cached(store, default_seccomp_profile(), caps);
 }
 
+}  // namespace
+
 Result<LaunchSpec> make_launch_spec(const Store& store, const Container& c) {
   const Json& config = c.config;
   const Json& cc = config["Config"];
@@ -132,6 +135,26 @@ int exit_code_of(int status) {
   return kExitSkiffFailed;
 }
 
+Result<LaunchedContainer> launch_container(const Store& store, const Container& c, const ContainerStdio& stdio) {
+  UniqueFd init = TRY(open_init_binary());
+  bool tty = c.config["Config"].value("Tty", false);
+  // Child: its spec from the container's records, as run_in_foreground's.
+  SpecMaker make_spec = [&](const std::string& id) -> Result<LaunchSpec> {
+    Container child_view = TRY(load_container(store, id));
+    LaunchSpec spec = TRY(make_launch_spec(store, child_view));
+    spec.init_fd = init.get();
+    for (int i = 0; i < 3; ++i) spec.stdio[i] = stdio.fds[i];
+    if (spec.tty) spec.window = stdio.window;
+    return spec;
+  };
+  const IdMapping& mapping = current_id_mapping();
+  std::string network = c.config["HostConfig"].value("NetworkMode", "none");
+  ContainerLaunch launch = TRY(ContainerLaunch::begin(container_clone_flags(network, mapping), mapping, tty, make_spec));
+  return launch.finish(c.id);
+}
+
+namespace {
+
 // What the parent knows of a container before it exists: enough to clone
 // its child and set up the terminal.
 struct Prelude {
@@ -177,6 +200,12 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
     trace("created");
   }
   Container& c = known ? *known : *created;
+  known = &c;
+  // This process is the container's monitor: its lock says the container
+  // runs for as long as we live (engine/container_process.h).
+  auto lock = MonitorLock::try_acquire(c.dir);
+  if (!lock.ok()) return record(std::move(lock).error());
+  if (!lock->held()) return make_error("container {} is already running", c.name());
   bool auto_remove = c.config["HostConfig"].value("AutoRemove", false);
   // --rm removes the container however this ends.
   struct Remover {
@@ -193,36 +222,22 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
       trace("removed");
     }
   } remover{store, c, auto_remove};
-  known = &c;
 
   auto launched = launch->finish(c.id);
   trace("exec'd");
   if (!launched.ok()) return record(std::move(launched).error());
 
   pid_t pid = launched->process.pid();
-  c.state["Status"] = "running";
-  c.state["Running"] = true;
-  c.state["Pid"] = pid;
-  c.state["PidStartTime"] = process_start_time(pid);
-  c.state["ExitCode"] = 0;
-  c.state["Error"] = "";
-  c.state["StartedAt"] = now_rfc3339();
-  c.state["FinishedAt"] = kZeroTime;
-  // "running" is moot after a crash (the PID check sees through it): no fsync.
+  record_running(c, pid);
+  // "running" is moot after a crash (the monitor's lock sees through it): no fsync.
   if (!auto_remove) TRY(save_container_state(c, false));
-  // A detached start's caller waits for this: the container runs.
-  if (options.ready_fd >= 0) ::close(options.ready_fd);
 
   trace("state saved");
   int status = TRY(session.relay(pid, std::move(launched->pty_master)));
   trace("exited");
   launched->process.release();  // reaped by relay()
   int code = exit_code_of(status);
-  c.state["Status"] = "exited";
-  c.state["Running"] = false;
-  c.state["Pid"] = 0;
-  c.state["ExitCode"] = code;
-  c.state["FinishedAt"] = now_rfc3339();
+  record_exited(c, code);
   if (!auto_remove) {
     Status saved = save_container_state(c, true);
     // Removed meanwhile (rm -f): nothing to record.
@@ -234,7 +249,7 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
 }  // namespace
 
 Result<int> start_container(const Store& store, Container& c, const StartOptions& options) {
-  if (c.status() == "running") return make_error("container `{}` is already running", c.name());
+  if (is_live_status(c.status())) return make_error("container {} is already running", c.name());
   Prelude prelude{c.config["Config"].value("Tty", false), c.config["HostConfig"].value("NetworkMode", "none")};
   return run_in_foreground(store, prelude, &c, nullptr, options);
 }
@@ -242,49 +257,6 @@ Result<int> start_container(const Store& store, Container& c, const StartOptions
 Result<int> run_container(const Store& store, const CreateOptions& create, const StartOptions& options) {
   return run_in_foreground(store, {create.tty, create.network}, nullptr,
                            [&] { return create_container(store, create); }, options);
-}
-
-Status start_container_detached(const Store& store, Container& c) {
-  if (c.status() == "running") return {};  // docker: starting a running container is a no-op
-  int report[2];
-  if (::pipe2(report, O_CLOEXEC) != 0) return errno_error("create a pipe");
-  UniqueFd report_read(report[0]), report_write(report[1]);
-  pid_t pid = ::fork();
-  if (pid < 0) return errno_error("fork the container's monitor");
-  if (pid == 0) {
-    // The monitor: its own session, so the caller's terminal and process
-    // group signals don't reach it; a second fork so it is nobody's child
-    // that must be waited for.
-    report_read.reset();
-    ::setsid();
-    if (::fork() != 0) ::_exit(0);
-    UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
-    for (int i = 0; i < 3; ++i) ::dup2(null.get(), i);
-    // The container runs once start_container saved "running": tell the
-    // caller by closing the pipe (or by writing why it failed).
-    int fd = report_write.release();
-    Result<int> code = start_container(store, c, {.attach = false, .interactive = false, .ready_fd = fd});
-    if (!code.ok()) {
-      std::string text = code.error().text();
-      (void)!::write(fd, text.data(), text.size());
-    }
-    ::_exit(0);
-  }
-  report_write.reset();
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  std::string why;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(report_read.get(), buf, sizeof buf)) != 0;) {
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    why.append(buf, size_t(n));
-  }
-  if (!why.empty()) return Error(0, why);
-  return {};
 }
 
 }  // namespace skiff

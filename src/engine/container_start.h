@@ -4,16 +4,20 @@
 // the container's exit code.
 #pragma once
 
+#include <sys/ioctl.h>
+
+#include <optional>
+
 #include "base/error.h"
 #include "engine/containers.h"
 #include "image/store.h"
+#include "linux/container_launch.h"
 
 namespace skiff {
 
 struct StartOptions {
   bool attach = true;        ///< relay stdout and stderr (and stdin with `interactive`)
   bool interactive = false;  ///< relay stdin
-  int ready_fd = -1;         ///< closed as soon as the container runs (start_container_detached)
 };
 
 /// Runs `container` to its end and returns its exit code (128+N when killed
@@ -28,10 +32,23 @@ Result<int> start_container(const Store& store, Container& container, const Star
 /// child, already cloned, waits for its ID maps.
 Result<int> run_container(const Store& store, const CreateOptions& create, const StartOptions& options);
 
-/// Starts `container` in the background: a monitor process (this binary,
-/// setsid'd, stdio on /dev/null) runs start_container without attaching.
-/// Returns once the container's command runs, or with the reason it
-/// couldn't start.
-Status start_container_detached(const Store& store, Container& container);
+/// What the init of a container needs, made from its records (in its
+/// cloned child, which reads them).
+Result<LaunchSpec> make_launch_spec(const Store& store, const Container& container);
+
+/// The container's stdin, stdout, stderr (-1: /dev/null; ignored with a
+/// tty, whose pty replaces them) and its pty's first size.
+struct ContainerStdio {
+  int fds[3] = {-1, -1, -1};
+  std::optional<struct winsize> window;
+};
+
+/// Clones and starts a created or exited container's init; returns once
+/// its command was exec'd (errors as start_container's). The caller holds
+/// the container's MonitorLock and records the state.
+Result<LaunchedContainer> launch_container(const Store& store, const Container& container, const ContainerStdio& stdio);
+
+/// docker's exit code for a wait status: the code, or 128+N for signal N.
+int exit_code_of(int status);
 
 }  // namespace skiff

@@ -7,13 +7,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
-#include <thread>
 
 #include "base/fs.h"
 #include "base/output.h"
 #include "base/trace.h"
+#include "engine/container_control.h"
 #include "engine/container_names.h"
+#include "engine/container_process.h"
 #include "engine/container_options.h"
 #include "image/image_config.h"
 #include "image/image_store.h"
@@ -175,18 +175,16 @@ Result<Container> load_container(const Store& store, const std::string& id) {
   c.config = TRY(read_json_file(c.dir + "/config.json", 4 << 20));
   c.state = TRY(read_json_file(c.dir + "/state.json", 1 << 20));
   if (!c.config.is_object() || !c.state.is_object()) return make_error("container `{}`: malformed record", id);
-  // A running container's process must still be the one we started: a PID
-  // alone may have been reused.
-  if (c.state.value("Status", "") == "running") {
-    int pid = c.state.value("Pid", 0);
-    uint64_t start = c.state.value("PidStartTime", uint64_t(0));
-    if (pid <= 0 || process_start_time(pid) != start) {
-      c.state["Status"] = "exited";
-      c.state["Running"] = false;
-      c.state["Pid"] = 0;
-      c.state["ExitCode"] = 255;
-      c.state["Error"] = "the container's process ended without its exit being recorded";
-    }
+  // A live state without its monitor is a monitor that died (kill -9, a
+  // reboot): the container went with it (its init dies with its parent).
+  if (is_live_status(c.status()) && !monitor_alive(c.dir)) {
+    c.state["Status"] = "exited";
+    c.state["Running"] = false;
+    c.state["Paused"] = false;
+    c.state["Restarting"] = false;
+    c.state["Pid"] = 0;
+    c.state["ExitCode"] = 255;
+    c.state["Error"] = "the container's monitor ended without recording its exit";
   }
   return c;
 }
@@ -241,18 +239,12 @@ Status save_container_state(const Container& container, bool durable) {
 }
 
 Status remove_container(const Store& store, const Container& container, bool force) {
-  if (container.status() == "running") {
+  if (is_live_status(container.status())) {
     if (!force)
       return make_error(
           "cannot remove container \"/{}\": container is running: stop the container before removing or force remove",
           container.name());
-    int pid = container.state.value("Pid", 0);
-    uint64_t start = container.state.value("PidStartTime", uint64_t(0));
-    if (pid > 0 && process_start_time(pid) == start) {
-      ::kill(pid, SIGKILL);
-      for (int i = 0; i < 200 && process_start_time(pid) == start; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    TRY(stop_container(store, container, {.timeout = 0, .signal = SIGKILL}));
   }
   std::string trash = store.containers_dir() + "/.trash-" + container.id;
   if (::rename(container.dir.c_str(), trash.c_str()) != 0) {
@@ -261,8 +253,29 @@ Status remove_container(const Store& store, const Container& container, bool for
   }
   // A fresh mtime: garbage collection leaves a .trash- folder alone for ten minutes.
   ::utimensat(AT_FDCWD, trash.c_str(), nullptr, 0);
-  release_name(store, container.name(), container.id);
+  // The name as recorded now: a rename may have changed it since `container` was read.
+  auto config = read_json_file(trash + "/config.json", 4 << 20);
+  release_name(store, config.ok() && config->is_object() ? config->value("name", container.name()) : container.name(),
+               container.id);
   return std::move(remove_container_tree(trash)).wrap("remove container `{}`", container.id);
+}
+
+Status rename_container(const Store& store, const Container& container, std::string_view new_name) {
+  std::string name = TRY(check_container_name(new_name));
+  std::string old_name = container.name();
+  if (name == old_name) return make_error("Renaming a container with the same name as its current name");
+  // The new name first (of two racing renames, one gets it), then the
+  // record, then the old name is given back.
+  TRY(claim_name(store, name, container.id));
+  Json config = container.config;
+  config["name"] = name;
+  Status saved = write_json_atomically(container.dir + "/config.json", config);
+  if (!saved.ok()) {
+    release_name(store, name, container.id);
+    return std::move(saved).error().wrap("rename container {}", old_name);
+  }
+  release_name(store, old_name, container.id);
+  return {};
 }
 
 }  // namespace skiff

@@ -48,6 +48,9 @@ struct CreateOptions {
   std::string pull = "missing";
   std::string platform;
   std::string storage_driver;              ///< "" chooses
+  std::string restart = "no";              ///< no | on-failure[:N] | always | unless-stopped
+  std::string stop_signal;                 ///< "" keeps the image's STOPSIGNAL
+  std::optional<int> stop_timeout;         ///< seconds `stop` waits before SIGKILL
   bool privileged = false;
   bool read_only = false;
   bool auto_remove = false;                ///< --rm
@@ -90,6 +93,10 @@ Status save_container_state(const Container& container, bool durable);
 /// Removes a container's records and files. A running one is refused
 /// unless `force`, which kills it first.
 Status remove_container(const Store& store, const Container& container, bool force);
+
+/// docker rename: gives the container `new_name` (which must be free) and
+/// frees its old one.
+Status rename_container(const Store& store, const Container& container, std::string_view new_name);
 
 /// docker's container inspect object.
 Json inspect_container(const Store& store, const Container& container);

@@ -2,14 +2,15 @@
 // (src/linux/init_binary.h says why), so that no process in the container is
 // ever the host's skiff binary.
 //
-//   skiff-init [-i] [-s FD] -- PROGRAM [ARG...]
+//   skiff-init [-i] [-p] [-s FD] -- PROGRAM [ARG...]
 //
 // It finds PROGRAM as docker does (runc's Go exec.LookPath over the
 // container's PATH) and execs it with the environment it was given. With -i it
 // stays PID 1 instead, as docker's --init (tini) does: PROGRAM runs in a
 // child, every signal the init receives is forwarded to it, every child that
 // ends up orphaned to the init is reaped, and the init exits with PROGRAM's
-// code (128+N when signal N killed it).
+// code (128+N when signal N killed it). With -p it is killed when its parent
+// (the container's monitor) dies.
 //
 // If PROGRAM can't be executed, the init says why with docker's words and
 // exits 127 (not found) or 126 (not executable): on the -s socket as one
@@ -25,8 +26,10 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -170,16 +173,19 @@ const char* find_program(const char* name, char* buffer, size_t size) {
   }
 }
 
-[[noreturn]] void usage() { fail(kExitInitFailed, 0, "usage: skiff-init [-i] [-s FD] -- PROGRAM [ARG...]"); }
+[[noreturn]] void usage() { fail(kExitInitFailed, 0, "usage: skiff-init [-i] [-p] [-s FD] -- PROGRAM [ARG...]"); }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   bool stay_init = false;
+  bool die_with_parent = false;
   int i = 1;
   for (; i < argc && strcmp(argv[i], "--") != 0; ++i) {
     if (strcmp(argv[i], "-i") == 0) {
       stay_init = true;
+    } else if (strcmp(argv[i], "-p") == 0) {
+      die_with_parent = true;
     } else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
       char* end;
       errno = 0;
@@ -198,6 +204,18 @@ int main(int argc, char** argv) {
   }
   if (i + 1 >= argc) usage();  // no "--", or nothing after it
   char** program_argv = argv + i + 1;
+
+  // -p: the container ends with its monitor (skiff), which has nobody else to
+  // report to. The parent-death signal skiff's child set was cleared when
+  // it changed credentials, so it is set again here, after the last change.
+  // A monitor already gone by now shows as a hang-up on the sync socket.
+  if (die_with_parent) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (g_sync_fd >= 0) {
+      struct pollfd monitor = {g_sync_fd, POLLRDHUP, 0};
+      if (poll(&monitor, 1, 0) > 0 && (monitor.revents & (POLLHUP | POLLRDHUP))) _exit(kExitInitFailed);
+    }
+  }
 
   if (!stay_init) exec_program(program_argv);
 

@@ -217,6 +217,7 @@ Status child_side(const LaunchSpec& spec, SyncSocket& sock) {
   std::string sync_arg = std::to_string(sync_fd);
   std::vector<std::string> args{"skiff-init"};
   if (spec.init) args.push_back("-i");
+  args.push_back("-p");  // the container dies with its monitor, whatever kills it
   args.insert(args.end(), {"-s", sync_arg, "--"});
   args.insert(args.end(), spec.argv.begin(), spec.argv.end());
   std::vector<char*> argv = c_strings(args);

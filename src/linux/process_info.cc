@@ -1,6 +1,8 @@
 #include "linux/process_info.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -29,6 +31,21 @@ uint64_t process_start_time(pid_t pid) {
     if (!p) return 0;
   }
   return std::strtoull(p + 1, nullptr, 10);
+}
+
+Result<UniqueFd> open_process(pid_t pid, uint64_t start_time) {
+  if (pid <= 0) return Error(ESRCH, "no process");
+  UniqueFd fd(int(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!fd) return errno_error("open process {}", pid);
+  // The pidfd names whatever has the PID now; the start time says whether
+  // that is still ours. Checked after opening, so it can't change after.
+  if (start_time == 0 || process_start_time(pid) != start_time) return Error(ESRCH, fmt::format("process {} has ended", pid));
+  return fd;
+}
+
+Status send_signal(int pidfd, int signal) {
+  if (::syscall(SYS_pidfd_send_signal, pidfd, signal, nullptr, 0) != 0) return errno_error("send signal {}", signal);
+  return {};
 }
 
 }  // namespace skiff

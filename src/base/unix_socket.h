@@ -1,0 +1,31 @@
+// Local SOCK_SEQPACKET sockets by path: each send is one message, so a
+// protocol needs no framing. Paths longer than sun_path allows are reached
+// through /proc/self/fd of their open folder.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+#include "base/unique_fd.h"
+
+namespace skiff {
+
+/// Listens at `path` (replacing a socket file left there), non-blocking,
+/// close-on-exec, mode 0600.
+Result<UniqueFd> listen_unix(const std::string& path);
+
+/// Connects to the socket at `path` (blocking, close-on-exec).
+Result<UniqueFd> connect_unix(const std::string& path);
+
+/// Sends one message: a type byte and its payload. EPIPE and the like come
+/// back as errors (never SIGPIPE).
+Status send_message(int fd, char type, std::string_view payload, bool wait = true);
+
+/// Receives one message into `type` and `payload`; false at end of stream.
+Result<bool> receive_message(int fd, char& type, std::string& payload);
+
+/// The largest payload send_message carries.
+inline constexpr size_t kMaxMessagePayload = 64 * 1024;
+
+}  // namespace skiff

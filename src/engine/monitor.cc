@@ -1,0 +1,502 @@
+#include "engine/monitor.h"
+
+#include <fcntl.h>
+#include <malloc.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "base/fs.h"
+#include "base/output.h"
+#include "base/unix_socket.h"
+#include "engine/container_process.h"
+#include "engine/container_start.h"
+#include "linux/process_info.h"
+
+namespace skiff {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Output queued for one client that reads too slowly before it is dropped,
+// and input queued for a container that doesn't read its stdin before
+// clients are no longer read.
+constexpr size_t kClientQueueLimit = 4 << 20;
+constexpr size_t kStdinQueueLimit = 1 << 20;
+// docker's restart back-off: 100 ms, doubled each time, back to 100 ms
+// after a run of 10 s; we cap it at a minute.
+constexpr auto kFirstBackoff = std::chrono::milliseconds(100);
+constexpr auto kMaxBackoff = std::chrono::milliseconds(60000);
+constexpr auto kStableRun = std::chrono::seconds(10);
+// How long output may still drain after the init ended.
+constexpr auto kDrainTime = std::chrono::seconds(1);
+
+struct Client {
+  UniqueFd fd;
+  bool input = false;
+  bool out = false;
+  bool err = false;
+  std::deque<std::string> queue;  ///< messages a full socket didn't take yet
+  size_t queued = 0;
+  bool closing = false;  ///< close once the queue is sent
+};
+
+Result<std::pair<UniqueFd, UniqueFd>> make_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return errno_error("create a pipe");
+  return std::pair{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+void set_nonblocking(int fd) {
+  if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+class Monitor {
+ public:
+  Monitor(const Store& store, Container c, MonitorLock lock)
+      : store_(store), c_(std::move(c)), lock_(std::move(lock)) {
+    tty_ = c_.config["Config"].value("Tty", false);
+    open_stdin_ = c_.config["Config"].value("OpenStdin", false);
+    restarts_ = c_.state.value("RestartCount", 0);
+  }
+
+  Status open_socket() {
+    std::string path = monitor_socket_path(store_, c_.id);
+    TRY(make_directories(path.substr(0, path.rfind('/')), 0700));
+    listener_ = TRY(listen_unix(path));
+    return {};
+  }
+
+  // One run of the container: its stdio, the clone, the state "running".
+  Status launch() {
+    ContainerStdio stdio;
+    UniqueFd child_ends[3];
+    if (tty_) {
+      stdio.window = window_;
+    } else {
+      if (open_stdin_) {
+        auto [read_end, write_end] = TRY(make_pipe());
+        child_ends[0] = std::move(read_end);
+        stdin_ = std::move(write_end);
+      }
+      auto [out_read, out_write] = TRY(make_pipe());
+      auto [err_read, err_write] = TRY(make_pipe());
+      out_ = std::move(out_read);
+      err_ = std::move(err_read);
+      child_ends[1] = std::move(out_write);
+      child_ends[2] = std::move(err_write);
+    }
+    for (int i = 0; i < 3; ++i) stdio.fds[i] = child_ends[i].get();
+    LaunchedContainer launched = TRY(launch_container(store_, c_, stdio));
+    // Only the container may hold the write ends: their EOF is its end.
+    for (auto& end : child_ends) end.reset();
+    pid_t pid = launched.process.pid();
+    init_fd_ = TRY(open_process(pid, process_start_time(pid)));
+    init_ = std::move(launched.process);
+    if (tty_) pty_ = std::move(launched.pty_master);
+    for (int fd : {out_.get(), err_.get(), stdin_.get(), pty_.get()}) set_nonblocking(fd);
+    stdin_queue_.clear();
+    record_running(c_, pid);
+    c_.state["RestartCount"] = restarts_;
+    started_ = Clock::now();
+    // "running" needs no fsync: after a crash the lock sees through it.
+    return save_container_state(c_, false);
+  }
+
+  // A start that failed: recorded as docker does, with the error's code.
+  void record_failure(const Error& error) {
+    c_.state["Error"] = error.text();
+    c_.state["ExitCode"] = error.exit_code();
+    c_.state["Status"] = "exited";
+    c_.state["Running"] = false;
+    c_.state["Pid"] = 0;
+    (void)save_container_state(c_, true);
+  }
+
+  // Until the container ended for good, then the monitor's last duties.
+  void serve() {
+    while (!done_) {
+      poll_once();
+      if (init_exited_ && (!outputs_open() || Clock::now() >= drain_deadline_)) end_run();
+      if (restart_at_ && Clock::now() >= *restart_at_) restart();
+    }
+    finish();
+  }
+
+  // The monitor's last duties: the clients' last messages, --rm, the socket.
+  void finish() {
+    for (auto& cl : clients_) flush(cl);
+    clients_.clear();
+    if (c_.config["HostConfig"].value("AutoRemove", false)) {
+      Status removed = remove_container(store_, c_, true);
+      if (!removed.ok()) warn("{}", removed.error().text());
+    }
+    ::unlink(monitor_socket_path(store_, c_.id).c_str());
+  }
+
+ private:
+  bool outputs_open() const { return out_.valid() || err_.valid() || pty_.valid(); }
+  int stdin_target() const { return tty_ ? pty_.get() : stdin_.get(); }
+
+  void poll_once() {
+    enum Kind { kListener, kInit, kOut, kErr, kPty, kStdin, kClient };
+    std::vector<pollfd> fds;
+    std::vector<std::pair<Kind, size_t>> what;
+    auto add = [&](int fd, short events, Kind kind, size_t index = 0) {
+      fds.push_back({fd, events, 0});
+      what.push_back({kind, index});
+    };
+    if (!done_) add(listener_.get(), POLLIN, kListener);
+    if (init_fd_) add(init_fd_.get(), POLLIN, kInit);
+    if (out_) add(out_.get(), POLLIN, kOut);
+    if (err_) add(err_.get(), POLLIN, kErr);
+    if (pty_) add(pty_.get(), POLLIN, kPty);
+    if (!stdin_queue_.empty() && stdin_target() >= 0) add(stdin_target(), POLLOUT, kStdin);
+    bool read_clients = stdin_queue_.size() < kStdinQueueLimit;
+    for (size_t i = 0; i < clients_.size(); ++i) {
+      short events = short((read_clients && !clients_[i].closing ? POLLIN : 0) | (clients_[i].queue.empty() ? 0 : POLLOUT));
+      add(clients_[i].fd.get(), events, kClient, i);
+    }
+    int timeout = -1;
+    auto until = [&](Clock::time_point t) {
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t - Clock::now()).count();
+      int value = int(std::max<int64_t>(0, ms) + 1);
+      timeout = timeout < 0 ? value : std::min(timeout, value);
+    };
+    if (restart_at_) until(*restart_at_);
+    if (init_exited_) until(drain_deadline_);
+    if (::poll(fds.data(), fds.size(), timeout) < 0) return;  // EINTR: look again
+
+    for (size_t i = 0; i < fds.size(); ++i) {
+      if (fds[i].revents == 0) continue;
+      auto [kind, index] = what[i];
+      switch (kind) {
+        case kListener: accept_client(); break;
+        case kInit: reap_init(); break;
+        case kOut: read_output(out_, 'o'); break;
+        case kErr: read_output(err_, 'e'); break;
+        case kPty: read_output(pty_, 'o'); break;
+        case kStdin: write_stdin(); break;
+        case kClient:
+          if (fds[i].revents & POLLOUT) flush(clients_[index]);
+          if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) read_client(clients_[index]);
+          break;
+      }
+    }
+    std::erase_if(clients_, [](const Client& cl) { return !cl.fd.valid() || (cl.closing && cl.queue.empty()); });
+  }
+
+  void accept_client() {
+    int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd >= 0) clients_.push_back(Client{.fd = UniqueFd(fd)});
+  }
+
+  void reap_init() {
+    int status = 0;
+    pid_t pid = init_.release();
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    init_fd_.reset();
+    exit_status_ = status;
+    init_exited_ = true;
+    drain_deadline_ = Clock::now() + kDrainTime;
+  }
+
+  void read_output(UniqueFd& fd, char stream) {
+    char buf[64 * 1024];
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n > 0) {
+      deliver(stream, std::string_view(buf, size_t(n)));
+      return;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    fd.reset();  // end of stream, or EIO from a pty nobody holds any more
+  }
+
+  void deliver(char stream, std::string_view bytes) {
+    for (auto& cl : clients_)
+      if (!cl.closing && (stream == 'o' ? cl.out : cl.err)) enqueue(cl, stream, bytes);
+  }
+
+  void enqueue(Client& cl, char type, std::string_view payload) {
+    std::string message(1, type);
+    message.append(payload);
+    if (cl.queue.empty()) {
+      ssize_t n = ::send(cl.fd.get(), message.data(), message.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n >= 0) return;
+      if (errno != EAGAIN) {
+        cl.fd.reset();
+        return;
+      }
+    }
+    cl.queued += message.size();
+    cl.queue.push_back(std::move(message));
+    // A client that stopped reading is dropped rather than holding us up.
+    if (cl.queued > kClientQueueLimit) cl.fd.reset();
+  }
+
+  void flush(Client& cl) {
+    while (!cl.queue.empty() && cl.fd) {
+      const std::string& message = cl.queue.front();
+      ssize_t n = ::send(cl.fd.get(), message.data(), message.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno != EAGAIN) cl.fd.reset();
+        return;
+      }
+      cl.queued -= message.size();
+      cl.queue.pop_front();
+    }
+  }
+
+  void read_client(Client& cl) {
+    char type;
+    std::string payload;
+    auto got = receive_message(cl.fd.get(), type, payload);
+    if (!got.ok() && got.error().errnum() == EAGAIN) return;
+    if (!got.ok() || !*got) {
+      cl.fd.reset();
+      return;
+    }
+    switch (type) {
+      case 'a':
+        if (!init_fd_) {
+          // Nothing runs (a restart's back-off): docker refuses too.
+          enqueue(cl, 'x', std::to_string(c_.state.value("ExitCode", 0)));
+          cl.closing = true;
+          break;
+        }
+        cl.input = payload.find('i') != std::string::npos && open_stdin_;
+        cl.out = payload.find('o') != std::string::npos;
+        cl.err = payload.find('e') != std::string::npos;
+        break;
+      case 'i':
+        if (cl.input && stdin_target() >= 0) {
+          stdin_queue_ += payload;
+          write_stdin();
+        }
+        break;
+      case 'c':
+        if (cl.input && !tty_) stdin_.reset();
+        break;
+      case 'r': {
+        unsigned rows = 0, cols = 0;
+        if (std::sscanf(payload.c_str(), "%u %u", &rows, &cols) == 2 && rows > 0 && cols > 0 && rows < 65536 && cols < 65536) {
+          window_ = winsize{static_cast<unsigned short>(rows), static_cast<unsigned short>(cols), 0, 0};
+          // The kernel sends SIGWINCH to the pty's foreground group.
+          if (pty_) ::ioctl(pty_.get(), TIOCSWINSZ, &*window_);
+        }
+        break;
+      }
+      case 'n':
+        no_restart_ = true;
+        enqueue(cl, 'k', "");
+        // Waiting to restart: that wait is over, and so is the container.
+        if (restart_at_) {
+          restart_at_.reset();
+          c_.state["Status"] = "exited";
+          c_.state["Restarting"] = false;
+          (void)save_container_state(c_, true);
+          done_ = true;
+        }
+        break;
+      default:
+        cl.fd.reset();  // not a client of ours
+    }
+  }
+
+  void write_stdin() {
+    int fd = stdin_target();
+    while (!stdin_queue_.empty() && fd >= 0) {
+      ssize_t n = ::write(fd, stdin_queue_.data(), stdin_queue_.size());
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR) return;
+        stdin_queue_.clear();  // the container closed its stdin
+        if (!tty_) stdin_.reset();
+        return;
+      }
+      stdin_queue_.erase(0, size_t(n));
+    }
+  }
+
+  bool should_restart(int code) const {
+    if (no_restart_) return false;
+    const Json& policy = c_.config["HostConfig"].contains("RestartPolicy") ? c_.config["HostConfig"]["RestartPolicy"] : Json();
+    std::string name = policy.is_object() ? policy.value("Name", "no") : "no";
+    if (name == "always" || name == "unless-stopped") return true;
+    if (name != "on-failure" || code == 0) return false;
+    int most = policy.value("MaximumRetryCount", 0);
+    return most <= 0 || restarts_ < most;
+  }
+
+  // The init ended and its output is drained: record, tell the clients,
+  // and either wait to restart or be done.
+  void end_run() {
+    init_exited_ = false;
+    out_.reset();
+    err_.reset();
+    pty_.reset();
+    stdin_.reset();
+    stdin_queue_.clear();
+    conclude(exit_code_of(exit_status_));
+  }
+
+  void conclude(int code) {
+    bool again = should_restart(code);
+    record_exited(c_, code);
+    c_.state["RestartCount"] = restarts_;
+    if (again) {
+      c_.state["Status"] = "restarting";
+      c_.state["Restarting"] = true;
+    }
+    Status saved = save_container_state(c_, true);
+    for (auto& cl : clients_) {
+      if (cl.out || cl.err) {
+        enqueue(cl, 'x', std::to_string(code));
+        cl.closing = true;
+      }
+    }
+    // Removed meanwhile (rm -f renamed the folder): nothing left to run.
+    if (!saved.ok() && !path_exists(c_.dir)) again = false;
+    if (!again) {
+      done_ = true;
+      return;
+    }
+    backoff_ = Clock::now() - started_ >= kStableRun || backoff_.count() == 0
+                   ? kFirstBackoff
+                   : std::min(backoff_ * 2, kMaxBackoff);
+    restart_at_ = Clock::now() + backoff_;
+  }
+
+  void restart() {
+    restart_at_.reset();
+    ++restarts_;
+    // The records may have changed meanwhile (rename): start from disk.
+    auto fresh = load_container(store_, c_.id);
+    if (!fresh.ok()) {
+      done_ = true;
+      return;
+    }
+    Json state = c_.state;
+    c_ = std::move(*fresh);
+    c_.state = std::move(state);
+    Status launched = launch();
+    if (!launched.ok()) {
+      c_.state["Error"] = launched.error().text();
+      conclude(launched.error().exit_code());
+    }
+  }
+
+  const Store& store_;
+  Container c_;
+  MonitorLock lock_;
+  bool tty_ = false;
+  bool open_stdin_ = false;
+  int restarts_ = 0;
+  UniqueFd listener_;
+  std::vector<Client> clients_;
+  ChildProcess init_;
+  UniqueFd init_fd_;
+  UniqueFd out_, err_, pty_, stdin_;
+  std::string stdin_queue_;
+  std::optional<struct winsize> window_ = winsize{24, 80, 0, 0};
+  bool init_exited_ = false;
+  int exit_status_ = 0;
+  Clock::time_point drain_deadline_;
+  Clock::time_point started_;
+  std::chrono::milliseconds backoff_{0};
+  std::optional<Clock::time_point> restart_at_;
+  bool no_restart_ = false;
+  bool done_ = false;
+};
+
+// The caller learns how the start went from a pipe: closed without a word
+// when the container runs, "<exit code> <message>" when it couldn't start.
+void report_failure(int fd, const Error& error) {
+  std::string text = std::to_string(error.exit_code()) + " " + error.text();
+  (void)!::write(fd, text.data(), text.size());
+}
+
+// The detached monitor's whole life. Runs in the grandchild of the caller,
+// in its own session, with /dev/null for stdio.
+[[noreturn]] void monitor_main(const Store& store, const std::string& id, int report_fd) {
+  auto fail = [&](const Error& error) {
+    report_failure(report_fd, error);
+    ::_exit(0);
+  };
+  std::string dir = store.containers_dir() + "/" + id;
+  auto lock = MonitorLock::try_acquire(dir);
+  if (!lock.ok()) fail(lock.error());
+  if (!lock->held()) ::_exit(0);  // another monitor runs it: docker's start is then a no-op
+  // Read again under the lock: what another process did before is final.
+  auto c = load_container(store, id);
+  if (!c.ok()) fail(c.error());
+  Monitor monitor(store, std::move(*c), std::move(*lock));
+  Status opened = monitor.open_socket();
+  if (!opened.ok()) fail(opened.error());
+  Status launched = monitor.launch();
+  if (!launched.ok()) {
+    monitor.record_failure(launched.error());
+    report_failure(report_fd, launched.error());
+    monitor.finish();
+    ::_exit(0);
+  }
+  ::close(report_fd);
+  // What the caller's work left on the heap is not the monitor's to keep.
+  ::malloc_trim(0);
+  monitor.serve();
+  ::_exit(0);
+}
+
+}  // namespace
+
+std::string monitor_socket_path(const Store& store, const std::string& id) {
+  return store.runroot() + "/containers/" + id + ".sock";
+}
+
+Status start_container_detached(const Store& store, const Container& c) {
+  if (monitor_alive(c.dir)) return {};  // docker: starting a running container is a no-op
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) return errno_error("create a pipe");
+  UniqueFd report_read(report[0]), report_write(report[1]);
+  pid_t pid = ::fork();
+  if (pid < 0) return errno_error("fork the container's monitor");
+  if (pid == 0) {
+    // The monitor: its own session, so the caller's terminal and process
+    // group signals never reach it; a second fork so nobody has to wait for it.
+    report_read.reset();
+    ::setsid();
+    if (::fork() != 0) ::_exit(0);
+    UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    for (int i = 0; i < 3; ++i) ::dup2(null.get(), i);
+    // Nothing of the caller's working folder stays busy.
+    (void)!::chdir("/");
+    monitor_main(store, c.id, report_write.release());
+  }
+  report_write.reset();
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  std::string why;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(report_read.get(), buf, sizeof buf)) != 0;) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    why.append(buf, size_t(n));
+  }
+  if (why.empty()) return {};
+  size_t space = why.find(' ');
+  int code = std::atoi(why.substr(0, space).c_str());
+  return Error(0, space == std::string::npos ? why : why.substr(space + 1), code > 0 ? code : kExitSkiffFailed);
+}
+
+}  // namespace skiff
