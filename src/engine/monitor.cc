@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/fs.h"
+#include "base/memory.h"
 #include "base/output.h"
 #include "base/unix_socket.h"
 #include "engine/container_process.h"
@@ -108,7 +109,12 @@ class Monitor {
     c_.state["RestartCount"] = restarts_;
     started_ = Clock::now();
     // "running" needs no fsync: after a crash the lock sees through it.
-    return save_container_state(c_, false);
+    TRY(save_container_state(c_, false));
+    // The monitor idles from here on, maybe for months: what starting the
+    // container needed (its code, freed heap) need not stay resident.
+    ::malloc_trim(0);
+    release_file_pages();
+    return {};
   }
 
   // A start that failed: recorded as docker does, with the error's code.
@@ -427,6 +433,7 @@ void report_failure(int fd, const Error& error) {
 // The detached monitor's whole life. Runs in the grandchild of the caller,
 // in its own session, with /dev/null for stdio.
 [[noreturn]] void monitor_main(const Store& store, const std::string& id, int report_fd) {
+  ::fcntl(report_fd, F_SETFD, FD_CLOEXEC);
   auto fail = [&](const Error& error) {
     report_failure(report_fd, error);
     ::_exit(0);
@@ -449,13 +456,22 @@ void report_failure(int fd, const Error& error) {
     ::_exit(0);
   }
   ::close(report_fd);
-  // What the caller's work left on the heap is not the monitor's to keep.
-  ::malloc_trim(0);
   monitor.serve();
   ::_exit(0);
 }
 
 }  // namespace
+
+void monitor_process_main(int argc, char** argv) {
+  if (argc != 6) ::_exit(kExitSkiffFailed);
+  int report_fd = std::atoi(argv[5]);
+  auto store = Store::open(argv[2], argv[3]);
+  if (!store.ok()) {
+    report_failure(report_fd, store.error());
+    ::_exit(0);
+  }
+  monitor_main(*store, argv[4], report_fd);
+}
 
 std::string monitor_socket_path(const Store& store, const std::string& id) {
   return store.runroot() + "/containers/" + id + ".sock";
@@ -478,7 +494,17 @@ Status start_container_detached(const Store& store, const Container& c) {
     for (int i = 0; i < 3; ++i) ::dup2(null.get(), i);
     // Nothing of the caller's working folder stays busy.
     (void)!::chdir("/");
-    monitor_main(store, c.id, report_write.release());
+    // A fresh skiff: the caller's heap and the code it ran are not the
+    // monitor's to keep for the container's whole life (a fork would keep
+    // both resident).
+    int fd = report_write.release();
+    ::fcntl(fd, F_SETFD, 0);
+    std::string fd_text = std::to_string(fd);
+    const char* args[] = {"skiff", kMonitorCommand, store.root().c_str(), store.runroot().c_str(), c.id.c_str(),
+                          fd_text.c_str(), nullptr};
+    ::execv("/proc/self/exe", const_cast<char* const*>(args));
+    report_failure(fd, Error(errno, "start the container's monitor"));
+    ::_exit(0);
   }
   report_write.reset();
   int status = 0;

@@ -30,6 +30,12 @@ namespace skiff {
 /// start_container's). A container that already runs is left as it is.
 Status start_container_detached(const Store& store, const Container& container);
 
+/// A monitor process's entry: `skiff __monitor ROOT RUNROOT ID REPORT_FD`,
+/// exec'd by start_container_detached (main.cc hands it argv before any
+/// parsing). Never returns.
+[[noreturn]] void monitor_process_main(int argc, char** argv);
+inline constexpr const char* kMonitorCommand = "__monitor";
+
 /// Where the monitor of container `id` listens.
 std::string monitor_socket_path(const Store& store, const std::string& id);
 
