@@ -36,17 +36,18 @@ bool ended_within(int pidfd, int timeout_ms) {
   }
 }
 
-// Waits until the container's monitor recorded that it no longer runs.
+// Waits until the container's monitor has recorded its end and is gone
+// (a restart policy's monitor was told not to restart it first).
 Status wait_until_stopped(const Store& store, const std::string& id, std::chrono::seconds limit) {
+  std::string dir = store.containers_dir() + "/" + id;
   auto deadline = std::chrono::steady_clock::now() + limit;
-  ContainerWatch watch(store.containers_dir() + "/" + id);
-  for (;;) {
-    auto c = load_container(store, id);
-    if (!c.ok() || !is_live_status(c->status())) return {};
+  ContainerWatch watch(dir);
+  while (monitor_alive(dir)) {
     if (std::chrono::steady_clock::now() >= deadline)
-      return make_error("container {} did not stop: its monitor hasn't recorded its end", c->name());
+      return make_error("container {} did not stop: its monitor is still running", id.substr(0, 12));
     watch.wait(std::chrono::milliseconds(100));
   }
+  return {};
 }
 
 }  // namespace

@@ -177,14 +177,19 @@ Result<Container> load_container(const Store& store, const std::string& id) {
   if (!c.config.is_object() || !c.state.is_object()) return make_error("container `{}`: malformed record", id);
   // A live state without its monitor is a monitor that died (kill -9, a
   // reboot): the container went with it (its init dies with its parent).
+  // The first to notice records it, holding the monitor's lock so that no
+  // monitor starts meanwhile; FinishedAt is then.
   if (is_live_status(c.status()) && !monitor_alive(c.dir)) {
-    c.state["Status"] = "exited";
-    c.state["Running"] = false;
-    c.state["Paused"] = false;
-    c.state["Restarting"] = false;
-    c.state["Pid"] = 0;
-    c.state["ExitCode"] = 255;
-    c.state["Error"] = "the container's monitor ended without recording its exit";
+    auto lock = MonitorLock::try_acquire(c.dir);
+    if (lock.ok() && lock->held()) {
+      auto state = read_json_file(c.dir + "/state.json", 1 << 20);
+      if (state.ok() && state->is_object()) c.state = std::move(*state);
+    }
+    if (is_live_status(c.status())) {
+      record_exited(c, 255);
+      c.state["Error"] = "the container's monitor ended without recording its exit";
+      if (lock.ok() && lock->held()) (void)save_container_state(c, true);
+    }
   }
   return c;
 }

@@ -439,9 +439,15 @@ void report_failure(int fd, const Error& error) {
     ::_exit(0);
   };
   std::string dir = store.containers_dir() + "/" + id;
+  // Held by another monitor: it runs already, and docker's start is then a
+  // no-op. (A reader recording a dead monitor's end holds it a moment too.)
   auto lock = MonitorLock::try_acquire(dir);
+  for (int attempt = 0; attempt < 50 && lock.ok() && !lock->held(); ++attempt) {
+    ::usleep(2000);
+    lock = MonitorLock::try_acquire(dir);
+  }
   if (!lock.ok()) fail(lock.error());
-  if (!lock->held()) ::_exit(0);  // another monitor runs it: docker's start is then a no-op
+  if (!lock->held()) ::_exit(0);
   // Read again under the lock: what another process did before is final.
   auto c = load_container(store, id);
   if (!c.ok()) fail(c.error());

@@ -1,6 +1,7 @@
 #include "engine/system.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <string>
@@ -8,6 +9,8 @@
 
 #include "base/fs.h"
 #include "base/output.h"
+#include "engine/container_control.h"
+#include "engine/container_process.h"
 #include "linux/userns.h"
 
 namespace skiff {
@@ -26,7 +29,7 @@ bool is_store_entry(std::string_view name) {
 }
 
 bool is_runtime_entry(std::string_view name) {
-  return name.starts_with("seccomp-") || name.starts_with(".tmp-");
+  return name.starts_with("seccomp-") || name.starts_with(".tmp-") || name == "containers";
 }
 
 std::vector<std::string> entries(const std::string& dir, bool (*ours)(std::string_view)) {
@@ -51,6 +54,10 @@ void remove_if_empty(const std::string& dir) {
 }  // namespace
 
 Status reset_store(const Store& store) {
+  // Running containers first: their monitors would otherwise go on writing
+  // into what is being removed.
+  for (const auto& c : list_containers(store))
+    if (is_live_status(c.status())) TRY(stop_container(store, c, {.timeout = 0, .signal = SIGKILL}));
   std::vector<std::string> doomed = entries(store.root(), is_store_entry);
   {
     FileLock lock = TRY(store.lock());
