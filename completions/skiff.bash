@@ -148,6 +148,11 @@ _skiff_capabilities=(ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF 
   SYS_TTY_CONFIG SYSLOG WAKE_ALARM)
 
 # Container names, and container IDs when $cur looks like one.
+# Signal names for --signal and --stop-signal.
+_skiff_complete_signals() {
+  _skiff_reply SIGTERM SIGKILL SIGINT SIGHUP SIGQUIT SIGUSR1 SIGUSR2 SIGSTOP SIGCONT SIGWINCH
+}
+
 _skiff_complete_containers() {
   local -a names=()
   local line
@@ -285,7 +290,7 @@ _skiff() {
     if [[ $cur == -* ]]; then
       _skiff_reply --root --runroot --storage-driver --version --help -v -h
     else
-      _skiff_reply container create export image images import info inspect load login logout ps pull push rm rmi run save search start system tag version
+      _skiff_reply attach container create export image images import info inspect kill load login logout ps pull push rename restart rm rmi run save search start stop system tag version wait
     fi
     return
   fi
@@ -295,7 +300,7 @@ _skiff() {
   case $command in
     image) group="ls list import inspect pull push tag rm remove prune save load" ;;
     system) group="info reset" ;;
-    container) group="create export inspect list ls ps remove rm run start" ;;
+    container) group="attach create export inspect kill list ls ps remove rename restart rm run start stop wait" ;;
   esac
   if [[ -n $group ]]; then
     if [[ -z $subcommand ]]; then
@@ -327,6 +332,12 @@ _skiff() {
     "container start") path=start ;;
     "container export") path=export ;;
     "container rm" | "container remove") path=rm ;;
+    "container stop") path=stop ;;
+    "container kill") path=kill ;;
+    "container restart") path=restart ;;
+    "container wait") path=wait ;;
+    "container rename") path=rename ;;
+    "container attach") path=attach ;;
   esac
 
   local -a flags=()
@@ -542,8 +553,8 @@ _skiff() {
       ((nargs == 0)) || return 0
       flags=(--help --name --rm --env --env-file --workdir --user --group-add --entrypoint --hostname --label
         --read-only --tmpfs --volume --mount --interactive --tty --init --network --net --pull --platform
-        --cap-add --cap-drop --privileged --security-opt -e -w -u -h -l -v -i -t)
-      [[ $path == run ]] && flags+=(--detach -d)
+        --cap-add --cap-drop --privileged --security-opt --restart --stop-signal --stop-timeout -e -w -u -h -l -v -i -t)
+      [[ $path == run ]] && flags+=(--detach --detach-keys -d)
       case $prev in
         --name | -w | --workdir | -u | --user | --group-add | --entrypoint | -h | --hostname | -l | --label | \
           --tmpfs)
@@ -578,6 +589,17 @@ _skiff() {
           _skiff_reply missing always never
           return
           ;;
+        --restart)
+          _skiff_reply no on-failure always unless-stopped
+          return
+          ;;
+        --stop-signal)
+          _skiff_complete_signals
+          return
+          ;;
+        --stop-timeout | --detach-keys)
+          return
+          ;;
         --platform)
           _skiff_reply_platforms
           return
@@ -602,6 +624,62 @@ _skiff() {
         _skiff_reply "${flags[@]}"
       else
         _skiff_complete_images
+      fi
+      ;;
+    stop | restart)
+      flags=(--time --timeout --signal --help -t -s -h)
+      case $prev in
+        -t | --time | --timeout) return ;;
+        -s | --signal)
+          _skiff_complete_signals
+          return
+          ;;
+      esac
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      else
+        _skiff_complete_containers
+      fi
+      ;;
+    kill)
+      flags=(--signal --help -s -h)
+      if [[ $prev == -s || $prev == --signal ]]; then
+        _skiff_complete_signals
+      elif [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      else
+        _skiff_complete_containers
+      fi
+      ;;
+    wait)
+      flags=(--help -h)
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      else
+        _skiff_complete_containers
+      fi
+      ;;
+    rename)
+      flags=(--help -h)
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      elif ((nargs < 1)); then
+        _skiff_complete_containers
+      fi
+      ;;
+    attach)
+      flags=(--no-stdin --sig-proxy --detach-keys --help -h)
+      case $prev in
+        --detach-keys) return ;;
+        --sig-proxy)
+          _skiff_reply true false
+          return
+          ;;
+      esac
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      else
+        _skiff_complete_containers
       fi
       ;;
     start)
