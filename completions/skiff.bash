@@ -299,7 +299,7 @@ _skiff() {
   local path=$command group=
   case $command in
     image) group="ls list import inspect pull push tag rm remove prune save load" ;;
-    system) group="info reset" ;;
+    system) group="check info reset" ;;
     container) group="attach create export inspect kill list ls ps remove rename restart rm run start stop wait" ;;
   esac
   if [[ -n $group ]]; then
@@ -745,6 +745,10 @@ _skiff() {
       ;;
     "system reset")
       flags=(--force --help -f -h)
+      [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
+      ;;
+    "system check")
+      flags=(--repair --help -r -h)
       [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
       ;;
   esac

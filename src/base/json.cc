@@ -4,9 +4,11 @@
 
 namespace skiff {
 
-Result<Json> parse_json(std::string_view text, std::string_view what) {
+Result<Json> parse_json(std::string_view text, std::string_view what) { return parse_json(text, what, nullptr); }
+
+Result<Json> parse_json(std::string_view text, std::string_view what, const Json::parser_callback_t& keep) {
   try {
-    return Json::parse(text);
+    return Json::parse(text, keep);
   } catch (const Json::exception& e) {
     // nlohmann messages start with "[json.exception.parse_error.101] "; drop the tag.
     std::string message = e.what();

@@ -54,7 +54,8 @@ Result<UniqueFd> connect_unix(const std::string& path) {
   TRY(make_address(path, addr, dir));
   UniqueFd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
   if (!fd) return errno_error("create a socket");
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return errno_error("connect to `{}`", path);
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    return errno_error("connect to `{}`", path);
   return fd;
 }
 

@@ -19,8 +19,10 @@ void define(CLI::App* cmd, Context& ctx) {
   auto opts = std::make_shared<Options>();
   cmd->add_option("container", opts->container, "The container to attach to")->required();
   cmd->add_flag("--no-stdin", opts->no_stdin, "Do not attach stdin");
-  cmd->add_option("--sig-proxy", opts->sig_proxy, "Pass received signals to the container (default true; not with a tty)");
-  cmd->add_option("--detach-keys", opts->detach_keys, "Keys that detach and leave the container running (default ctrl-p,ctrl-q)");
+  cmd->add_option("--sig-proxy", opts->sig_proxy,
+                  "Pass received signals to the container (default true; not with a tty)");
+  cmd->add_option("--detach-keys", opts->detach_keys,
+                  "Keys that detach and leave the container running (default ctrl-p,ctrl-q)");
   cmd->callback([opts, &ctx] {
     ctx.action = [opts, &ctx]() -> Result<int> {
       const Store* store = TRY(ctx.store());

@@ -66,6 +66,7 @@ void add_restart_command(CLI::App& app, CLI::App& container, Context& ctx);
 void add_wait_command(CLI::App& app, CLI::App& container, Context& ctx);
 void add_rename_command(CLI::App& app, CLI::App& container, Context& ctx);
 void add_attach_command(CLI::App& app, CLI::App& container, Context& ctx);
+void add_system_check_command(CLI::App& system, Context& ctx);
 
 /// Commands whose arguments after the first positional (IMAGE) belong to
 /// the container's command, never to skiff: `run`, `create`.

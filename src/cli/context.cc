@@ -66,6 +66,7 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   add_wait_command(app, *container, ctx);
   add_rename_command(app, *container, ctx);
   add_attach_command(app, *container, ctx);
+  add_system_check_command(*system, ctx);
 }
 
 bool stops_at_first_positional(const CLI::App& cmd) {

@@ -122,7 +122,8 @@ Result<std::string> parse_detach_keys(std::string_view text) {
   size_t start = 0;
   while (start <= text.size()) {
     size_t comma = text.find(',', start);
-    std::string_view key = text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    std::string_view key =
+        text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     if (key.size() == 1) {
       keys += key[0];
     } else if (key.size() == 6 && key.starts_with("ctrl-")) {
@@ -134,7 +135,8 @@ Result<std::string> parse_detach_keys(std::string_view text) {
       else
         return make_error("invalid detach keys `{}`: unknown key `{}`", text, key);
     } else {
-      return make_error("invalid detach keys `{}`: use a comma list of single characters or ctrl-<key>", text);
+      return make_error("invalid detach keys `{}`: use a comma list of single characters or ctrl-<key>",
+                        text);
     }
     if (comma == std::string_view::npos) break;
     start = comma + 1;
@@ -147,14 +149,16 @@ Result<AttachResult> attach_container(const Store& store, const Container& c, co
   if (c.status() != "running") return make_error("You cannot attach to a stopped container, start it first");
   bool tty = c.config["Config"].value("Tty", false);
   bool with_stdin = options.stdin && c.config["Config"].value("OpenStdin", false);
-  UniqueFd socket = TRY(std::move(connect_unix(monitor_socket_path(store, c.id))).wrap(
-      "attach to container {}: its monitor doesn't answer (a container run in the foreground can't be attached)",
-      c.name()));
+  UniqueFd socket = TRY(std::move(connect_unix(monitor_socket_path(store, c.id)))
+                            .wrap("attach to container {}: its monitor doesn't answer (a container run in "
+                                  "the foreground can't be attached)",
+                                  c.name()));
   TRY(send_message(socket.get(), 'a', with_stdin ? "ioe" : "oe"));
 
   std::optional<RawTerminal> raw;
   if (tty && with_stdin) raw.emplace(0);
-  SignalCatcher signals = tty ? SignalCatcher{SIGWINCH} : SignalCatcher{SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM};
+  SignalCatcher signals =
+      tty ? SignalCatcher{SIGWINCH} : SignalCatcher{SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM};
   if (tty) send_window(socket.get());
   DetachScanner scanner(options.detach_keys.empty() ? std::string("\x10\x11") : options.detach_keys);
 

@@ -26,7 +26,8 @@ struct AttachResult {
 
 /// Relays until the container ends or the detach keys are typed. "You
 /// cannot attach to a stopped container" when it doesn't run.
-Result<AttachResult> attach_container(const Store& store, const Container& container, const AttachOptions& options);
+Result<AttachResult> attach_container(const Store& store, const Container& container,
+                                      const AttachOptions& options);
 
 /// docker's --detach-keys: "ctrl-p,ctrl-q", "a,b", "ctrl-@"... as bytes.
 Result<std::string> parse_detach_keys(std::string_view text);

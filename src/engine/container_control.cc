@@ -60,14 +60,16 @@ Status stop_container(const Store& store, const Container& container, const Stop
   int timeout = options.timeout ? *options.timeout : c.config["Config"].value("StopTimeout", 10);
   if (auto init = open_container_init(c); init.ok()) {
     (void)send_signal(init->get(), signal);
-    if (!ended_within(init->get(), timeout < 0 ? -1 : timeout * 1000)) (void)send_signal(init->get(), SIGKILL);
+    if (!ended_within(init->get(), timeout < 0 ? -1 : timeout * 1000))
+      (void)send_signal(init->get(), SIGKILL);
   }
   return wait_until_stopped(store, c.id, std::chrono::seconds(30));
 }
 
 Status kill_container(const Store& store, const Container& container, int signal) {
   Container c = TRY(load_container(store, container.id));
-  if (c.status() != "running" && c.status() != "paused") return make_error("container {} is not running", c.name());
+  if (c.status() != "running" && c.status() != "paused")
+    return make_error("container {} is not running", c.name());
   forbid_restart(store, c);
   return signal_container(c, signal);
 }

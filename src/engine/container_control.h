@@ -16,8 +16,9 @@
 namespace skiff {
 
 struct StopOptions {
-  std::optional<int> timeout;  ///< seconds before SIGKILL (default: the container's StopTimeout, else 10); < 0 waits forever
-  std::optional<int> signal;   ///< default: the container's stop signal
+  std::optional<int>
+      timeout;  ///< seconds before SIGKILL (default: the container's StopTimeout, else 10); < 0 waits forever
+  std::optional<int> signal;  ///< default: the container's stop signal
 };
 
 /// docker stop: the stop signal, then SIGKILL once the timeout passed;

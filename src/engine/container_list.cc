@@ -380,7 +380,8 @@ Result<std::vector<Json>> list_container_rows(const Store& store, const Containe
   std::map<std::string, std::string> image_now;  // name as typed -> the ID it means now ("" for none)
   std::map<std::string, uint64_t> image_sizes;
   std::vector<Json> rows;
-  for (const Container& c : list_containers(store)) {
+  for (const Container& c :
+       list_containers(store, options.size ? RecordDetail::kFull : RecordDetail::kListing)) {
     if (!all && !is_up(c.status())) continue;
     if (!container_matches(filters, c)) continue;
     if (limit > 0 && rows.size() >= size_t(limit)) break;

@@ -94,7 +94,8 @@ void record_exited(Container& c, int exit_code) {
   c.state["FinishedAt"] = now_rfc3339();
 }
 
-ContainerWatch::ContainerWatch(const std::string& container_dir) : fd_(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) {
+ContainerWatch::ContainerWatch(const std::string& container_dir)
+    : fd_(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) {
   // A new state.json arrives by rename; the monitor's end closes its lock
   // file; removal renames the folder away.
   if (fd_ && ::inotify_add_watch(fd_.get(), container_dir.c_str(),
@@ -122,7 +123,8 @@ Result<int> parse_signal(std::string_view text) {
   if (!name.empty() && std::isdigit(static_cast<unsigned char>(name[0]))) {
     int n = 0;
     for (char ch : name) {
-      if (!std::isdigit(static_cast<unsigned char>(ch)) || n > NSIG) return make_error("invalid signal: {}", text);
+      if (!std::isdigit(static_cast<unsigned char>(ch)) || n > NSIG)
+        return make_error("invalid signal: {}", text);
       n = n * 10 + (ch - '0');
     }
     if (n <= 0 || n >= NSIG) return make_error("invalid signal: {}", text);

@@ -46,7 +46,8 @@ struct ContainerStdio {
 /// Clones and starts a created or exited container's init; returns once
 /// its command was exec'd (errors as start_container's). The caller holds
 /// the container's MonitorLock and records the state.
-Result<LaunchedContainer> launch_container(const Store& store, const Container& container, const ContainerStdio& stdio);
+Result<LaunchedContainer> launch_container(const Store& store, const Container& container,
+                                           const ContainerStdio& stdio);
 
 /// docker's exit code for a wait status: the code, or 128+N for signal N.
 int exit_code_of(int status);

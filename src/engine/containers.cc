@@ -13,8 +13,8 @@
 #include "base/trace.h"
 #include "engine/container_control.h"
 #include "engine/container_names.h"
-#include "engine/container_process.h"
 #include "engine/container_options.h"
+#include "engine/container_process.h"
 #include "image/image_config.h"
 #include "image/image_store.h"
 #include "image/layer_store.h"
@@ -36,9 +36,17 @@ const char kHostsFile[] =
 std::string names_dir(const Store& store) { return store.containers_dir() + "/.names"; }
 
 Json initial_state() {
-  return Json{{"Status", "created"}, {"Running", false},  {"Paused", false}, {"Restarting", false},
-              {"OOMKilled", false},  {"Dead", false},     {"Pid", 0},        {"ExitCode", 0},
-              {"Error", ""},         {"StartedAt", kZeroTime}, {"FinishedAt", kZeroTime}};
+  return Json{{"Status", "created"},
+              {"Running", false},
+              {"Paused", false},
+              {"Restarting", false},
+              {"OOMKilled", false},
+              {"Dead", false},
+              {"Pid", 0},
+              {"ExitCode", 0},
+              {"Error", ""},
+              {"StartedAt", kZeroTime},
+              {"FinishedAt", kZeroTime}};
 }
 
 // The host's resolv.conf for the container: loopback name servers only work
@@ -54,7 +62,8 @@ std::string container_resolv_conf(bool host_network) {
     if (end == std::string::npos) end = text->size();
     std::string line = text->substr(start, end - start);
     start = end + 1;
-    if (line.starts_with("nameserver") && (line.find("127.") != std::string::npos || line.find("::1") != std::string::npos))
+    if (line.starts_with("nameserver") &&
+        (line.find("127.") != std::string::npos || line.find("::1") != std::string::npos))
       continue;
     out += line + "\n";
   }
@@ -77,7 +86,8 @@ Status claim_name(const Store& store, const std::string& name, const std::string
                  ::lstat(link.c_str(), &st) == 0 && st.st_mtime + 60 < ::time(nullptr);
     if (!stale)
       return make_error(
-          "Conflict. The container name \"/{}\" is already in use by container \"{}\". You have to remove (or "
+          "Conflict. The container name \"/{}\" is already in use by container \"{}\". You have to remove "
+          "(or "
           "rename) that container to be able to reuse that name.",
           name, owner_id);
     ::unlink(link.c_str());
@@ -133,7 +143,8 @@ Result<Container> create_container(const Store& store, const CreateOptions& opti
   c.config["id"] = id;
   c.config["name"] = name;
   c.config["created"] = now_rfc3339();
-  if (c.config["Config"]["Hostname"].get<std::string>().empty()) c.config["Config"]["Hostname"] = id.substr(0, 12);
+  if (c.config["Config"]["Hostname"].get<std::string>().empty())
+    c.config["Config"]["Hostname"] = id.substr(0, 12);
 
   // Built under a temporary name, made visible by one rename.
   std::string tmp = store.containers_dir() + "/.tmp-" + id;
@@ -168,13 +179,38 @@ Result<Container> create_container(const Store& store, const CreateOptions& opti
   return c;
 }
 
-Result<Container> load_container(const Store& store, const std::string& id) {
+// What RecordDetail::kListing keeps of config.json.
+Json::parser_callback_t listing_filter() {
+  return [top = std::string()](int depth, Json::parse_event_t event, Json& parsed) mutable {
+    if (event != Json::parse_event_t::key) return true;
+    const std::string& key = parsed.get_ref<const std::string&>();
+    if (depth == 1) {
+      top = key;
+      for (const char* wanted :
+           {"id", "name", "image", "image_id", "created", "Path", "Args", "Config", "HostConfig", "Mounts"})
+        if (key == wanted) return true;
+      return false;
+    }
+    if (depth == 2 && top == "Config") return key == "Labels" || key == "Image";
+    if (depth == 2 && top == "HostConfig") return key == "NetworkMode" || key == "PortBindings";
+    return true;
+  };
+}
+
+Result<Container> load_container(const Store& store, const std::string& id, RecordDetail detail) {
   Container c;
   c.id = id;
   c.dir = store.containers_dir() + "/" + id;
-  c.config = TRY(read_json_file(c.dir + "/config.json", 4 << 20));
+  std::string config_path = c.dir + "/config.json";
+  if (detail == RecordDetail::kFull) {
+    c.config = TRY(read_json_file(config_path, 4 << 20));
+  } else {
+    std::string text = TRY(read_file(config_path, 4 << 20));
+    c.config = TRY(parse_json(text, config_path, listing_filter()));
+  }
   c.state = TRY(read_json_file(c.dir + "/state.json", 1 << 20));
-  if (!c.config.is_object() || !c.state.is_object()) return make_error("container `{}`: malformed record", id);
+  if (!c.config.is_object() || !c.state.is_object())
+    return make_error("container `{}`: malformed record", id);
   // A live state without its monitor is a monitor that died (kill -9, a
   // reboot): the container went with it (its init dies with its parent).
   // The first to notice records it, holding the monitor's lock so that no
@@ -194,24 +230,30 @@ Result<Container> load_container(const Store& store, const std::string& id) {
   return c;
 }
 
-std::vector<Container> list_containers(const Store& store) {
+std::vector<Container> list_containers(const Store& store, RecordDetail detail) {
   std::vector<Container> out;
   DIR* dir = ::opendir(store.containers_dir().c_str());
   if (!dir) return out;
   while (struct dirent* e = ::readdir(dir)) {
     if (e->d_name[0] == '.') continue;
-    auto c = load_container(store, e->d_name);
+    auto c = load_container(store, e->d_name, detail);
     if (!c.ok()) {
-      if (path_exists(store.containers_dir() + "/" + e->d_name)) warn("skipping container `{}`: {}", e->d_name, c.error().text());
+      if (path_exists(store.containers_dir() + "/" + e->d_name))
+        warn("skipping container `{}`: {}", e->d_name, c.error().text());
       continue;
     }
     out.push_back(std::move(*c));
   }
   ::closedir(dir);
-  std::sort(out.begin(), out.end(), [](const Container& a, const Container& b) {
-    return a.config.value("created", "") > b.config.value("created", "");
-  });
-  return out;
+  // Newest first, each creation time read once.
+  std::vector<std::pair<std::string, size_t>> order;
+  order.reserve(out.size());
+  for (size_t i = 0; i < out.size(); ++i) order.emplace_back(out[i].config.value("created", ""), i);
+  std::sort(order.begin(), order.end(), std::greater<>());
+  std::vector<Container> sorted;
+  sorted.reserve(out.size());
+  for (const auto& [created, i] : order) sorted.push_back(std::move(out[i]));
+  return sorted;
 }
 
 Result<Container> find_container(const Store& store, std::string_view name_or_id) {
@@ -220,7 +262,8 @@ Result<Container> find_container(const Store& store, std::string_view name_or_id
   auto no_such = [&] { return make_error("No such container: {}", name_or_id); };
   if (key.empty() || key.find('/') != std::string::npos || key.starts_with(".")) return no_such();
   // Full ID, then name, then ID prefix, as docker.
-  if (key.size() == 64 && path_exists(store.containers_dir() + "/" + key + "/config.json")) return load_container(store, key);
+  if (key.size() == 64 && path_exists(store.containers_dir() + "/" + key + "/config.json"))
+    return load_container(store, key);
   char target[128];
   ssize_t n = ::readlink((names_dir(store) + "/" + key).c_str(), target, sizeof target - 1);
   if (n > 0 && path_exists(store.containers_dir() + "/" + std::string(target, n) + "/config.json"))
@@ -247,7 +290,8 @@ Status remove_container(const Store& store, const Container& container, bool for
   if (is_live_status(container.status())) {
     if (!force)
       return make_error(
-          "cannot remove container \"/{}\": container is running: stop the container before removing or force remove",
+          "cannot remove container \"/{}\": container is running: stop the container before removing or "
+          "force remove",
           container.name());
     TRY(stop_container(store, container, {.timeout = 0, .signal = SIGKILL}));
   }
@@ -260,8 +304,9 @@ Status remove_container(const Store& store, const Container& container, bool for
   ::utimensat(AT_FDCWD, trash.c_str(), nullptr, 0);
   // The name as recorded now: a rename may have changed it since `container` was read.
   auto config = read_json_file(trash + "/config.json", 4 << 20);
-  release_name(store, config.ok() && config->is_object() ? config->value("name", container.name()) : container.name(),
-               container.id);
+  release_name(
+      store, config.ok() && config->is_object() ? config->value("name", container.name()) : container.name(),
+      container.id);
   return std::move(remove_container_tree(trash)).wrap("remove container `{}`", container.id);
 }
 

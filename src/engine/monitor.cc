@@ -168,7 +168,8 @@ class Monitor {
     if (!stdin_queue_.empty() && stdin_target() >= 0) add(stdin_target(), POLLOUT, kStdin);
     bool read_clients = stdin_queue_.size() < kStdinQueueLimit;
     for (size_t i = 0; i < clients_.size(); ++i) {
-      short events = short((read_clients && !clients_[i].closing ? POLLIN : 0) | (clients_[i].queue.empty() ? 0 : POLLOUT));
+      short events = short((read_clients && !clients_[i].closing ? POLLIN : 0) |
+                           (clients_[i].queue.empty() ? 0 : POLLOUT));
       add(clients_[i].fd.get(), events, kClient, i);
     }
     int timeout = -1;
@@ -185,19 +186,32 @@ class Monitor {
       if (fds[i].revents == 0) continue;
       auto [kind, index] = what[i];
       switch (kind) {
-        case kListener: accept_client(); break;
-        case kInit: reap_init(); break;
-        case kOut: read_output(out_, 'o'); break;
-        case kErr: read_output(err_, 'e'); break;
-        case kPty: read_output(pty_, 'o'); break;
-        case kStdin: write_stdin(); break;
+        case kListener:
+          accept_client();
+          break;
+        case kInit:
+          reap_init();
+          break;
+        case kOut:
+          read_output(out_, 'o');
+          break;
+        case kErr:
+          read_output(err_, 'e');
+          break;
+        case kPty:
+          read_output(pty_, 'o');
+          break;
+        case kStdin:
+          write_stdin();
+          break;
         case kClient:
           if (fds[i].revents & POLLOUT) flush(clients_[index]);
           if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) read_client(clients_[index]);
           break;
       }
     }
-    std::erase_if(clients_, [](const Client& cl) { return !cl.fd.valid() || (cl.closing && cl.queue.empty()); });
+    std::erase_if(clients_,
+                  [](const Client& cl) { return !cl.fd.valid() || (cl.closing && cl.queue.empty()); });
   }
 
   void accept_client() {
@@ -294,7 +308,8 @@ class Monitor {
         break;
       case 'r': {
         unsigned rows = 0, cols = 0;
-        if (std::sscanf(payload.c_str(), "%u %u", &rows, &cols) == 2 && rows > 0 && cols > 0 && rows < 65536 && cols < 65536) {
+        if (std::sscanf(payload.c_str(), "%u %u", &rows, &cols) == 2 && rows > 0 && cols > 0 &&
+            rows < 65536 && cols < 65536) {
           window_ = winsize{static_cast<unsigned short>(rows), static_cast<unsigned short>(cols), 0, 0};
           // The kernel sends SIGWINCH to the pty's foreground group.
           if (pty_) ::ioctl(pty_.get(), TIOCSWINSZ, &*window_);
@@ -334,7 +349,8 @@ class Monitor {
 
   bool should_restart(int code) const {
     if (no_restart_) return false;
-    const Json& policy = c_.config["HostConfig"].contains("RestartPolicy") ? c_.config["HostConfig"]["RestartPolicy"] : Json();
+    const Json& policy =
+        c_.config["HostConfig"].contains("RestartPolicy") ? c_.config["HostConfig"]["RestartPolicy"] : Json();
     std::string name = policy.is_object() ? policy.value("Name", "no") : "no";
     if (name == "always" || name == "unless-stopped") return true;
     if (name != "on-failure" || code == 0) return false;
@@ -506,8 +522,9 @@ Status start_container_detached(const Store& store, const Container& c) {
     int fd = report_write.release();
     ::fcntl(fd, F_SETFD, 0);
     std::string fd_text = std::to_string(fd);
-    const char* args[] = {"skiff", kMonitorCommand, store.root().c_str(), store.runroot().c_str(), c.id.c_str(),
-                          fd_text.c_str(), nullptr};
+    const char* args[] = {
+        "skiff",         kMonitorCommand, store.root().c_str(), store.runroot().c_str(), c.id.c_str(),
+        fd_text.c_str(), nullptr};
     ::execv("/proc/self/exe", const_cast<char* const*>(args));
     report_failure(fd, Error(errno, "start the container's monitor"));
     ::_exit(0);
@@ -528,7 +545,8 @@ Status start_container_detached(const Store& store, const Container& c) {
   if (why.empty()) return {};
   size_t space = why.find(' ');
   int code = std::atoi(why.substr(0, space).c_str());
-  return Error(0, space == std::string::npos ? why : why.substr(space + 1), code > 0 ? code : kExitSkiffFailed);
+  return Error(0, space == std::string::npos ? why : why.substr(space + 1),
+               code > 0 ? code : kExitSkiffFailed);
 }
 
 }  // namespace skiff

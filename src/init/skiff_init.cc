@@ -22,11 +22,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -173,7 +173,9 @@ const char* find_program(const char* name, char* buffer, size_t size) {
   }
 }
 
-[[noreturn]] void usage() { fail(kExitInitFailed, 0, "usage: skiff-init [-i] [-p] [-s FD] -- PROGRAM [ARG...]"); }
+[[noreturn]] void usage() {
+  fail(kExitInitFailed, 0, "usage: skiff-init [-i] [-p] [-s FD] -- PROGRAM [ARG...]");
+}
 
 }  // namespace
 

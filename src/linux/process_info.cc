@@ -39,12 +39,14 @@ Result<UniqueFd> open_process(pid_t pid, uint64_t start_time) {
   if (!fd) return errno_error("open process {}", pid);
   // The pidfd names whatever has the PID now; the start time says whether
   // that is still ours. Checked after opening, so it can't change after.
-  if (start_time == 0 || process_start_time(pid) != start_time) return Error(ESRCH, fmt::format("process {} has ended", pid));
+  if (start_time == 0 || process_start_time(pid) != start_time)
+    return Error(ESRCH, fmt::format("process {} has ended", pid));
   return fd;
 }
 
 Status send_signal(int pidfd, int signal) {
-  if (::syscall(SYS_pidfd_send_signal, pidfd, signal, nullptr, 0) != 0) return errno_error("send signal {}", signal);
+  if (::syscall(SYS_pidfd_send_signal, pidfd, signal, nullptr, 0) != 0)
+    return errno_error("send signal {}", signal);
   return {};
 }
 
