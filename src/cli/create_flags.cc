@@ -29,6 +29,8 @@ void add_create_flags(CLI::App* cmd, CreateOptions& o) {
   cmd->add_option("--cap-drop", o.cap_drop, "Drop Linux capabilities (or ALL)");
   cmd->add_flag("--privileged", o.privileged, "Give the container every capability, no seccomp, no masked paths");
   cmd->add_option("--security-opt", o.security_opts, "seccomp=unconfined|PROFILE.json, no-new-privileges");
+  cmd->add_option("--log-driver", o.log_driver, "Logging driver: json-file (the default) or none");
+  cmd->add_option("--log-opt", o.log_opts, "Log driver option: max-size=N[k|m|g], max-file=N");
   // Everything after IMAGE is the container's command (main.cc cuts argv there).
 }
 

@@ -14,6 +14,7 @@
 #include "base/output.h"
 #include "base/sha256.h"
 #include "base/trace.h"
+#include "engine/container_log.h"
 #include "engine/container_options.h"
 #include "engine/foreground.h"
 #include "image/image_store.h"
@@ -137,6 +138,7 @@ int exit_code_of(int status) {
 struct Prelude {
   bool tty = false;
   std::string network;
+  bool logged = false;  ///< its output goes to ctr.log (engine/container_log.h)
 };
 
 // The foreground life of a container: `known`, or the one `create` makes
@@ -154,7 +156,8 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
 
   trace("start");
   ForegroundSession session;
-  Status prepared = session.prepare({.tty = prelude.tty, .interactive = options.interactive, .attach = options.attach});
+  Status prepared = session.prepare(
+      {.tty = prelude.tty, .interactive = options.interactive, .attach = options.attach, .log_output = prelude.logged});
   if (!prepared.ok()) return record(std::move(prepared).error());
   UniqueFd init = TRY(open_init_binary());
   // Child: makes its spec from the container's records, read once the
@@ -194,6 +197,13 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
     }
   } remover{store, c, auto_remove};
   known = &c;
+  std::optional<LogWriter> log;
+  if (prelude.logged) {
+    auto config = container_log_config(c.config);
+    auto opened = config.ok() ? LogWriter::open(c.dir, *config) : Result<LogWriter>(config.error());
+    if (!opened.ok()) return record(std::move(opened).error());
+    log = std::move(*opened);
+  }
 
   auto launched = launch->finish(c.id);
   trace("exec'd");
@@ -214,7 +224,7 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
   if (options.ready_fd >= 0) ::close(options.ready_fd);
 
   trace("state saved");
-  int status = TRY(session.relay(pid, std::move(launched->pty_master)));
+  int status = TRY(session.relay(pid, std::move(launched->pty_master), log ? &*log : nullptr));
   trace("exited");
   launched->process.release();  // reaped by relay()
   int code = exit_code_of(status);
@@ -235,12 +245,13 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
 
 Result<int> start_container(const Store& store, Container& c, const StartOptions& options) {
   if (c.status() == "running") return make_error("container `{}` is already running", c.name());
-  Prelude prelude{c.config["Config"].value("Tty", false), c.config["HostConfig"].value("NetworkMode", "none")};
+  Prelude prelude{c.config["Config"].value("Tty", false), c.config["HostConfig"].value("NetworkMode", "none"),
+                  container_keeps_log(c.config)};
   return run_in_foreground(store, prelude, &c, nullptr, options);
 }
 
 Result<int> run_container(const Store& store, const CreateOptions& create, const StartOptions& options) {
-  return run_in_foreground(store, {create.tty, create.network}, nullptr,
+  return run_in_foreground(store, {create.tty, create.network, keeps_log(create.log_driver, create.auto_remove)}, nullptr,
                            [&] { return create_container(store, create); }, options);
 }
 

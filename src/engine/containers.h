@@ -48,6 +48,8 @@ struct CreateOptions {
   std::string pull = "missing";
   std::string platform;
   std::string storage_driver;              ///< "" chooses
+  std::string log_driver = "json-file";    ///< --log-driver: json-file or none
+  std::vector<std::string> log_opts;       ///< --log-opt KEY=VALUE
   bool privileged = false;
   bool read_only = false;
   bool auto_remove = false;                ///< --rm
