@@ -73,11 +73,11 @@ size_t utf8_cut(std::string_view text, size_t limit) {
   return limit;
 }
 
+}  // namespace
+
 std::string log_file_name(int index) {
   return index == 0 ? std::string(kLogFileName) : std::string(kLogFileName) + "." + std::to_string(index);
 }
-
-}  // namespace
 
 Result<Json> make_log_config_json(const std::string& driver, const std::vector<std::string>& options) {
   std::string type = driver.empty() ? "json-file" : driver;

@@ -35,6 +35,9 @@ inline constexpr size_t kMaxLogLine = 16 * 1024;
 
 enum class LogStream { kStdout = 0, kStderr = 1 };
 
+/// ctr.log for 0, the rotated ctr.log.N for N.
+std::string log_file_name(int index);
+
 /// HostConfig.LogConfig as settings.
 struct LogConfig {
   std::string type = "json-file";  ///< json-file or none

@@ -25,10 +25,6 @@ bool before(const struct timespec& a, const struct timespec& b) {
   return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec);
 }
 
-std::string log_file_name(int index) {
-  return index == 0 ? std::string(kLogFileName) : std::string(kLogFileName) + "." + std::to_string(index);
-}
-
 // One log file being read, and the start of a line not yet complete.
 struct OpenLog {
   UniqueFd fd;

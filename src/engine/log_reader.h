@@ -34,8 +34,8 @@ std::optional<LogEntry> parse_log_entry(std::string_view line);
 struct LogReadOptions {
   bool follow = false;
   int64_t tail = -1;  ///< only the last N entries over all files; -1: all
-  std::optional<struct timespec> since;  ///< entries before it are skipped
-  std::optional<struct timespec> until;  ///< reading ends at the first entry after it
+  std::optional<struct timespec> since = std::nullopt;  ///< entries before it are skipped
+  std::optional<struct timespec> until = std::nullopt;  ///< reading ends at the first entry after it
   bool timestamps = false;  ///< each line starts with its RFC3339Nano time and a space
   bool details = false;     ///< each line starts with its attributes and a space (skiff records none)
   int output_fd = -1;       ///< while following: the reader of this pipe going away ends it
