@@ -26,8 +26,8 @@ Result<std::optional<struct timespec>> parse_time_flag(const char* flag, const s
   if (value.empty()) return std::optional<struct timespec>();
   auto t = parse_time_or_duration(value, now);
   if (!t)
-    return make_error("invalid {} `{}`: expected an RFC 3339 time, Unix seconds or a duration such as 10m", flag,
-                      value);
+    return make_error("invalid {} `{}`: expected an RFC 3339 time, Unix seconds or a duration such as 10m",
+                      flag, value);
   return t;
 }
 
@@ -50,7 +50,6 @@ Result<int> logs(Context& ctx, const Options& o) {
   const Store* store = TRY(ctx.store());
   Container container = TRY(find_container(*store, o.container));
   // Byte for byte, each stream to ours; a reader that went away ends it.
-  std::fflush(stdout);
   LogSink sink = [](LogStream stream, std::string_view text) {
     return write_all(stream == LogStream::kStdout ? STDOUT_FILENO : STDERR_FILENO, text).ok();
   };
@@ -63,8 +62,10 @@ void define(CLI::App* cmd, Context& ctx) {
   cmd->add_option("container", opts->container, "The container whose output to show")->required();
   cmd->add_flag("-f,--follow", opts->follow, "Follow the output until the container stops");
   cmd->add_option("-n,--tail", opts->tail, "Show only the last N lines (default all)");
-  cmd->add_option("--since", opts->since, "Show lines since a time (RFC 3339, Unix seconds) or a duration ago (10m)");
-  cmd->add_option("--until", opts->until, "Show lines until a time (RFC 3339, Unix seconds) or a duration ago (10m)");
+  cmd->add_option("--since", opts->since,
+                  "Show lines since a time (RFC 3339, Unix seconds) or a duration ago (10m)");
+  cmd->add_option("--until", opts->until,
+                  "Show lines until a time (RFC 3339, Unix seconds) or a duration ago (10m)");
   cmd->add_flag("-t,--timestamps", opts->timestamps, "Start each line with its time");
   cmd->add_flag("--details", opts->details, "Show the extra attributes of each line (skiff records none)");
   cmd->callback([opts, &ctx] { ctx.action = [opts, &ctx] { return logs(ctx, *opts); }; });

@@ -21,16 +21,21 @@ std::optional<uint64_t> parse_log_size(std::string_view text) {
   size_t i = 0;
   double value = 0;
   bool digits = false;
-  while (i < text.size() && text[i] >= '0' && text[i] <= '9') value = value * 10 + (text[i++] - '0'), digits = true;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9')
+    value = value * 10 + (text[i++] - '0'), digits = true;
   if (i < text.size() && text[i] == '.') {
     double scale = 0.1;
-    for (++i; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, scale /= 10) value += (text[i] - '0') * scale;
+    for (++i; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, scale /= 10)
+      value += (text[i] - '0') * scale;
   }
   if (!digits) return std::nullopt;
   std::string unit;
   for (char c : text.substr(i)) unit += char(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  static const std::pair<char, double> kUnits[] = {
-      {'k', 1024.0}, {'m', 1048576.0}, {'g', 1073741824.0}, {'t', 1099511627776.0}, {'p', 1125899906842624.0}};
+  static const std::pair<char, double> kUnits[] = {{'k', 1024.0},
+                                                   {'m', 1048576.0},
+                                                   {'g', 1073741824.0},
+                                                   {'t', 1099511627776.0},
+                                                   {'p', 1125899906842624.0}};
   double scale = 1;
   if (!unit.empty() && unit[0] != 'b') {
     bool known = false;
@@ -55,7 +60,8 @@ std::optional<int> parse_max_file(std::string_view text) {
 }
 
 const Json* host_log_config(const Json& config) {
-  if (!config.is_object() || !config.contains("HostConfig") || !config["HostConfig"].is_object()) return nullptr;
+  if (!config.is_object() || !config.contains("HostConfig") || !config["HostConfig"].is_object())
+    return nullptr;
   const Json& host = config["HostConfig"];
   if (!host.contains("LogConfig") || !host["LogConfig"].is_object()) return nullptr;
   return &host["LogConfig"];
@@ -86,14 +92,17 @@ Result<Json> make_log_config_json(const std::string& driver, const std::vector<s
   std::map<std::string, std::string> config;
   for (const auto& opt : options) {
     size_t eq = opt.find('=');
-    if (eq == std::string::npos || eq == 0) return make_error("invalid --log-opt `{}`: expected KEY=VALUE", opt);
+    if (eq == std::string::npos || eq == 0)
+      return make_error("invalid --log-opt `{}`: expected KEY=VALUE", opt);
     std::string key = opt.substr(0, eq), value = opt.substr(eq + 1);
-    if (type == "none") return make_error("invalid --log-opt `{}`: the none log driver takes no options", opt);
+    if (type == "none")
+      return make_error("invalid --log-opt `{}`: the none log driver takes no options", opt);
     if (key == "max-size") {
       if (!parse_log_size(value))
         return make_error("invalid --log-opt `{}`: expected a positive size such as 10m (k, m, g)", opt);
     } else if (key == "max-file") {
-      if (!parse_max_file(value)) return make_error("invalid --log-opt `{}`: expected a number of files, 1 or more", opt);
+      if (!parse_max_file(value))
+        return make_error("invalid --log-opt `{}`: expected a number of files, 1 or more", opt);
     } else {
       return make_error("invalid --log-opt `{}`: the json-file log driver takes max-size and max-file", opt);
     }
@@ -166,11 +175,16 @@ Result<LogWriter> LogWriter::open(const std::string& dir, const LogConfig& confi
   if (!w.dir_) return errno_error("open the container's folder `{}`", dir);
   // O_APPEND: each write lands at the end whatever else holds the file;
   // O_NOFOLLOW: a symlink planted in the folder is not written through.
-  w.file_.reset(::openat(w.dir_.get(), kLogFileName, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+  w.file_.reset(
+      ::openat(w.dir_.get(), kLogFileName, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!w.file_) return errno_error("open the container's log `{}/{}`", dir, kLogFileName);
   struct stat st;
   if (::fstat(w.file_.get(), &st) == 0) w.size_ = uint64_t(st.st_size);
   return w;
+}
+
+Result<LogWriter> open_container_log(const std::string& dir, const Json& config) {
+  return LogWriter::open(dir, TRY(container_log_config(config)));
 }
 
 void LogWriter::append(LogStream stream, std::string_view bytes, const struct timespec& now) {
@@ -223,7 +237,8 @@ void LogWriter::finish(const struct timespec& now) {
   flush(batch);
 }
 
-void LogWriter::add_entry(std::string& batch, LogStream stream, std::string_view text, const std::string& time) {
+void LogWriter::add_entry(std::string& batch, LogStream stream, std::string_view text,
+                          const std::string& time) {
   // docker rotates before an entry once the file has reached max-size.
   if (config_.max_size > 0 && size_ + batch.size() >= config_.max_size) {
     flush(batch);
@@ -282,8 +297,8 @@ void LogWriter::rotate() {
       }
     }
   }
-  UniqueFd fresh(
-      ::openat(dir_.get(), kLogFileName, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
+  UniqueFd fresh(::openat(dir_.get(), kLogFileName,
+                          O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fresh) {
     fail(errno_error("rotate the container's log: create `{}`", path_));
     return;

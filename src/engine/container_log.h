@@ -98,4 +98,7 @@ class LogWriter {
   std::optional<Error> failure_;
 };
 
+/// LogWriter::open for the container in `dir` with config record `config`.
+Result<LogWriter> open_container_log(const std::string& dir, const Json& config);
+
 }  // namespace skiff

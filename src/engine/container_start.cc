@@ -156,8 +156,10 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
 
   trace("start");
   ForegroundSession session;
-  Status prepared = session.prepare(
-      {.tty = prelude.tty, .interactive = options.interactive, .attach = options.attach, .log_output = prelude.logged});
+  Status prepared = session.prepare({.tty = prelude.tty,
+                                     .interactive = options.interactive,
+                                     .attach = options.attach,
+                                     .log_output = prelude.logged});
   if (!prepared.ok()) return record(std::move(prepared).error());
   UniqueFd init = TRY(open_init_binary());
   // Child: makes its spec from the container's records, read once the
@@ -199,8 +201,7 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
   known = &c;
   std::optional<LogWriter> log;
   if (prelude.logged) {
-    auto config = container_log_config(c.config);
-    auto opened = config.ok() ? LogWriter::open(c.dir, *config) : Result<LogWriter>(config.error());
+    auto opened = open_container_log(c.dir, c.config);
     if (!opened.ok()) return record(std::move(opened).error());
     log = std::move(*opened);
   }
@@ -251,8 +252,8 @@ Result<int> start_container(const Store& store, Container& c, const StartOptions
 }
 
 Result<int> run_container(const Store& store, const CreateOptions& create, const StartOptions& options) {
-  return run_in_foreground(store, {create.tty, create.network, keeps_log(create.log_driver, create.auto_remove)}, nullptr,
-                           [&] { return create_container(store, create); }, options);
+  Prelude prelude{create.tty, create.network, keeps_log(create.log_driver, create.auto_remove)};
+  return run_in_foreground(store, prelude, nullptr, [&] { return create_container(store, create); }, options);
 }
 
 Status start_container_detached(const Store& store, Container& c) {

@@ -17,7 +17,8 @@ namespace {
 // What `docker run` forwards (its sig-proxy), minus the ones a terminal
 // session needs for itself: SIGCHLD is ours, SIGWINCH resizes the pty, and
 // stopping signals stop skiff, not the container.
-const int kForwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM, SIGALRM, SIGCONT, SIGPWR, SIGSYS};
+const int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGUSR1, SIGUSR2,
+                          SIGTERM, SIGALRM, SIGCONT, SIGPWR,  SIGSYS};
 
 Result<std::pair<UniqueFd, UniqueFd>> make_pipe() {
   int fds[2];
@@ -111,7 +112,8 @@ Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master, LogWriter* 
     }
     if (log) log->append(stream, std::string_view(buf, size_t(n)), log_clock_now());
     if (to < 0) return;  // logged only (not attached)
-    Status written = write_all(to, std::string_view(buf, size_t(n)));  // a closed stdout drops output, as a pipe would
+    Status written =
+        write_all(to, std::string_view(buf, size_t(n)));  // a closed stdout drops output, as a pipe would
     // A pipe of ours with no reader left: the container's pipe loses its
     // reader too, so it gets EPIPE (or SIGPIPE) as if it held ours.
     if (!written.ok() && written.error().errnum() == EPIPE && &from != &pty_master) from.reset();
@@ -177,7 +179,8 @@ Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master, LogWriter* 
       }
       if (!pending.empty()) {
         ssize_t put = ::write(stdin_target, pending.data(), pending.size());
-        if (put > 0) pending.erase(0, size_t(put));
+        if (put > 0)
+          pending.erase(0, size_t(put));
         else if (put < 0 && errno != EAGAIN && errno != EINTR) {
           stdin_open = false;  // the container closed its stdin
           pending.clear();
@@ -187,7 +190,8 @@ Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master, LogWriter* 
     }
     if (i_pty >= 0 && fds[i_pty].revents) drain_output(pty_master, 1, LogStream::kStdout);
     for (int k = 0; k < 2; ++k)
-      if (i_out[k] >= 0 && fds[i_out[k]].revents) drain_output(output_readers_[k], out_targets[k], LogStream(k));
+      if (i_out[k] >= 0 && fds[i_out[k]].revents)
+        drain_output(output_readers_[k], out_targets[k], LogStream(k));
   }
   if (log) log->finish(log_clock_now());
   return status;

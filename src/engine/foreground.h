@@ -55,8 +55,8 @@ class ForegroundSession {
   void close_container_ends();
   Options options_;
   int container_fds_[3] = {-1, -1, -1};
-  UniqueFd owned_[3];       ///< the container's ends of our pipes
-  UniqueFd stdin_writer_;   ///< our end of the container's stdin pipe
+  UniqueFd owned_[3];           ///< the container's ends of our pipes
+  UniqueFd stdin_writer_;       ///< our end of the container's stdin pipe
   UniqueFd output_readers_[2];  ///< our ends of its stdout, stderr pipes
   UniqueFd signals_;
   sigset_t old_mask_{};

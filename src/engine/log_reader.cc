@@ -129,7 +129,8 @@ std::pair<off_t, int64_t> find_tail(int fd, int64_t wanted) {
 std::vector<std::string> rotated_names(int dir_fd) {
   std::vector<std::string> names;
   struct stat st;
-  for (int i = 1; ::fstatat(dir_fd, log_file_name(i).c_str(), &st, 0) == 0; ++i) names.push_back(log_file_name(i));
+  for (int i = 1; ::fstatat(dir_fd, log_file_name(i).c_str(), &st, 0) == 0; ++i)
+    names.push_back(log_file_name(i));
   std::reverse(names.begin(), names.end());
   return names;
 }
@@ -207,8 +208,8 @@ std::optional<LogEntry> parse_log_entry(std::string_view line) {
   return entry;
 }
 
-Status read_log_files(const std::string& dir, const LogReadOptions& options, const std::function<bool()>& running,
-                      const LogSink& sink) {
+Status read_log_files(const std::string& dir, const LogReadOptions& options,
+                      const std::function<bool()>& running, const LogSink& sink) {
   UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir_fd) return errno_error("open the container's folder `{}`", dir);
   // Following: the watch is set before anything is read, so no change
@@ -217,8 +218,10 @@ Status read_log_files(const std::string& dir, const LogReadOptions& options, con
   if (options.follow) {
     inotify.reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
     if (!inotify) return errno_error("watch the container's log");
-    uint32_t mask = IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_MOVE_SELF | IN_DELETE_SELF;
-    if (::inotify_add_watch(inotify.get(), dir.c_str(), mask) < 0) return errno_error("watch the container's log `{}`", dir);
+    uint32_t mask =
+        IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_MOVE_SELF | IN_DELETE_SELF;
+    if (::inotify_add_watch(inotify.get(), dir.c_str(), mask) < 0)
+      return errno_error("watch the container's log `{}`", dir);
   }
   bool live = options.follow && running();
 

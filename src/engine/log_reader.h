@@ -33,7 +33,7 @@ std::optional<LogEntry> parse_log_entry(std::string_view line);
 
 struct LogReadOptions {
   bool follow = false;
-  int64_t tail = -1;  ///< only the last N entries over all files; -1: all
+  int64_t tail = -1;                                    ///< only the last N entries over all files; -1: all
   std::optional<struct timespec> since = std::nullopt;  ///< entries before it are skipped
   std::optional<struct timespec> until = std::nullopt;  ///< reading ends at the first entry after it
   bool timestamps = false;  ///< each line starts with its RFC3339Nano time and a space
@@ -47,8 +47,8 @@ using LogSink = std::function<bool(LogStream stream, std::string_view text)>;
 /// Reads the log in `dir` (a container's folder) to `sink`. With follow,
 /// goes on while `running()` says the container runs, and returns once it
 /// doesn't and everything it wrote was read.
-Status read_log_files(const std::string& dir, const LogReadOptions& options, const std::function<bool()>& running,
-                      const LogSink& sink);
+Status read_log_files(const std::string& dir, const LogReadOptions& options,
+                      const std::function<bool()>& running, const LogSink& sink);
 
 /// `skiff logs`: read_log_files for `container`, following while
 /// load_container says it is running (and exists). A container whose log

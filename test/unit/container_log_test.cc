@@ -1,10 +1,10 @@
 // The json-file log: the writer (line cutting, 16 KiB partials, escaping,
 // rotation, failures), the reader (--tail, --since, --until, -t,
 // --details, following a rotating log), and docker's --since/--until times.
-#include <catch2/catch.hpp>
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <catch2/catch.hpp>
 
 #include <csignal>
 #include <string>
@@ -21,7 +21,9 @@ using skiff::test::TempDir;
 
 namespace {
 
-struct timespec at(time_t secs, long nanos = 0) { return timespec{secs, nanos}; }
+struct timespec at(time_t secs, long nanos = 0) {
+  return timespec{secs, nanos};
+}
 
 // The JSON lines of a log file.
 std::vector<Json> entries_of(const std::string& path) {
@@ -64,7 +66,8 @@ Read read_all(const TempDir& dir, LogReadOptions options = {}) {
     r.both.append(text);
     return true;
   };
-  REQUIRE_OK(read_log_files(dir.path, options, [] { return false; }, sink));
+  REQUIRE_OK(read_log_files(
+      dir.path, options, [] { return false; }, sink));
   return r;
 }
 
@@ -134,7 +137,8 @@ TEST_CASE("a long line in one read is cut the same way as one read in pieces", "
   LogWriter whole = open_writer(a), pieces = open_writer(b);
   std::string line = std::string(16384 * 2 + 5, 'x') + "\n" + std::string(16384, 'y') + "\n";
   whole.append(LogStream::kStdout, line, at(1));
-  for (size_t i = 0; i < line.size(); i += 1000) pieces.append(LogStream::kStdout, line.substr(i, 1000), at(1));
+  for (size_t i = 0; i < line.size(); i += 1000)
+    pieces.append(LogStream::kStdout, line.substr(i, 1000), at(1));
   auto texts = texts_of(a / "ctr.log");
   CHECK(texts == texts_of(b / "ctr.log"));
   REQUIRE(texts.size() == 5);
@@ -231,7 +235,9 @@ TEST_CASE("a writer appends to the log of an earlier start, counting its size", 
 
 TEST_CASE("a symlink planted as ctr.log is neither written through nor read", "[log]") {
   TempDir dir, elsewhere;
-  REQUIRE_OK(write_file_quickly(elsewhere / "target", "{\"log\":\"secret\\n\",\"stream\":\"stdout\",\"time\":\"2023-01-01T00:00:00Z\"}\n"));
+  REQUIRE_OK(write_file_quickly(
+      elsewhere / "target",
+      "{\"log\":\"secret\\n\",\"stream\":\"stdout\",\"time\":\"2023-01-01T00:00:00Z\"}\n"));
   REQUIRE(::symlink((elsewhere / "target").c_str(), (dir / "ctr.log").c_str()) == 0);
   CHECK(!LogWriter::open(dir.path, {}).ok());
   CHECK(read_all(dir).out.empty());
@@ -389,7 +395,8 @@ TEST_CASE("the reader: -t and --details prefix each line once", "[log]") {
   w.append(LogStream::kStdout, std::string(16384, 'x') + "y\n", at(1700000001));
   w.append(LogStream::kStderr, "e\n", at(1700000002));
   Read r = read_all(dir, {.timestamps = true});
-  CHECK(r.out == "2023-11-14T22:13:20.000000005Z a\n2023-11-14T22:13:21.000000000Z " + std::string(16384, 'x') + "y\n");
+  CHECK(r.out == "2023-11-14T22:13:20.000000005Z a\n2023-11-14T22:13:21.000000000Z " +
+                     std::string(16384, 'x') + "y\n");
   CHECK(r.err == "2023-11-14T22:13:22.000000000Z e\n");
   CHECK(read_all(dir, {.details = true}).err == " e\n");
   CHECK(read_all(dir, {.timestamps = true, .details = true}).err == "2023-11-14T22:13:22.000000000Z  e\n");
@@ -397,13 +404,12 @@ TEST_CASE("the reader: -t and --details prefix each line once", "[log]") {
 
 TEST_CASE("the reader skips a torn line and waits for an unfinished last one", "[log]") {
   TempDir dir;
-  REQUIRE_OK(write_file_quickly(
-      dir / "ctr.log",
-      "{\"log\":\"a\\n\",\"stream\":\"stdout\",\"time\":\"2023-01-01T00:00:00Z\"}\n"
-      "{\"log\":\"torn\n"
-      "not json at all\n"
-      "{\"log\":\"b\\n\",\"stream\":\"stdout\",\"time\":\"2023-01-01T00:00:01Z\"}\n"
-      "{\"log\":\"c\\n\",\"stream\":\"stdout\",\"ti"));
+  REQUIRE_OK(write_file_quickly(dir / "ctr.log",
+                                "{\"log\":\"a\\n\",\"stream\":\"stdout\",\"time\":\"2023-01-01T00:00:00Z\"}\n"
+                                "{\"log\":\"torn\n"
+                                "not json at all\n"
+                                "{\"log\":\"b\\n\",\"stream\":\"stdout\",\"time\":\"2023-01-01T00:00:01Z\"}\n"
+                                "{\"log\":\"c\\n\",\"stream\":\"stdout\",\"ti"));
   CHECK(read_all(dir).out == "a\nb\n");
   CHECK(read_all(dir, {.tail = 1}).out == "b\n");
 }
@@ -411,7 +417,8 @@ TEST_CASE("the reader skips a torn line and waits for an unfinished last one", "
 TEST_CASE("a folder without a log reads as empty; a missing folder is an error", "[log]") {
   TempDir dir;
   CHECK(read_all(dir).out.empty());
-  auto missing = read_log_files(dir / "nope", {}, [] { return false; }, [](LogStream, std::string_view) { return true; });
+  auto missing = read_log_files(
+      dir / "nope", {}, [] { return false; }, [](LogStream, std::string_view) { return true; });
   REQUIRE(!missing.ok());
   CHECK(missing.error().text().find("nope") != std::string::npos);
 }
@@ -475,10 +482,12 @@ TEST_CASE("following stops when the sink refuses more", "[log]") {
   LogWriter w = open_writer(dir);
   w.append(LogStream::kStdout, "a\n", at(1));
   int sinks = 0;
-  REQUIRE_OK(read_log_files(dir.path, {.follow = true}, [] { return true; }, [&](LogStream, std::string_view) {
-    ++sinks;
-    return false;
-  }));
+  REQUIRE_OK(read_log_files(
+      dir.path, {.follow = true}, [] { return true; },
+      [&](LogStream, std::string_view) {
+        ++sinks;
+        return false;
+      }));
   CHECK(sinks == 1);
 }
 
