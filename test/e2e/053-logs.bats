@@ -205,6 +205,16 @@ PY
   wait "$pid"
 }
 
+@test "a container started in the background logs too, and -f follows it" {
+  run_skiff create --name bg busybox sh -c 'echo one; sleep 1; echo two >&2; echo three'
+  run_skiff start bg
+  run_skiff_split logs -f bg
+  assert_equal "$output" $'one\nthree'
+  assert_equal "$stderr" two
+  run_skiff inspect -f '{{.State.Status}}' bg
+  assert_equal "$output" exited
+}
+
 @test "logs -f follows a log through its rotations, losing nothing" {
   timeout 60 "$SKIFF" run --name spinner --log-opt max-size=1k --log-opt max-file=2 busybox \
     sh -c 'sleep 0.3; i=0; while [ $i -lt 120 ]; do echo "line $i"; i=$((i + 1)); [ $((i % 10)) = 0 ] && sleep 0.1; done' \
