@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <vector>
 
 #include "base/json.h"
@@ -168,17 +169,29 @@ bool catch_up(int dir_fd, std::optional<OpenLog>& current, LogPrinter& printer) 
   }
 }
 
-// Blocks until the folder changes, `output_fd` hangs up, or `timeout_ms`;
-// false when the output went away.
-bool wait_for_change(int inotify_fd, int output_fd, int timeout_ms) {
+// What woke a follower: only the log files changed; something else did
+// (the state file replaced, the folder moved away by rm) or time passed;
+// the reader of the output went away.
+enum class Wake { kLog, kState, kOutputGone };
+
+// Blocks until the folder changes, `output_fd` hangs up, or `timeout_ms`.
+Wake wait_for_change(int inotify_fd, int output_fd, int timeout_ms) {
   struct pollfd fds[2] = {{inotify_fd, POLLIN, 0}, {output_fd, 0, 0}};
   int n = ::poll(fds, output_fd >= 0 ? 2 : 1, timeout_ms);
-  if (n > 0 && output_fd >= 0 && (fds[1].revents & (POLLERR | POLLHUP))) return false;
-  // The events themselves don't matter: everything is checked again.
-  char buf[4096];
-  while (::read(inotify_fd, buf, sizeof buf) > 0) {
+  if (n > 0 && output_fd >= 0 && (fds[1].revents & (POLLERR | POLLHUP))) return Wake::kOutputGone;
+  if (n <= 0) return Wake::kState;
+  Wake wake = Wake::kLog;
+  alignas(struct inotify_event) char buf[4096];
+  for (ssize_t got; (got = ::read(inotify_fd, buf, sizeof buf)) > 0;) {
+    for (ssize_t at = 0; at < got;) {
+      const auto* event = reinterpret_cast<const struct inotify_event*>(buf + at);
+      // Events on the folder itself have no name.
+      std::string_view name = event->len > 0 ? std::string_view(event->name) : std::string_view();
+      if (!name.starts_with(kLogFileName)) wake = Wake::kState;
+      at += ssize_t(sizeof(struct inotify_event) + event->len);
+    }
   }
-  return true;
+  return wake;
 }
 
 }  // namespace
@@ -258,10 +271,20 @@ Status read_log_files(const std::string& dir, const LogReadOptions& options,
   if (!files.empty()) current = std::move(files.back());
   files.clear();
 
-  // The state is read before each catch-up: once it says "not running",
-  // what the container wrote is in the files and this read takes it all.
+  // The state is read before a catch-up when something but the log changed
+  // (the monitor replaces state.json) and at least every kRecheckMs (a
+  // chatty container's writes alone don't make it read again). Once it says
+  // "not running", what the container wrote is in the files and the
+  // catch-up that follows takes it all.
+  bool still = true;
+  Wake wake = Wake::kState;
+  auto checked = std::chrono::steady_clock::now();
   for (;;) {
-    bool still = running();
+    auto tick = std::chrono::steady_clock::now();
+    if (wake == Wake::kState || tick - checked >= std::chrono::milliseconds(kRecheckMs)) {
+      still = running();
+      checked = tick;
+    }
     if (!catch_up(dir_fd.get(), current, printer) || !printer.flush()) return {};
     if (!still) return {};
     int timeout = kRecheckMs;
@@ -271,7 +294,8 @@ Status read_log_files(const std::string& dir, const LogReadOptions& options,
       double left = double(options.until->tv_sec - now.tv_sec) + (options.until->tv_nsec - now.tv_nsec) / 1e9;
       timeout = int(std::min<double>(kRecheckMs, left * 1000 + 1));
     }
-    if (!wait_for_change(inotify.get(), options.output_fd, timeout)) return {};
+    wake = wait_for_change(inotify.get(), options.output_fd, timeout);
+    if (wake == Wake::kOutputGone) return {};
   }
 }
 

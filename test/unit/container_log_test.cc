@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <csignal>
 #include <string>
 #include <vector>
@@ -70,6 +71,9 @@ Read read_all(const TempDir& dir, LogReadOptions options = {}) {
       dir.path, options, [] { return false; }, sink));
   return r;
 }
+
+// What a monitor does after writing: replace state.json, which wakes a follower.
+void touch_state(const TempDir& dir) { REQUIRE_OK(write_file_quickly(dir / "state.json", "{}")); }
 
 }  // namespace
 
@@ -439,6 +443,7 @@ TEST_CASE("following reads new entries and every rotated file once, in order", "
         w.append(LogStream::kStdout, line, at(calls));
         expected += line;
       }
+      touch_state(dir);
     }
     return calls <= 6;
   };
@@ -450,6 +455,27 @@ TEST_CASE("following reads new entries and every rotated file once, in order", "
   REQUIRE_OK(read_log_files(dir.path, {.follow = true}, running, sink));
   CHECK(calls == 7);
   CHECK(out == expected);
+}
+
+TEST_CASE("following reads the state again on its change or once a second, not on each entry", "[log]") {
+  TempDir dir;
+  LogWriter w = open_writer(dir);
+  int calls = 0;
+  auto started = std::chrono::steady_clock::now();
+  auto running = [&] {
+    ++calls;
+    if (calls == 2) w.append(LogStream::kStdout, "late\n", at(2));  // only the log changes
+    return calls < 3;
+  };
+  std::string out;
+  REQUIRE_OK(read_log_files(dir.path, {.follow = true}, running, [&](LogStream, std::string_view text) {
+    out.append(text);
+    return true;
+  }));
+  CHECK(out == "late\n");
+  CHECK(calls == 3);
+  // The third look came from the one-second recheck, not the log's change.
+  CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(900));
 }
 
 TEST_CASE("following with max-file=1 reads the replaced log from its start", "[log]") {
@@ -466,6 +492,7 @@ TEST_CASE("following with max-file=1 reads the replaced log from its start", "[l
         w.append(LogStream::kStdout, line, at(i));
         expected += line;
       }
+      touch_state(dir);
     }
     return calls < 3;
   };
