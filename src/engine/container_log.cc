@@ -79,6 +79,15 @@ size_t utf8_cut(std::string_view text, size_t limit) {
   return limit;
 }
 
+// Printable ASCII without quotes or backslashes, and a final newline at most:
+// what JSON takes as it is.
+bool is_plain(std::string_view text) {
+  if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  for (unsigned char c : text)
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+  return true;
+}
+
 }  // namespace
 
 std::string log_file_name(int index) {
@@ -245,11 +254,18 @@ void LogWriter::add_entry(std::string& batch, LogStream stream, std::string_view
     rotate();
   }
   try {
-    // Control characters escaped, invalid UTF-8 replaced by U+FFFD (as Go's
-    // encoder does for docker): every line stays valid JSON.
-    std::string log = Json(std::string(text)).dump(-1, ' ', false, Json::error_handler_t::replace);
     batch += "{\"log\":";
-    batch += log;
+    if (is_plain(text)) {
+      // The common line: printable ASCII needs no escaping but its newline's.
+      bool newline = !text.empty() && text.back() == '\n';
+      batch += '"';
+      batch.append(text.data(), text.size() - newline);
+      batch += newline ? "\\n\"" : "\"";
+    } else {
+      // Control characters escaped, invalid UTF-8 replaced by U+FFFD (as
+      // Go's encoder does for docker): every line stays valid JSON.
+      batch += Json(std::string(text)).dump(-1, ' ', false, Json::error_handler_t::replace);
+    }
     batch += ",\"stream\":\"";
     batch += kStreamNames[int(stream)];
     batch += "\",\"time\":\"";

@@ -194,9 +194,44 @@ Wake wait_for_change(int inotify_fd, int output_fd, int timeout_ms) {
   return wake;
 }
 
+// The lines the writer makes of plain text (container_log.cc), read without
+// a JSON parser: {"log":"TEXT[\n]","stream":"stdout|stderr","time":"T"}
+// with no backslash in TEXT but that of its final newline. nullopt for
+// anything else, which the JSON parser then reads.
+std::optional<LogEntry> parse_plain_entry(std::string_view line) {
+  constexpr std::string_view kHead = "{\"log\":\"", kStdout = "\",\"stream\":\"stdout\",\"time\":\"",
+                             kStderr = "\",\"stream\":\"stderr\",\"time\":\"", kTail = "\"}";
+  if (!line.starts_with(kHead)) return std::nullopt;
+  size_t end = line.find('"', kHead.size());
+  if (end == std::string_view::npos) return std::nullopt;
+  std::string_view text = line.substr(kHead.size(), end - kHead.size());
+  bool newline = text.ends_with("\\n");
+  if (newline) text.remove_suffix(2);
+  if (text.find('\\') != std::string_view::npos) return std::nullopt;
+  std::string_view rest = line.substr(end);
+  LogEntry entry;
+  if (rest.starts_with(kStdout)) {
+    entry.stream = LogStream::kStdout;
+  } else if (rest.starts_with(kStderr)) {
+    entry.stream = LogStream::kStderr;
+  } else {
+    return std::nullopt;
+  }
+  rest.remove_prefix(kStdout.size());
+  if (!rest.ends_with(kTail)) return std::nullopt;
+  auto when = parse_rfc3339(rest.substr(0, rest.size() - kTail.size()));
+  if (!when) return std::nullopt;
+  entry.time = *when;
+  entry.text.reserve(text.size() + newline);
+  entry.text.assign(text);
+  if (newline) entry.text += '\n';
+  return entry;
+}
+
 }  // namespace
 
 std::optional<LogEntry> parse_log_entry(std::string_view line) {
+  if (auto entry = parse_plain_entry(line)) return entry;
   if (line.empty() || line.front() != '{') return std::nullopt;
   auto json = parse_json(line, "log entry");
   if (!json.ok() || !json->is_object()) return std::nullopt;

@@ -341,12 +341,57 @@ TEST_CASE("parse_log_entry reads a json-file line and refuses fragments", "[log]
   CHECK(e->stream == LogStream::kStderr);
   CHECK(e->time.tv_sec == 1700000000);
   CHECK(e->time.tv_nsec == 500000000);
+  auto escaped = parse_log_entry(R"({"log":"a\\n","stream":"stdout","time":"2023-11-14T22:13:20Z"})");
+  REQUIRE(escaped.has_value());
+  CHECK(escaped->text == "a\\n");  // a backslash and an n, no newline
+  auto quoted = parse_log_entry(R"({"log":"\"q\"\n","stream":"stdout","time":"2023-11-14T22:13:20Z"})");
+  REQUIRE(quoted.has_value());
+  CHECK(quoted->text == "\"q\"\n");
+  // Another key order (another writer) still reads.
+  auto reordered = parse_log_entry(R"({"stream":"stdout","time":"2023-11-14T22:13:20Z","log":"r\n"})");
+  REQUIRE(reordered.has_value());
+  CHECK(reordered->text == "r\n");
   CHECK(!parse_log_entry(R"({"log":"hi\n","stream":"stdout","ti)"));
+  CHECK(!parse_log_entry(R"({"log":"hi\n","stream":"stdout","time":"2023-11-14T22:13:20Z")"));
   CHECK(!parse_log_entry(R"({"log":"hi\n","stream":"stdin","time":"2023-11-14T22:13:20Z"})"));
   CHECK(!parse_log_entry(R"({"log":1,"stream":"stdout","time":"2023-11-14T22:13:20Z"})"));
   CHECK(!parse_log_entry(R"({"log":"x","stream":"stdout","time":"yesterday"})"));
   CHECK(!parse_log_entry(""));
   CHECK(!parse_log_entry("[1]"));
+}
+
+TEST_CASE("what the writer wrote reads back the same, plain or escaped", "[log]") {
+  TempDir dir;
+  LogWriter w = open_writer(dir);
+  std::vector<std::string> texts = {"plain\n",
+                                    "no newline",
+                                    "\n",
+                                    "a\\n literal\n",
+                                    "ends in a backslash\\\n",
+                                    "say \"hi\"\n",
+                                    "tab\there\n",
+                                    "caf\xc3\xa9 \xe2\x82\xac\n",
+                                    "\x1b[1mbold\x1b[0m\n",
+                                    "x\\",
+                                    "{\"log\":\"nested\"}\n"};
+  std::string expected;
+  for (const auto& t : texts) {
+    w.append(LogStream::kStderr, t, at(5, 5));
+    if (t.back() != '\n') w.finish(at(5, 5));
+    expected += t;
+  }
+  CHECK(read_all(dir).err == expected);
+  // The lines a plain text makes are exactly what the JSON encoder makes.
+  for (const auto& e : entries_of(dir / "ctr.log")) {
+    auto line = to_compact_json(e);
+    auto parsed = parse_log_entry(line);
+    REQUIRE(parsed.has_value());
+    CHECK(parsed->text == e["log"].get<std::string>());
+  }
+  auto raw = read_file(dir / "ctr.log");
+  REQUIRE(raw.ok());
+  CHECK(raw->starts_with(R"({"log":"plain\n","stream":"stderr","time":"1970-01-01T00:00:05.000000005Z"})"
+                         "\n"));
 }
 
 TEST_CASE("the reader splits the streams and keeps their order", "[log]") {
