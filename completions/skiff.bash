@@ -235,7 +235,7 @@ _skiff() {
           case $w in
             --name | -e | --env | --env-file | -w | --workdir | -u | --user | --group-add | --entrypoint | \
               -h | --hostname | -l | --label | --tmpfs | -v | --volume | --mount | --network | --net | --pull | \
-              --platform | --cap-add | --cap-drop | --security-opt)
+              --platform | --cap-add | --cap-drop | --security-opt | --log-driver | --log-opt)
               i=$((i + 1))
               continue
               ;;
@@ -261,10 +261,11 @@ _skiff() {
     # Skip the value of a flag that takes one.
     case $w in
       -f | --filter | --format | -c | --change | -m | --message | --platform | --type | -n | --last | -o | --output | \
-        -i | --input | -u | --username | -p | --password | --authfile | --limit)
+        -i | --input | -u | --username | -p | --password | --authfile | --limit | --tail | --since | --until)
         case "$command${subcommand:+ $subcommand}:$w" in
           "rmi:-f" | "image rm:-f" | "image remove:-f" | "image prune:-f" | "system reset:-f") ;;
           "rm:-f" | "container rm:-f" | "container remove:-f") ;;
+          "logs:-f" | "container logs:-f") ;;
           *:-i | *:--input) [[ $command == load || $subcommand == load ]] && i=$((i + 1)) ;;
           *) i=$((i + 1)) ;;
         esac
@@ -290,7 +291,7 @@ _skiff() {
     if [[ $cur == -* ]]; then
       _skiff_reply --root --runroot --storage-driver --version --help -v -h
     else
-      _skiff_reply attach container create export image images import info inspect kill load login logout ps pull push rename restart rm rmi run save search start stop system tag version wait
+      _skiff_reply attach container create export image images import info inspect kill load login logout logs ps pull push rename restart rm rmi run save search start stop system tag version wait
     fi
     return
   fi
@@ -300,7 +301,7 @@ _skiff() {
   case $command in
     image) group="ls list import inspect pull push tag rm remove prune save load" ;;
     system) group="check info reset" ;;
-    container) group="attach create export inspect kill list ls ps remove rename restart rm run start stop wait" ;;
+    container) group="attach create export inspect kill list logs ls ps remove rename restart rm run start stop wait" ;;
   esac
   if [[ -n $group ]]; then
     if [[ -z $subcommand ]]; then
@@ -331,6 +332,7 @@ _skiff() {
     "container create") path=create ;;
     "container start") path=start ;;
     "container export") path=export ;;
+    "container logs") path=logs ;;
     "container rm" | "container remove") path=rm ;;
     "container stop") path=stop ;;
     "container kill") path=kill ;;
@@ -553,7 +555,7 @@ _skiff() {
       ((nargs == 0)) || return 0
       flags=(--help --name --rm --env --env-file --workdir --user --group-add --entrypoint --hostname --label
         --read-only --tmpfs --volume --mount --interactive --tty --init --network --net --pull --platform
-        --cap-add --cap-drop --privileged --security-opt --restart --stop-signal --stop-timeout -e -w -u -h -l -v -i -t)
+        --cap-add --cap-drop --privileged --security-opt --restart --stop-signal --stop-timeout --log-driver --log-opt -e -w -u -h -l -v -i -t)
       [[ $path == run ]] && flags+=(--detach --detach-keys -d)
       case $prev in
         --name | -w | --workdir | -u | --user | --group-add | --entrypoint | -h | --hostname | -l | --label | \
@@ -583,6 +585,15 @@ _skiff() {
           ;;
         --network | --net)
           _skiff_reply none host
+          return
+          ;;
+        --log-driver)
+          _skiff_reply json-file none
+          return
+          ;;
+        --log-opt)
+          _skiff_reply max-size= max-file=
+          _skiff_nospace
           return
           ;;
         --pull)
@@ -696,6 +707,21 @@ _skiff() {
         _skiff_complete_files
         return
       fi
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      elif ((nargs == 0)); then
+        _skiff_complete_containers
+      fi
+      ;;
+    logs)
+      flags=(--follow --tail --since --until --timestamps --details --help -f -n -t -h)
+      case $prev in
+        -n | --tail)
+          _skiff_reply all 10 100
+          return
+          ;;
+        --since | --until) return ;;
+      esac
       if [[ $cur == -* ]]; then
         _skiff_reply "${flags[@]}"
       elif ((nargs == 0)); then

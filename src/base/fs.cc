@@ -107,15 +107,21 @@ AtomicFile::~AtomicFile() {
   if (!committed_) ::unlink(temp_path_.c_str());
 }
 
-Status AtomicFile::write(std::string_view data) {
+Status write_all(int fd, std::string_view data) {
   while (!data.empty()) {
-    ssize_t n = ::write(fd_.get(), data.data(), data.size());
+    ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      return errno_error("write `{}`", temp_path_);
+      return errno_error("write");
     }
-    data.remove_prefix(n);
+    data.remove_prefix(size_t(n));
   }
+  return {};
+}
+
+Status AtomicFile::write(std::string_view data) {
+  Status written = write_all(fd_.get(), data);
+  if (!written.ok()) return Error(written.error().errnum(), fmt::format("write `{}`", temp_path_));
   return {};
 }
 

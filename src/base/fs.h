@@ -24,6 +24,9 @@ Status make_directories(const std::string& path, mode_t mode = 0700);
 /// Reads a whole file; fails when it is larger than `max_size` bytes.
 Result<std::string> read_file(const std::string& path, size_t max_size = 64 << 20);
 
+/// Writes all of `data` to `fd` (retrying short writes and EINTR).
+Status write_all(int fd, std::string_view data);
+
 /// fsync()s a directory so a rename or unlink inside it is durable.
 Status sync_directory(const std::string& path);
 

@@ -36,6 +36,108 @@ std::string human_duration(double seconds) {
   return fmt::format("{} years", int(seconds / 3600 / 24 / 365));
 }
 
+namespace {
+
+// A calendar date and time as Unix time, in UTC or (local) our time zone;
+// nullopt for a day or time that doesn't exist.
+std::optional<time_t> civil_time(int y, int mo, int d, int h, int mi, int s, bool local) {
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (mo < 1 || mo > 12 || d < 1 || d > kDays[mo - 1] + (mo == 2 && leap) || h < 0 || h > 23 || mi < 0 ||
+      mi > 59 || s < 0 || s > 59)
+    return std::nullopt;
+  struct tm tm = {};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  tm.tm_isdst = -1;
+  return local ? mktime(&tm) : timegm(&tm);
+}
+
+// Takes exactly `count` digits from the front of `text`.
+std::optional<int> take_digits(std::string_view& text, size_t count) {
+  if (text.size() < count) return std::nullopt;
+  int value = 0;
+  for (size_t i = 0; i < count; ++i) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    value = value * 10 + (text[i] - '0');
+  }
+  text.remove_prefix(count);
+  return value;
+}
+
+bool take_char(std::string_view& text, char c) {
+  if (text.empty() || text[0] != c) return false;
+  text.remove_prefix(1);
+  return true;
+}
+
+// The digits after a decimal point as nanoseconds (beyond nine ignored).
+std::optional<long> take_fraction(std::string_view& text) {
+  long nanos = 0;
+  int digits = 0;
+  while (!text.empty() && text[0] >= '0' && text[0] <= '9') {
+    if (digits < 9) nanos = nanos * 10 + (text[0] - '0');
+    ++digits;
+    text.remove_prefix(1);
+  }
+  if (digits == 0) return std::nullopt;
+  for (int i = digits; i < 9; ++i) nanos *= 10;
+  return nanos;
+}
+
+// YYYY-MM-DD[THH[:MM[:SS[.frac]]]][Z|±HH:MM], local time without a zone.
+std::optional<struct timespec> parse_partial_rfc3339(std::string_view text) {
+  int h = 0, mi = 0, s = 0;
+  long nanos = 0;
+  auto y = take_digits(text, 4);
+  if (!y || !take_char(text, '-')) return std::nullopt;
+  auto mo = take_digits(text, 2);
+  if (!mo || !take_char(text, '-')) return std::nullopt;
+  auto d = take_digits(text, 2);
+  if (!d) return std::nullopt;
+  if (take_char(text, 'T')) {
+    auto hour = take_digits(text, 2);
+    if (!hour) return std::nullopt;
+    h = *hour;
+    if (take_char(text, ':')) {
+      auto minute = take_digits(text, 2);
+      if (!minute) return std::nullopt;
+      mi = *minute;
+      if (take_char(text, ':')) {
+        auto second = take_digits(text, 2);
+        if (!second) return std::nullopt;
+        s = *second;
+        if (take_char(text, '.')) {
+          auto fraction = take_fraction(text);
+          if (!fraction) return std::nullopt;
+          nanos = *fraction;
+        }
+      }
+    }
+  }
+  bool local = text.empty();
+  long offset = 0;
+  if (text == "Z" || text == "z") {
+  } else if (!local) {
+    char sign = text[0];
+    text.remove_prefix(1);
+    auto oh = take_digits(text, 2);
+    if ((sign != '+' && sign != '-') || !oh || !take_char(text, ':')) return std::nullopt;
+    auto om = take_digits(text, 2);
+    if (!om || !text.empty()) return std::nullopt;
+    offset = (*oh * 3600 + *om * 60) * (sign == '+' ? 1 : -1);
+  }
+  auto secs = civil_time(*y, *mo, *d, h, mi, s, local);
+  if (!secs) return std::nullopt;
+  return timespec{*secs - offset, nanos};
+}
+
+}  // namespace
+
 std::optional<struct timespec> parse_rfc3339(std::string_view text) {
   int y, mo, d, h, mi, s, consumed = 0;
   std::string str(text);
@@ -61,21 +163,9 @@ std::optional<struct timespec> parse_rfc3339(std::string_view text) {
   } else {
     return std::nullopt;
   }
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (mo < 1 || mo > 12 || d < 1 || d > kDays[mo - 1] + (mo == 2 && leap) || h > 23 || mi > 59 || s > 59)
-    return std::nullopt;
-  struct tm tm = {};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  struct timespec ts;
-  ts.tv_sec = timegm(&tm) - offset;
-  ts.tv_nsec = nanos;
-  return ts;
+  auto secs = civil_time(y, mo, d, h, mi, s, false);
+  if (!secs) return std::nullopt;
+  return timespec{*secs - offset, nanos};
 }
 
 std::string go_time_string(time_t t) {
@@ -126,6 +216,38 @@ std::optional<double> parse_duration(std::string_view text) {
     if (!matched) return std::nullopt;
   }
   return sign * total;
+}
+
+std::optional<struct timespec> parse_time_or_duration(std::string_view text, const struct timespec& now) {
+  // A duration; "0" alone is a Unix time, as with docker.
+  if (text != "0") {
+    if (auto d = parse_duration(text)) {
+      double whole = std::floor(*d);
+      long nanos = std::lround((*d - whole) * 1e9);
+      struct timespec t = {now.tv_sec - time_t(whole), now.tv_nsec - nanos};
+      if (t.tv_nsec < 0) t.tv_nsec += 1000000000, t.tv_sec -= 1;
+      if (t.tv_nsec >= 1000000000) t.tv_nsec -= 1000000000, t.tv_sec += 1;
+      return t;
+    }
+  }
+  if (text.find_first_of("-T") != std::string_view::npos) return parse_partial_rfc3339(text);
+  // Unix seconds, with an optional decimal fraction.
+  std::string_view rest = text;
+  time_t secs = 0;
+  if (rest.empty() || rest[0] < '0' || rest[0] > '9') return std::nullopt;
+  while (!rest.empty() && rest[0] >= '0' && rest[0] <= '9') {
+    if (secs > (time_t(1) << 40)) return std::nullopt;
+    secs = secs * 10 + (rest[0] - '0');
+    rest.remove_prefix(1);
+  }
+  long nanos = 0;
+  if (take_char(rest, '.')) {
+    auto fraction = take_fraction(rest);
+    if (!fraction) return std::nullopt;
+    nanos = *fraction;
+  }
+  if (!rest.empty()) return std::nullopt;
+  return timespec{secs, nanos};
 }
 
 }  // namespace skiff

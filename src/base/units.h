@@ -26,4 +26,10 @@ std::string go_time_string(time_t t);
 /// time.ParseDuration does (units ns, us, µs, ms, s, m, h) to seconds.
 std::optional<double> parse_duration(std::string_view text);
 
+/// A point in time as docker's --since/--until take it: a duration before
+/// `now` ("10m", "1h30m"), an RFC 3339 time or a shorter form of one
+/// ("2024-01-02", "2024-01-02T15:04", ".5Z"; local time without a zone), or
+/// Unix seconds with an optional fraction ("1700000000.25").
+std::optional<struct timespec> parse_time_or_duration(std::string_view text, const struct timespec& now);
+
 }  // namespace skiff

@@ -58,6 +58,7 @@ void add_ps_command(CLI::App& app, CLI::App& container, Context& ctx);
 void add_rm_command(CLI::App& app, CLI::App& container, Context& ctx);
 void add_container_inspect_command(CLI::App& container, Context& ctx);
 void add_export_command(CLI::App& app, CLI::App& container, Context& ctx);
+void add_logs_command(CLI::App& app, CLI::App& container, Context& ctx);
 void add_login_commands(CLI::App& app, Context& ctx);  // login and logout
 void add_search_command(CLI::App& app, Context& ctx);
 void add_stop_command(CLI::App& app, CLI::App& container, Context& ctx);

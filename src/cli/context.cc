@@ -58,6 +58,7 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   add_rm_command(app, *container, ctx);
   add_container_inspect_command(*container, ctx);
   add_export_command(app, *container, ctx);
+  add_logs_command(app, *container, ctx);
   add_login_commands(app, ctx);
   add_search_command(app, ctx);
   add_stop_command(app, *container, ctx);

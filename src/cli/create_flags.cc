@@ -32,6 +32,8 @@ void add_create_flags(CLI::App* cmd, CreateOptions& o) {
   cmd->add_option("--restart", o.restart, "Restart policy: no, on-failure[:N], always or unless-stopped");
   cmd->add_option("--stop-signal", o.stop_signal, "Signal that stops the container (default: the image's, else SIGTERM)");
   cmd->add_option("--stop-timeout", o.stop_timeout, "Seconds to wait for the container to stop before killing it (default 10)");
+  cmd->add_option("--log-driver", o.log_driver, "Logging driver: json-file (the default) or none");
+  cmd->add_option("--log-opt", o.log_opts, "Log driver option: max-size=N[k|m|g], max-file=N");
   // Everything after IMAGE is the container's command (main.cc cuts argv there).
 }
 

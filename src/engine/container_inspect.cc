@@ -1,5 +1,6 @@
 // docker's container inspect object, made from a container's two records.
 #include "base/fs.h"
+#include "engine/container_log.h"
 #include "engine/containers.h"
 
 namespace skiff {
@@ -16,7 +17,8 @@ Json inspect_container(const Store& store, const Container& c) {
   for (auto [key, value] : {std::pair<const char*, Json>{"Binds", nullptr}, {"CapAdd", nullptr}, {"CapDrop", nullptr},
                             {"GroupAdd", nullptr}, {"SecurityOpt", nullptr}, {"Tmpfs", nullptr}})
     if (!host.contains(key)) host[key] = value;
-  host["LogConfig"] = {{"Type", "none"}, {"Config", Json::object()}};
+  // Records from before LogConfig existed: their containers log to json-file.
+  if (!host.contains("LogConfig")) host["LogConfig"] = {{"Type", "json-file"}, {"Config", Json::object()}};
   if (!host.contains("RestartPolicy")) host["RestartPolicy"] = {{"Name", "no"}, {"MaximumRetryCount", 0}};
   host["PortBindings"] = Json::object();
 
@@ -45,7 +47,7 @@ Json inspect_container(const Store& store, const Container& c) {
       {"ResolvConfPath", c.dir + "/resolv.conf"},
       {"HostnamePath", c.dir + "/hostname"},
       {"HostsPath", c.dir + "/hosts"},
-      {"LogPath", ""},
+      {"LogPath", container_keeps_log(config) ? c.dir + "/" + kLogFileName : ""},
       {"Name", "/" + c.name()},
       {"RestartCount", c.state.value("RestartCount", 0)},
       {"Driver", vfs ? "vfs" : "overlay"},

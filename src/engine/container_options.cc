@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "base/fs.h"
+#include "engine/container_log.h"
 #include "engine/container_names.h"
 #include "engine/container_process.h"
 #include "engine/images.h"
@@ -287,6 +288,7 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
     return make_error("invalid --network `{}`: skiff supports none and host so far", o.network);
   if (o.pull != "missing" && o.pull != "always" && o.pull != "never")
     return make_error("invalid --pull `{}`: use missing, always or never", o.pull);
+  Json log_config = TRY(make_log_config_json(o.log_driver, o.log_opts));
 
   // The image: from the store, pulled when missing (or always), as docker does.
   auto image =
@@ -448,6 +450,7 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
       {"Tmpfs", tmpfs_map.empty() ? Json() : tmpfs_map},
       {"Init", o.init},
       {"RestartPolicy", restart},
+      {"LogConfig", log_config},
   };
   Json mounts = Json::array();
   Json volume_specs = Json::array();

@@ -14,6 +14,7 @@
 #include "base/output.h"
 #include "base/sha256.h"
 #include "base/trace.h"
+#include "engine/container_log.h"
 #include "engine/container_options.h"
 #include "engine/container_process.h"
 #include "engine/foreground.h"
@@ -160,6 +161,7 @@ namespace {
 struct Prelude {
   bool tty = false;
   std::string network;
+  bool logged = false;  ///< its output goes to ctr.log (engine/container_log.h)
 };
 
 // The foreground life of a container: `known`, or the one `create` makes
@@ -177,7 +179,10 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
 
   trace("start");
   ForegroundSession session;
-  Status prepared = session.prepare({.tty = prelude.tty, .interactive = options.interactive, .attach = options.attach});
+  Status prepared = session.prepare({.tty = prelude.tty,
+                                     .interactive = options.interactive,
+                                     .attach = options.attach,
+                                     .log_output = prelude.logged});
   if (!prepared.ok()) return record(std::move(prepared).error());
   UniqueFd init = TRY(open_init_binary());
   // Child: makes its spec from the container's records, read once the
@@ -222,6 +227,12 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
       trace("removed");
     }
   } remover{store, c, auto_remove};
+  std::optional<LogWriter> log;
+  if (prelude.logged) {
+    auto opened = open_container_log(c.dir, c.config);
+    if (!opened.ok()) return record(std::move(opened).error());
+    log = std::move(*opened);
+  }
 
   auto launched = launch->finish(c.id);
   trace("exec'd");
@@ -233,7 +244,7 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
   if (!auto_remove) TRY(save_container_state(c, false));
 
   trace("state saved");
-  int status = TRY(session.relay(pid, std::move(launched->pty_master)));
+  int status = TRY(session.relay(pid, std::move(launched->pty_master), log ? &*log : nullptr));
   trace("exited");
   launched->process.release();  // reaped by relay()
   int code = exit_code_of(status);
@@ -250,13 +261,14 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
 
 Result<int> start_container(const Store& store, Container& c, const StartOptions& options) {
   if (is_live_status(c.status())) return make_error("container {} is already running", c.name());
-  Prelude prelude{c.config["Config"].value("Tty", false), c.config["HostConfig"].value("NetworkMode", "none")};
+  Prelude prelude{c.config["Config"].value("Tty", false), c.config["HostConfig"].value("NetworkMode", "none"),
+                  container_keeps_log(c.config)};
   return run_in_foreground(store, prelude, &c, nullptr, options);
 }
 
 Result<int> run_container(const Store& store, const CreateOptions& create, const StartOptions& options) {
-  return run_in_foreground(store, {create.tty, create.network}, nullptr,
-                           [&] { return create_container(store, create); }, options);
+  Prelude prelude{create.tty, create.network, keeps_log(create.log_driver, create.auto_remove)};
+  return run_in_foreground(store, prelude, nullptr, [&] { return create_container(store, create); }, options);
 }
 
 }  // namespace skiff

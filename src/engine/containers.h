@@ -51,6 +51,8 @@ struct CreateOptions {
   std::string restart = "no";              ///< no | on-failure[:N] | always | unless-stopped
   std::string stop_signal;                 ///< "" keeps the image's STOPSIGNAL
   std::optional<int> stop_timeout;         ///< seconds `stop` waits before SIGKILL
+  std::string log_driver = "json-file";    ///< --log-driver: json-file or none
+  std::vector<std::string> log_opts;       ///< --log-opt KEY=VALUE
   bool privileged = false;
   bool read_only = false;
   bool auto_remove = false;                ///< --rm

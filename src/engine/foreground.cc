@@ -8,6 +8,8 @@
 
 #include <string>
 
+#include "base/fs.h"
+
 namespace skiff {
 
 namespace {
@@ -15,20 +17,8 @@ namespace {
 // What `docker run` forwards (its sig-proxy), minus the ones a terminal
 // session needs for itself: SIGCHLD is ours, SIGWINCH resizes the pty, and
 // stopping signals stop skiff, not the container.
-const int kForwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM, SIGALRM, SIGCONT, SIGPWR, SIGSYS};
-
-Status write_all(int fd, const char* data, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno_error("write");
-    }
-    data += n;
-    size -= size_t(n);
-  }
-  return {};
-}
+const int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGUSR1, SIGUSR2,
+                          SIGTERM, SIGALRM, SIGCONT, SIGPWR,  SIGSYS};
 
 Result<std::pair<UniqueFd, UniqueFd>> make_pipe() {
   int fds[2];
@@ -53,9 +43,9 @@ Status ForegroundSession::prepare(const Options& options) {
       container_fds_[0] = 0;
     }
   }
-  if (options.attach && !options.tty) {
+  if ((options.attach || options.log_output) && !options.tty) {
     for (int i = 1; i <= 2; ++i) {
-      if (::isatty(i)) {
+      if (options.log_output || ::isatty(i)) {
         auto [r, w] = TRY(make_pipe());
         output_readers_[i - 1] = std::move(r);
         owned_[i] = std::move(w);
@@ -103,7 +93,7 @@ void ForegroundSession::close_container_ends() {
   for (auto& fd : owned_) fd.reset();
 }
 
-Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master) {
+Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master, LogWriter* log) {
   // The container holds its own copies now; ours would keep its pipes open.
   close_container_ends();
   int stdin_target = options_.tty ? (options_.interactive ? pty_master.get() : -1) : stdin_writer_.get();
@@ -113,15 +103,23 @@ Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master) {
   int status = 0;
   char buf[65536];
 
-  auto drain_output = [&](UniqueFd& from, int to) {
+  auto drain_output = [&](UniqueFd& from, int to, LogStream stream) {
     ssize_t n = ::read(from.get(), buf, sizeof buf);
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
     if (n <= 0) {  // EOF, or EIO on a pty whose every slave is closed
       from.reset();
       return;
     }
-    (void)write_all(to, buf, size_t(n));  // a closed stdout drops output, as a pipe would
+    if (log) log->append(stream, std::string_view(buf, size_t(n)), log_clock_now());
+    if (to < 0) return;  // logged only (not attached)
+    Status written =
+        write_all(to, std::string_view(buf, size_t(n)));  // a closed stdout drops output, as a pipe would
+    // A pipe of ours with no reader left: the container's pipe loses its
+    // reader too, so it gets EPIPE (or SIGPIPE) as if it held ours.
+    if (!written.ok() && written.error().errnum() == EPIPE && &from != &pty_master) from.reset();
   };
+  // The output pipes exist without attach only for the log.
+  int out_targets[2] = {options_.attach ? 1 : -1, options_.attach ? 2 : -1};
 
   for (;;) {
     bool outputs_open = output_readers_[0] || output_readers_[1] || pty_master;
@@ -181,7 +179,8 @@ Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master) {
       }
       if (!pending.empty()) {
         ssize_t put = ::write(stdin_target, pending.data(), pending.size());
-        if (put > 0) pending.erase(0, size_t(put));
+        if (put > 0)
+          pending.erase(0, size_t(put));
         else if (put < 0 && errno != EAGAIN && errno != EINTR) {
           stdin_open = false;  // the container closed its stdin
           pending.clear();
@@ -189,10 +188,12 @@ Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master) {
         }
       }
     }
-    if (i_pty >= 0 && fds[i_pty].revents) drain_output(pty_master, 1);
+    if (i_pty >= 0 && fds[i_pty].revents) drain_output(pty_master, 1, LogStream::kStdout);
     for (int k = 0; k < 2; ++k)
-      if (i_out[k] >= 0 && fds[i_out[k]].revents) drain_output(output_readers_[k], k + 1);
+      if (i_out[k] >= 0 && fds[i_out[k]].revents)
+        drain_output(output_readers_[k], out_targets[k], LogStream(k));
   }
+  if (log) log->finish(log_clock_now());
   return status;
 }
 

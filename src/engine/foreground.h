@@ -6,6 +6,8 @@
 // file or a pipe (no copy on the way). A terminal never is: a process holding
 // a host terminal could type into it with TIOCSTI, so without -t terminal
 // streams go through a pipe we relay, and with -t through the container's pty.
+// A container whose output is logged writes to pipes (or its pty) whatever
+// ours are: the relay copies each read to ours and to the LogWriter.
 #pragma once
 
 #include <signal.h>
@@ -16,6 +18,7 @@
 
 #include "base/error.h"
 #include "base/unique_fd.h"
+#include "engine/container_log.h"
 
 namespace skiff {
 
@@ -25,6 +28,7 @@ class ForegroundSession {
     bool tty = false;
     bool interactive = false;  ///< our stdin reaches the container
     bool attach = true;        ///< the container's output reaches ours
+    bool log_output = false;   ///< stdout and stderr through pipes, for relay()'s LogWriter
   };
 
   /// Decides the container's stdio and blocks the signals the session
@@ -43,14 +47,16 @@ class ForegroundSession {
 
   /// Relays until process `pid` has exited and its output is drained,
   /// forwarding signals to it; returns its wait status. `pty_master` with tty.
-  Result<int> relay(pid_t pid, UniqueFd pty_master);
+  /// With `log` (and Options::log_output), the output is also appended to it
+  /// (a pty's as stdout), and its pending partial lines written at the end.
+  Result<int> relay(pid_t pid, UniqueFd pty_master, LogWriter* log = nullptr);
 
  private:
   void close_container_ends();
   Options options_;
   int container_fds_[3] = {-1, -1, -1};
-  UniqueFd owned_[3];       ///< the container's ends of our pipes
-  UniqueFd stdin_writer_;   ///< our end of the container's stdin pipe
+  UniqueFd owned_[3];           ///< the container's ends of our pipes
+  UniqueFd stdin_writer_;       ///< our end of the container's stdin pipe
   UniqueFd output_readers_[2];  ///< our ends of its stdout, stderr pipes
   UniqueFd signals_;
   sigset_t old_mask_{};

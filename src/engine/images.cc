@@ -131,11 +131,9 @@ double created_seconds(const ImageRecord& image) {
 
 // until=<RFC 3339 time, Unix seconds, or a duration before now>
 Result<double> parse_until(const std::string& value) {
-  if (auto ts = parse_rfc3339(value)) return double(ts->tv_sec);
-  if (auto d = parse_duration(value)) return double(::time(nullptr)) - *d;
-  char* end;
-  double unix_time = std::strtod(value.c_str(), &end);
-  if (!value.empty() && *end == '\0') return unix_time;
+  struct timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  if (auto t = parse_time_or_duration(value, now)) return double(t->tv_sec) + t->tv_nsec / 1e9;
   return make_error("invalid filter value `until={}`: expected a time or a duration like 24h", value);
 }
 

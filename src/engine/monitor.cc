@@ -17,6 +17,7 @@
 #include "base/memory.h"
 #include "base/output.h"
 #include "base/unix_socket.h"
+#include "engine/container_log.h"
 #include "engine/container_process.h"
 #include "engine/container_start.h"
 #include "linux/process_info.h"
@@ -96,6 +97,8 @@ class Monitor {
       child_ends[2] = std::move(err_write);
     }
     for (int i = 0; i < 3; ++i) stdio.fds[i] = child_ends[i].get();
+    // The log is opened once for the monitor's life (restarts append to it).
+    if (!log_ && container_keeps_log(c_.config)) log_ = TRY(open_container_log(c_.dir, c_.config));
     LaunchedContainer launched = TRY(launch_container(store_, c_, stdio));
     // Only the container may hold the write ends: their EOF is its end.
     for (auto& end : child_ends) end.reset();
@@ -242,6 +245,7 @@ class Monitor {
   }
 
   void deliver(char stream, std::string_view bytes) {
+    if (log_) log_->append(stream == 'o' ? LogStream::kStdout : LogStream::kStderr, bytes, log_clock_now());
     for (auto& cl : clients_)
       if (!cl.closing && (stream == 'o' ? cl.out : cl.err)) enqueue(cl, stream, bytes);
   }
@@ -367,6 +371,8 @@ class Monitor {
     pty_.reset();
     stdin_.reset();
     stdin_queue_.clear();
+    // Everything written before the exit is recorded: `logs -f` stops at it.
+    if (log_) log_->finish(log_clock_now());
     conclude(exit_code_of(exit_status_));
   }
 
@@ -428,6 +434,7 @@ class Monitor {
   UniqueFd init_fd_;
   UniqueFd out_, err_, pty_, stdin_;
   std::string stdin_queue_;
+  std::optional<LogWriter> log_;
   std::optional<struct winsize> window_ = winsize{24, 80, 0, 0};
   bool init_exited_ = false;
   int exit_status_ = 0;
