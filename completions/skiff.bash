@@ -3,8 +3,8 @@
 # Install as /usr/share/bash-completion/completions/skiff, or source it from
 # ~/.bashrc. It needs nothing from the bash-completion package.
 #
-# Completes commands and subcommands, each command's flags, image and
-# container names for commands that take them (from the store a
+# Completes commands and subcommands, each command's flags, image,
+# container and volume names for commands that take them (from the store a
 # --root/--runroot earlier on the line names, else the default one), files
 # for `import` and --authfile, and the values of --format, --filter, --type,
 # --platform, --storage-driver and the options of `run` and `create`.
@@ -162,6 +162,16 @@ _skiff_complete_containers() {
   _skiff_reply "${names[@]}"
 }
 
+# Volume names.
+_skiff_complete_volumes() {
+  local -a names=()
+  local line
+  while IFS= read -r line; do
+    [[ -n $line ]] && names+=("$line")
+  done < <(_skiff_query volume ls -q)
+  _skiff_reply "${names[@]}"
+}
+
 _skiff_complete_files() {
   compopt -o filenames 2>/dev/null
   mapfile -t COMPREPLY < <(compgen -f -- "$cur")
@@ -217,7 +227,8 @@ _skiff() {
       command=$w
       continue
     fi
-    if [[ -z $subcommand && ($command == image || $command == system || $command == container) ]]; then
+    if [[ -z $subcommand && ($command == image || $command == system || $command == container ||
+      $command == volume) ]]; then
       [[ $w == -* ]] && continue
       subcommand=$w
       continue
@@ -256,9 +267,10 @@ _skiff() {
     # Skip the value of a flag that takes one.
     case $w in
       -f | --filter | --format | -c | --change | -m | --message | --platform | --type | -n | --last | -o | --output | \
-        -i | --input | -u | --username | -p | --password | --authfile | --limit)
+        -i | --input | -u | --username | -p | --password | --authfile | --limit | -d | --driver | --label | --opt)
         case "$command${subcommand:+ $subcommand}:$w" in
           "rmi:-f" | "image rm:-f" | "image remove:-f" | "image prune:-f" | "system reset:-f") ;;
+          "volume rm:-f" | "volume remove:-f" | "volume prune:-f") ;;
           "rm:-f" | "container rm:-f" | "container remove:-f") ;;
           *:-i | *:--input) [[ $command == load || $subcommand == load ]] && i=$((i + 1)) ;;
           *) i=$((i + 1)) ;;
@@ -285,7 +297,7 @@ _skiff() {
     if [[ $cur == -* ]]; then
       _skiff_reply --root --runroot --storage-driver --version --help -v -h
     else
-      _skiff_reply container create export image images import info inspect load login logout ps pull push rm rmi run save search start system tag version
+      _skiff_reply container create export image images import info inspect load login logout ps pull push rm rmi run save search start system tag version volume
     fi
     return
   fi
@@ -296,6 +308,7 @@ _skiff() {
     image) group="ls list import inspect pull push tag rm remove prune save load" ;;
     system) group="info reset" ;;
     container) group="create export inspect list ls ps remove rm run start" ;;
+    volume) group="create inspect list ls prune remove rm" ;;
   esac
   if [[ -n $group ]]; then
     if [[ -z $subcommand ]]; then
@@ -327,6 +340,8 @@ _skiff() {
     "container start") path=start ;;
     "container export") path=export ;;
     "container rm" | "container remove") path=rm ;;
+    "volume list") path="volume ls" ;;
+    "volume remove") path="volume rm" ;;
   esac
 
   local -a flags=()
@@ -559,14 +574,29 @@ _skiff() {
           return
           ;;
         -v | --volume)
-          # HOST first (an absolute path); after the ':' the container's path.
+          # HOST (an absolute path) or a volume's NAME first; after the ':'
+          # the container's path.
           [[ $cur == *:* ]] && return
+          if [[ $cur == [/.~]* ]]; then
+            _skiff_complete_files
+            return
+          fi
+          local -a volumes
+          _skiff_complete_volumes
+          volumes=("${COMPREPLY[@]}")
           _skiff_complete_files
+          COMPREPLY=("${volumes[@]}" "${COMPREPLY[@]}")
           return
           ;;
         --mount)
+          # After source= of a volume mount (the default type): its name.
+          if [[ ${cur##*,} == source=* || ${cur##*,} == src=* ]] && [[ $cur != *type=bind* && $cur != *type=tmpfs* ]]; then
+            cur=${cur##*=}
+            _skiff_complete_volumes
+            return
+          fi
           [[ $cur == *,* ]] && return
-          _skiff_reply type=bind, type=tmpfs,
+          _skiff_reply type=bind, type=volume, type=tmpfs,
           _skiff_nospace
           return
           ;;
@@ -667,6 +697,58 @@ _skiff() {
       ;;
     "system reset")
       flags=(--force --help -f -h)
+      [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
+      ;;
+    "volume create")
+      flags=(--driver --label --opt --help -d -o -h)
+      case $prev in
+        -d | --driver)
+          _skiff_reply local
+          return
+          ;;
+        --label | -o | --opt) return ;;
+      esac
+      [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
+      ;;
+    "volume ls")
+      flags=(--filter --format --quiet --help -f -q -h)
+      case $prev in
+        -f | --filter)
+          _skiff_reply dangling=true dangling=false driver=local label= name=
+          [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] && _skiff_nospace
+          return
+          ;;
+        --format)
+          _skiff_reply json table
+          return
+          ;;
+      esac
+      [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
+      ;;
+    "volume inspect" | "volume rm")
+      flags=(--help -h)
+      if [[ $path == "volume inspect" ]]; then
+        flags+=(--format -f)
+        if [[ $prev == -f || $prev == --format ]]; then
+          _skiff_reply json
+          return
+        fi
+      else
+        flags+=(--force -f)
+      fi
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      else
+        _skiff_complete_volumes
+      fi
+      ;;
+    "volume prune")
+      flags=(--all --filter --force --help -a -f -h)
+      if [[ $prev == --filter ]]; then
+        _skiff_reply label= label!= all=true
+        [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] && _skiff_nospace
+        return
+      fi
       [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
       ;;
   esac

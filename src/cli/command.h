@@ -59,6 +59,11 @@ void add_container_inspect_command(CLI::App& container, Context& ctx);
 void add_export_command(CLI::App& app, CLI::App& container, Context& ctx);
 void add_login_commands(CLI::App& app, Context& ctx);  // login and logout
 void add_search_command(CLI::App& app, Context& ctx);
+void add_volume_create_command(CLI::App& volume, Context& ctx);
+void add_volume_ls_command(CLI::App& volume, Context& ctx);
+void add_volume_inspect_command(CLI::App& volume, Context& ctx);
+void add_volume_rm_command(CLI::App& volume, Context& ctx);
+void add_volume_prune_command(CLI::App& volume, Context& ctx);
 
 /// Commands whose arguments after the first positional (IMAGE) belong to
 /// the container's command, never to skiff: `run`, `create`.

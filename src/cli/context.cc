@@ -19,6 +19,7 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   CLI::App* image = app.add_subcommand("image", "Manage images");
   CLI::App* system = app.add_subcommand("system", "Manage skiff and its store");
   CLI::App* container = app.add_subcommand("container", "Manage containers");
+  CLI::App* volume = app.add_subcommand("volume", "Manage volumes");
   add_images_command(app, *image, ctx);
   add_import_command(app, *image, ctx);
   add_pull_command(app, *image, ctx);
@@ -41,6 +42,11 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   add_export_command(app, *container, ctx);
   add_login_commands(app, ctx);
   add_search_command(app, ctx);
+  add_volume_create_command(*volume, ctx);
+  add_volume_ls_command(*volume, ctx);
+  add_volume_inspect_command(*volume, ctx);
+  add_volume_rm_command(*volume, ctx);
+  add_volume_prune_command(*volume, ctx);
 }
 
 bool stops_at_first_positional(const CLI::App& cmd) {

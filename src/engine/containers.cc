@@ -15,6 +15,7 @@
 #include "base/trace.h"
 #include "engine/container_names.h"
 #include "engine/container_options.h"
+#include "engine/volumes.h"
 #include "image/image_config.h"
 #include "image/image_store.h"
 #include "image/layer_store.h"
@@ -165,6 +166,7 @@ Result<Container> create_container(const Store& store, const CreateOptions& opti
     release_name(store, name, id);
     return std::move(built).error().wrap("create container");
   }
+  draft.keep_volumes();
   return c;
 }
 
@@ -240,7 +242,7 @@ Status save_container_state(const Container& container, bool durable) {
   return write_json_quickly(container.dir + "/state.json", container.state);
 }
 
-Status remove_container(const Store& store, const Container& container, bool force) {
+Status remove_container(const Store& store, const Container& container, bool force, bool remove_volumes) {
   if (container.status() == "running") {
     if (!force)
       return make_error(
@@ -262,7 +264,11 @@ Status remove_container(const Store& store, const Container& container, bool for
   // A fresh mtime: garbage collection leaves a .trash- folder alone for ten minutes.
   ::utimensat(AT_FDCWD, trash.c_str(), nullptr, 0);
   release_name(store, container.name(), container.id);
-  return std::move(remove_container_tree(trash)).wrap("remove container `{}`", container.id);
+  TRY(std::move(remove_container_tree(trash)).wrap("remove container `{}`", container.id));
+  // rm -v and --rm: its anonymous volumes go too, once it no longer uses them.
+  if (remove_volumes || container.config.value("HostConfig", Json::object()).value("AutoRemove", false))
+    TRY(std::move(remove_anonymous_volumes(store, container.config)).wrap("remove container `{}`", container.id));
+  return {};
 }
 
 }  // namespace skiff
