@@ -503,7 +503,7 @@ _skiff() {
           ;;
         --type)
           if [[ $path == inspect ]]; then
-            _skiff_reply image container
+            _skiff_reply image container volume
             return
           fi
           ;;
@@ -678,11 +678,15 @@ _skiff() {
         _skiff_complete_images
       fi
       ;;
-    "image prune")
+    "image prune" | "volume prune")
       flags=(--all --filter --force --help -a -f -h)
       if [[ $prev == --filter ]]; then
-        _skiff_reply until= label= label!=
-        _skiff_nospace
+        if [[ $path == "image prune" ]]; then
+          _skiff_reply until= label= label!=
+        else
+          _skiff_reply label= label!= all=true
+        fi
+        [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] && _skiff_nospace
         return
       fi
       [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
@@ -741,15 +745,6 @@ _skiff() {
       else
         _skiff_complete_volumes
       fi
-      ;;
-    "volume prune")
-      flags=(--all --filter --force --help -a -f -h)
-      if [[ $prev == --filter ]]; then
-        _skiff_reply label= label!= all=true
-        [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] && _skiff_nospace
-        return
-      fi
-      [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
       ;;
   esac
   return 0

@@ -267,7 +267,8 @@ Status remove_container(const Store& store, const Container& container, bool for
   TRY(std::move(remove_container_tree(trash)).wrap("remove container `{}`", container.id));
   // rm -v and --rm: its anonymous volumes go too, once it no longer uses them.
   if (remove_volumes || container.config.value("HostConfig", Json::object()).value("AutoRemove", false))
-    TRY(std::move(remove_anonymous_volumes(store, container.config)).wrap("remove container `{}`", container.id));
+    TRY(std::move(remove_anonymous_volumes(store, container.config))
+            .wrap("remove container `{}`", container.id));
   return {};
 }
 

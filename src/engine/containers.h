@@ -90,7 +90,8 @@ Status save_container_state(const Container& container, bool durable);
 /// Removes a container's records and files. A running one is refused
 /// unless `force`, which kills it first. With `remove_volumes` (rm -v) or
 /// HostConfig.AutoRemove (--rm), its anonymous volumes go too.
-Status remove_container(const Store& store, const Container& container, bool force, bool remove_volumes = false);
+Status remove_container(const Store& store, const Container& container, bool force,
+                        bool remove_volumes = false);
 
 /// docker's container inspect object.
 Json inspect_container(const Store& store, const Container& container);

@@ -44,8 +44,8 @@ struct VolumeSpec {
   /// A volume (engine/volumes.h), bound like a host folder: its name; ""
   /// for other mounts and for an anonymous volume not made yet.
   std::string volume;
-  bool anonymous = false;   ///< a volume made for this container (rm -v removes it)
-  bool copy_up = false;     ///< fill the volume from the image's destination on its first mount
+  bool anonymous = false;  ///< a volume made for this container (rm -v removes it)
+  bool copy_up = false;    ///< fill the volume from the image's destination on its first mount
 };
 
 struct ContainerSpec {

@@ -55,6 +55,16 @@ PY
   run_skiff_split 125 volume inspect -f '{{.Name}}' data1 nosuch "$anon"
   assert_equal "$output" "data1"$'\n'"$anon"
   assert_equal "$stderr" "skiff: No such volume: nosuch"
+
+  # skiff inspect finds volumes after containers and images, or with --type volume.
+  run_skiff inspect -f '{{.Name}} {{.Scope}}' data1
+  assert_equal "$output" "data1 local"
+  run_skiff inspect --type volume -f '{{.Driver}}' data1
+  assert_equal "$output" local
+  run_skiff_split 125 inspect --type volume busybox
+  assert_equal "$stderr" "skiff: No such volume: busybox"
+  run_skiff_split 125 inspect --type image data1
+  assert_equal "$stderr" "skiff: No such image: data1"
 }
 
 @test "volume ls: docker's table, -q, --format and filters" {
