@@ -34,7 +34,7 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
 /// A parsed -v or --mount: the mount, and what docker records with it.
 struct MountFlag {
   VolumeSpec spec;
-  std::string mode;  ///< docker's Mounts[].Mode: -v's options as given ("z" for a volume without any)
+  std::string mode{};  ///< docker's Mounts[].Mode: -v's options as given ("z" for a volume without any)
   Json volume_labels = Json::object();  ///< --mount volume-label=: labels a volume made for it
 };
 

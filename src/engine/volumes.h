@@ -47,8 +47,8 @@ inline constexpr const char* kAnonymousVolumeLabel = "com.docker.volume.anonymou
 struct VolumeCreateOptions {
   std::string name;  ///< "" makes a random 64-hex name
   std::string driver = "local";
-  std::vector<std::string> labels;   ///< KEY=VALUE or KEY
-  std::vector<std::string> options;  ///< -o KEY=VALUE, for the driver
+  std::vector<std::string> labels{};   ///< KEY=VALUE or KEY
+  std::vector<std::string> options{};  ///< -o KEY=VALUE, for the driver
 };
 
 /// docker's rule for local volume names: [a-zA-Z0-9][a-zA-Z0-9_.-]+ (and

@@ -43,7 +43,7 @@ struct VolumeSpec {
   bool exec = false;        ///< tmpfs: allow exec (noexec by default)
   /// A volume (engine/volumes.h), bound like a host folder: its name; ""
   /// for other mounts and for an anonymous volume not made yet.
-  std::string volume;
+  std::string volume{};
   bool anonymous = false;  ///< a volume made for this container (rm -v removes it)
   bool copy_up = false;    ///< fill the volume from the image's destination on its first mount
 };
