@@ -339,11 +339,6 @@ Json container_template_view(Json inspect) {
     if (!config.contains("MacAddress")) config["MacAddress"] = "";
     if (!config.contains("StopSignal")) config["StopSignal"] = "";
   }
-  // docker's MountPoint has Name and Driver even where its JSON omits them (binds).
-  if (inspect.contains("Mounts") && inspect["Mounts"].is_array())
-    for (auto& m : inspect["Mounts"])
-      for (const char* key : {"Name", "Driver"})
-        if (m.is_object() && !m.contains(key)) m[key] = "";
   return inspect;
 }
 

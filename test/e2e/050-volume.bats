@@ -201,8 +201,8 @@ assert re.fullmatch("[0-9a-f]{64}", anon["Name"]), anon
 assert anon["Source"] == root + "/volumes/" + anon["Name"] + "/_data" and anon["Mode"] == "" and anon["RW"], anon
 assert bind["Type"] == "bind" and bind["Source"] == host, bind
 PY
-  run_skiff inspect -f '{{range .Mounts}}{{.Name}}|{{.Mode}} {{end}}' "$id"
-  [[ $output == "named|ro |"*" "[0-9a-f]*"| " ]]
+  run_skiff inspect -f '{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}}|{{.Driver}}|{{.Mode}} {{end}}{{end}}' "$id"
+  [[ $output =~ ^named\|local\|ro\ [0-9a-f]{64}\|local\|\ $ ]]
   run_skiff inspect -f '{{.HostConfig.Binds}}' "$id"
   assert_equal "$output" "[named:/data:ro $SKIFF_TEST_DIR:/host]"
   id2=$("$SKIFF" create -v named:/data -v /scratch busybox true)
@@ -319,6 +319,21 @@ sub"
   "$SKIFF" run --rm -v full:/x busybox sh -c 'echo already > /x/a'
   run_skiff run --rm -v full:/data cuimg ls /data
   assert_equal "$output" a
+}
+
+@test "copy-up and named volumes work with the vfs and fuse-overlayfs drivers too" {
+  image_with cuimg 'VOLUME /data' --dir data --file data/f=seeded
+  local drivers=(vfs)
+  command -v fuse-overlayfs >/dev/null && drivers+=(fuse-overlayfs)
+  for driver in "${drivers[@]}"; do
+    run_skiff --storage-driver "$driver" run --rm -v "cu-$driver:/data" cuimg sh -c 'cat /data/f; echo more >> /data/f'
+    assert_equal "$output" seeded
+    run_skiff --storage-driver "$driver" run --rm cuimg cat /data/f
+    assert_equal "$output" seeded
+    assert_equal "$(cat "$(data_of "cu-$driver")/f")" "seeded
+more"
+  done
+  assert_equal "$(volume_names | grep -c .)" "${#drivers[@]}"
 }
 
 @test "nocopy leaves the volume empty; a later mount fills it; :ro and readonly mount read-only" {
