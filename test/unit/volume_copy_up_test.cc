@@ -15,14 +15,9 @@
 using namespace skiff;
 using skiff::test::entries;
 using skiff::test::TempDir;
+using skiff::test::WalkMode;
 
 namespace {
-
-class WalkMode {
- public:
-  explicit WalkMode(bool fallback) { force_path_walk_fallback(fallback); }
-  ~WalkMode() { force_path_walk_fallback(false); }
-};
 
 void write(const std::string& path, const std::string& text, mode_t mode = 0644) {
   REQUIRE(write_file_atomically(path, text, mode).ok());
