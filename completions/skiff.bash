@@ -3,8 +3,8 @@
 # Install as /usr/share/bash-completion/completions/skiff, or source it from
 # ~/.bashrc. It needs nothing from the bash-completion package.
 #
-# Completes commands and subcommands, each command's flags, image and
-# container names for commands that take them (from the store a
+# Completes commands and subcommands, each command's flags, image,
+# container and volume names for commands that take them (from the store a
 # --root/--runroot earlier on the line names, else the default one), files
 # for `import` and --authfile, and the values of --format, --filter, --type,
 # --platform, --storage-driver and the options of `run` and `create`.
@@ -167,6 +167,16 @@ _skiff_complete_containers() {
   _skiff_reply "${names[@]}"
 }
 
+# Volume names.
+_skiff_complete_volumes() {
+  local -a names=()
+  local line
+  while IFS= read -r line; do
+    [[ -n $line ]] && names+=("$line")
+  done < <(_skiff_query volume ls -q)
+  _skiff_reply "${names[@]}"
+}
+
 _skiff_complete_files() {
   compopt -o filenames 2>/dev/null
   mapfile -t COMPREPLY < <(compgen -f -- "$cur")
@@ -222,7 +232,8 @@ _skiff() {
       command=$w
       continue
     fi
-    if [[ -z $subcommand && ($command == image || $command == system || $command == container) ]]; then
+    if [[ -z $subcommand && ($command == image || $command == system || $command == container ||
+      $command == volume) ]]; then
       [[ $w == -* ]] && continue
       subcommand=$w
       continue
@@ -261,9 +272,14 @@ _skiff() {
     # Skip the value of a flag that takes one.
     case $w in
       -f | --filter | --format | -c | --change | -m | --message | --platform | --type | -n | --last | -o | --output | \
+<<<<<<< HEAD
         -i | --input | -u | --username | -p | --password | --authfile | --limit | --tail | --since | --until)
+=======
+        -i | --input | -u | --username | -p | --password | --authfile | --limit | -d | --driver | --label | --opt)
+>>>>>>> volumes
         case "$command${subcommand:+ $subcommand}:$w" in
           "rmi:-f" | "image rm:-f" | "image remove:-f" | "image prune:-f" | "system reset:-f") ;;
+          "volume rm:-f" | "volume remove:-f" | "volume prune:-f") ;;
           "rm:-f" | "container rm:-f" | "container remove:-f") ;;
           "logs:-f" | "container logs:-f") ;;
           *:-i | *:--input) [[ $command == load || $subcommand == load ]] && i=$((i + 1)) ;;
@@ -291,7 +307,11 @@ _skiff() {
     if [[ $cur == -* ]]; then
       _skiff_reply --root --runroot --storage-driver --version --help -v -h
     else
+<<<<<<< HEAD
       _skiff_reply attach container create export image images import info inspect kill load login logout logs ps pull push rename restart rm rmi run save search start stop system tag version wait
+=======
+      _skiff_reply container create export image images import info inspect load login logout ps pull push rm rmi run save search start system tag version volume
+>>>>>>> volumes
     fi
     return
   fi
@@ -300,8 +320,14 @@ _skiff() {
   local path=$command group=
   case $command in
     image) group="ls list import inspect pull push tag rm remove prune save load" ;;
+<<<<<<< HEAD
     system) group="check info reset" ;;
     container) group="attach create export inspect kill list logs ls ps remove rename restart rm run start stop wait" ;;
+=======
+    system) group="info reset" ;;
+    container) group="create export inspect list ls ps remove rm run start" ;;
+    volume) group="create inspect list ls prune remove rm" ;;
+>>>>>>> volumes
   esac
   if [[ -n $group ]]; then
     if [[ -z $subcommand ]]; then
@@ -334,12 +360,17 @@ _skiff() {
     "container export") path=export ;;
     "container logs") path=logs ;;
     "container rm" | "container remove") path=rm ;;
+<<<<<<< HEAD
     "container stop") path=stop ;;
     "container kill") path=kill ;;
     "container restart") path=restart ;;
     "container wait") path=wait ;;
     "container rename") path=rename ;;
     "container attach") path=attach ;;
+=======
+    "volume list") path="volume ls" ;;
+    "volume remove") path="volume rm" ;;
+>>>>>>> volumes
   esac
 
   local -a flags=()
@@ -501,7 +532,7 @@ _skiff() {
           ;;
         --type)
           if [[ $path == inspect ]]; then
-            _skiff_reply image container
+            _skiff_reply image container volume
             return
           fi
           ;;
@@ -572,14 +603,29 @@ _skiff() {
           return
           ;;
         -v | --volume)
-          # HOST first (an absolute path); after the ':' the container's path.
+          # HOST (an absolute path) or a volume's NAME first; after the ':'
+          # the container's path.
           [[ $cur == *:* ]] && return
+          if [[ $cur == [/.~]* ]]; then
+            _skiff_complete_files
+            return
+          fi
+          local -a volumes
+          _skiff_complete_volumes
+          volumes=("${COMPREPLY[@]}")
           _skiff_complete_files
+          COMPREPLY=("${volumes[@]}" "${COMPREPLY[@]}")
           return
           ;;
         --mount)
+          # After source= of a volume mount (the default type): its name.
+          if [[ ${cur##*,} == source=* || ${cur##*,} == src=* ]] && [[ $cur != *type=bind* && $cur != *type=tmpfs* ]]; then
+            cur=${cur##*=}
+            _skiff_complete_volumes
+            return
+          fi
           [[ $cur == *,* ]] && return
-          _skiff_reply type=bind, type=tmpfs,
+          _skiff_reply type=bind, type=volume, type=tmpfs,
           _skiff_nospace
           return
           ;;
@@ -752,11 +798,15 @@ _skiff() {
         _skiff_complete_images
       fi
       ;;
-    "image prune")
+    "image prune" | "volume prune")
       flags=(--all --filter --force --help -a -f -h)
       if [[ $prev == --filter ]]; then
-        _skiff_reply until= label= label!=
-        _skiff_nospace
+        if [[ $path == "image prune" ]]; then
+          _skiff_reply until= label= label!=
+        else
+          _skiff_reply label= label!= all=true
+        fi
+        [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] && _skiff_nospace
         return
       fi
       [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
@@ -773,10 +823,56 @@ _skiff() {
       flags=(--force --help -f -h)
       [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
       ;;
+<<<<<<< HEAD
     "system check")
       flags=(--repair --help -r -h)
       [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
       ;;
+=======
+    "volume create")
+      flags=(--driver --label --opt --help -d -o -h)
+      case $prev in
+        -d | --driver)
+          _skiff_reply local
+          return
+          ;;
+        --label | -o | --opt) return ;;
+      esac
+      [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
+      ;;
+    "volume ls")
+      flags=(--filter --format --quiet --help -f -q -h)
+      case $prev in
+        -f | --filter)
+          _skiff_reply dangling=true dangling=false driver=local label= name=
+          [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] && _skiff_nospace
+          return
+          ;;
+        --format)
+          _skiff_reply json table
+          return
+          ;;
+      esac
+      [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
+      ;;
+    "volume inspect" | "volume rm")
+      flags=(--help -h)
+      if [[ $path == "volume inspect" ]]; then
+        flags+=(--format -f)
+        if [[ $prev == -f || $prev == --format ]]; then
+          _skiff_reply json
+          return
+        fi
+      else
+        flags+=(--force -f)
+      fi
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      else
+        _skiff_complete_volumes
+      fi
+      ;;
+>>>>>>> volumes
   esac
   return 0
 }

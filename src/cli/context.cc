@@ -38,6 +38,7 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   CLI::App* image = app.add_subcommand("image", "Manage images");
   CLI::App* system = app.add_subcommand("system", "Manage skiff and its store");
   CLI::App* container = app.add_subcommand("container", "Manage containers");
+  CLI::App* volume = app.add_subcommand("volume", "Manage volumes");
   add_images_command(app, *image, ctx);
   add_import_command(app, *image, ctx);
   add_pull_command(app, *image, ctx);
@@ -61,6 +62,7 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   add_logs_command(app, *container, ctx);
   add_login_commands(app, ctx);
   add_search_command(app, ctx);
+<<<<<<< HEAD
   add_stop_command(app, *container, ctx);
   add_kill_command(app, *container, ctx);
   add_restart_command(app, *container, ctx);
@@ -68,6 +70,13 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   add_rename_command(app, *container, ctx);
   add_attach_command(app, *container, ctx);
   add_system_check_command(*system, ctx);
+=======
+  add_volume_create_command(*volume, ctx);
+  add_volume_ls_command(*volume, ctx);
+  add_volume_inspect_command(*volume, ctx);
+  add_volume_rm_command(*volume, ctx);
+  add_volume_prune_command(*volume, ctx);
+>>>>>>> volumes
 }
 
 bool stops_at_first_positional(const CLI::App& cmd) {

@@ -17,8 +17,9 @@ void add_create_flags(CLI::App* cmd, CreateOptions& o) {
   cmd->add_option("-l,--label", o.labels, "Set metadata (KEY=value)");
   cmd->add_flag("--read-only", o.read_only, "Mount the container's root filesystem read-only");
   cmd->add_option("--tmpfs", o.tmpfs, "Mount a tmpfs (DEST[:OPTIONS])");
-  cmd->add_option("-v,--volume", o.volumes, "Bind mount a host folder (HOST:DEST[:ro|rw])");
-  cmd->add_option("--mount", o.mounts, "Attach a mount (type=bind|tmpfs,source=,target=,readonly)");
+  cmd->add_option("-v,--volume", o.volumes,
+                  "Bind mount a host folder or a volume (HOST|NAME:DEST[:ro|rw|nocopy], or DEST)");
+  cmd->add_option("--mount", o.mounts, "Attach a mount (type=bind|volume|tmpfs,source=,target=,readonly)");
   cmd->add_flag("-i,--interactive", o.interactive, "Keep stdin open and pass it to the container");
   cmd->add_flag("-t,--tty", o.tty, "Allocate a pseudo-terminal");
   cmd->add_flag("--init", o.init, "Run an init as PID 1 that forwards signals and reaps processes");

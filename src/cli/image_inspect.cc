@@ -1,9 +1,10 @@
-// skiff inspect (containers, then images, as docker looks) / skiff image inspect
+// skiff inspect (containers, then images, then volumes, as docker looks) / skiff image inspect
 #include "base/output.h"
 #include "cli/command.h"
 #include "engine/container_list.h"
 #include "engine/containers.h"
 #include "engine/images.h"
+#include "engine/volumes.h"
 #include "template/go_template.h"
 
 namespace skiff::cli {
@@ -13,7 +14,7 @@ namespace {
 struct Options {
   std::vector<std::string> names;
   std::string format;
-  std::string type;  ///< "" for any: a container first, then an image
+  std::string type;  ///< "" for any: a container first, then an image, then a volume
   bool size = false;
 };
 
@@ -22,13 +23,26 @@ struct Options {
 bool is_not_found(const Error& e) { return e.message().starts_with("No such "); }
 
 Result<int> inspect(Context& ctx, const Options& opts) {
-  if (!opts.type.empty() && opts.type != "image" && opts.type != "container")
-    return make_error("inspect: unknown --type `{}` (use image or container)", opts.type);
+  if (!opts.type.empty() && opts.type != "image" && opts.type != "container" && opts.type != "volume")
+    return make_error("inspect: unknown --type `{}` (use image, container or volume)", opts.type);
   const Store* store = TRY(ctx.store());
   std::vector<Json> items;
   std::vector<bool> is_container;
   std::vector<Error> missing;
   for (const auto& name : opts.names) {
+    // A volume only when asked for, or when nothing else has the name.
+    auto try_volume = [&]() -> bool {
+      if (!opts.type.empty() && opts.type != "volume") return false;
+      auto volume = load_volume(*store, name);
+      if (!volume.ok()) return false;
+      items.push_back(inspect_volume(*volume));
+      is_container.push_back(false);
+      return true;
+    };
+    if (opts.type == "volume") {
+      if (!try_volume()) missing.push_back(make_error("No such volume: {}", name));
+      continue;
+    }
     if (opts.type != "image") {
       auto container = find_container(*store, name);
       if (container.ok()) {
@@ -46,6 +60,7 @@ Result<int> inspect(Context& ctx, const Options& opts) {
     auto image = opts.type == "container" ? Result<ImageRecord>(Error(0, "No such container"))
                                           : find_image(*store, name);
     if (!image.ok()) {
+      if (is_not_found(image.error()) && try_volume()) continue;
       if (is_not_found(image.error()))
         missing.push_back(make_error("No such {}: {}", opts.type.empty() ? "object" : opts.type, name));
       else
@@ -59,8 +74,10 @@ Result<int> inspect(Context& ctx, const Options& opts) {
     print_out(to_pretty_json(Json(items)) + "\n");
   } else {
     for (size_t i = 0; i < items.size(); ++i)
-      items[i] = is_container[i] ? container_template_view(std::move(items[i]))
-                                 : image_template_view(std::move(items[i]));
+      if (is_container[i])
+        items[i] = container_template_view(std::move(items[i]));
+      else if (items[i].contains("Id"))  // volumes are shown as they are
+        items[i] = image_template_view(std::move(items[i]));
     print_out(TRY(format_each(opts.format, items)));
   }
   for (const auto& e : missing) print_error(e);
@@ -74,7 +91,7 @@ void define(CLI::App* cmd, Context& ctx, bool top_level) {
   cmd->add_option("-f,--format", opts->format, "Format output with a Go template, or json");
   if (top_level) {
     cmd->add_flag("-s,--size", opts->size, "Display total file sizes if the type is container");
-    cmd->add_option("--type", opts->type, "Only inspect objects of this type: container or image");
+    cmd->add_option("--type", opts->type, "Only inspect objects of this type: container, image or volume");
   } else {
     opts->type = "image";
   }
@@ -84,7 +101,8 @@ void define(CLI::App* cmd, Context& ctx, bool top_level) {
 }  // namespace
 
 void add_image_inspect_command(CLI::App& app, CLI::App& image, Context& ctx) {
-  define(app.add_subcommand("inspect", "Show low-level information on containers and images"), ctx, true);
+  define(app.add_subcommand("inspect", "Show low-level information on containers, images and volumes"), ctx,
+         true);
   define(image.add_subcommand("inspect", "Show low-level information on images"), ctx, false);
 }
 

@@ -11,6 +11,7 @@ struct Options {
   std::vector<std::string> names;
   bool force = false;
   bool all = false;
+  bool volumes = false;
 };
 
 // docker's loop: each argument on its own; a removed one is printed as
@@ -34,7 +35,7 @@ Result<int> remove(Context& ctx, const Options& opts, const std::string& path) {
     if (removed.ok()) {
       auto container = find_container(*store, key);
       if (container.ok()) {
-        removed = remove_container(*store, *container, opts.force);
+        removed = remove_container(*store, *container, opts.force, opts.volumes);
       } else {
         missing = container.error().text().starts_with("No such container");
         removed = std::move(container).error();
@@ -55,8 +56,7 @@ void define(CLI::App* cmd, Context& ctx, const std::string& path) {
   cmd->add_option("container", opts->names, "Container names or IDs");
   cmd->add_flag("-f,--force", opts->force, "Force the removal of a running container (uses SIGKILL)");
   cmd->add_flag("-a,--all", opts->all, "Remove all containers");
-  cmd->add_flag("-v,--volumes")
-      ->description("Accepted for docker compatibility (skiff has no anonymous volumes yet)");
+  cmd->add_flag("-v,--volumes", opts->volumes, "Remove the anonymous volumes of the container too");
   cmd->callback([opts, &ctx, path] { ctx.action = [opts, &ctx, path] { return remove(ctx, *opts, path); }; });
 }
 

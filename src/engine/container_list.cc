@@ -406,9 +406,11 @@ Result<std::vector<Json>> list_container_rows(const Store& store, const Containe
     for (const auto& l : label_list) labels += (labels.empty() ? "" : ",") + l;
 
     std::string mounts;
+    int local_volumes = 0;
     if (config.contains("Mounts") && config["Mounts"].is_array()) {
       bool first = true;
       for (const auto& m : config["Mounts"]) {
+        if (m.value("Type", "") == "volume") ++local_volumes;
         std::string name = m.value("Name", "");
         if (name.empty()) name = m.value("Source", "");
         mounts += (first ? "" : ",") + (options.no_trunc ? name : ellipsis(name, 15));
@@ -434,7 +436,7 @@ Result<std::vector<Json>> list_container_rows(const Store& store, const Containe
         {"ID", options.no_trunc ? c.id : c.id.substr(0, 12)},
         {"Image", image_column(image, image_id, options.no_trunc)},
         {"Labels", labels},
-        {"LocalVolumes", "0"},
+        {"LocalVolumes", std::to_string(local_volumes)},
         {"Mounts", mounts},
         {"Names", c.name()},
         {"Networks", network},

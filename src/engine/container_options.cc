@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "base/fs.h"
@@ -11,6 +12,7 @@
 #include "engine/images.h"
 #include "engine/pull.h"
 #include "engine/storage_driver.h"
+#include "engine/volumes.h"
 #include "image/image_config.h"
 #include "image/image_store.h"
 #include "image/reference.h"
@@ -66,11 +68,17 @@ Json volume_json(const VolumeSpec& v) {
               {"destination", v.destination},
               {"read_only", v.read_only},
               {"options", v.options},
-              {"exec", v.exec}};
+              {"exec", v.exec},
+              {"volume", v.volume},
+              {"anonymous", v.anonymous},
+              {"copy_up", v.copy_up}};
 }
 
-// docker's "Mounts" entry of inspect for a bind or tmpfs mount.
+// docker's "Mounts" entry of inspect for a bind, tmpfs or volume mount.
 Json mount_point_json(const VolumeSpec& v, const std::string& mode) {
+  if (!v.volume.empty())
+    return Json{{"Type", "volume"},  {"Name", v.volume}, {"Source", v.source}, {"Destination", v.destination},
+                {"Driver", "local"}, {"Mode", mode},     {"RW", !v.read_only}, {"Propagation", ""}};
   return Json{{"Type", v.type == VolumeSpec::Type::kBind ? "bind" : "tmpfs"},
               {"Source", v.source},
               {"Destination", v.destination},
@@ -79,33 +87,32 @@ Json mount_point_json(const VolumeSpec& v, const std::string& mode) {
               {"Propagation", v.type == VolumeSpec::Type::kBind ? "rprivate" : ""}};
 }
 
-Result<std::map<std::string, std::string>> parse_labels(const std::vector<std::string>& labels) {
-  std::map<std::string, std::string> out;
-  for (const auto& l : labels) {
-    size_t eq = l.find('=');
-    if (l.empty() || eq == 0) return make_error("invalid label `{}`: a label needs a name", l);
-    out[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
-  }
-  return out;
-}
-
 }  // namespace
 
-Result<VolumeSpec> parse_volume_flag(std::string_view text) {
+Result<MountFlag> parse_volume_flag(std::string_view text) {
   std::vector<std::string> parts = split(text, ':');
-  if (parts.size() == 1)
-    return make_error(
-        "invalid volume `{}`: anonymous volumes are not supported yet; give HOST-PATH:CONTAINER-PATH", text);
   if (parts.size() > 3) return make_error("invalid volume `{}`: too many colons", text);
-  VolumeSpec v;
+  MountFlag flag;
+  VolumeSpec& v = flag.spec;
   v.type = VolumeSpec::Type::kBind;
+  if (parts.size() == 1) {
+    // DST alone: an anonymous volume, filled from the image as docker does.
+    v.destination = parts[0];
+    v.anonymous = v.copy_up = true;
+    TRY(check_destination(v.destination, "volume"));
+    return flag;
+  }
   v.source = parts[0];
   v.destination = parts[1];
-  if (v.source.empty() || v.source[0] != '/') {
+  if (v.source.empty()) return make_error("invalid volume `{}`: the source is empty", text);
+  if (v.source[0] != '/') {
     if (v.source.starts_with("."))
       return make_error("invalid volume `{}`: the host path must be absolute (try $PWD/{})", text, v.source);
-    return make_error("invalid volume `{}`: named volumes are not supported yet; give an absolute host path",
-                      text);
+    // Not a path: the name of a volume.
+    TRY(std::move(check_volume_name(v.source)).wrap("invalid volume `{}`", text));
+    v.volume = std::move(v.source);
+    v.source.clear();
+    v.copy_up = true;
   }
   TRY(check_destination(v.destination, "volume"));
   if (parts.size() == 3) {
@@ -114,42 +121,61 @@ Result<VolumeSpec> parse_volume_flag(std::string_view text) {
         v.read_only = true;
       else if (opt == "rw")
         v.read_only = false;
+      else if (opt == "nocopy")
+        v.copy_up = false;
       else if (opt == "z" || opt == "Z" || opt == "private" || opt == "rprivate" || opt == "slave" ||
-               opt == "rslave" || opt == "shared" || opt == "rshared" || opt == "nocopy" ||
-               opt == "consistent" || opt == "cached" || opt == "delegated")
+               opt == "rslave" || opt == "shared" || opt == "rshared" || opt == "consistent" ||
+               opt == "cached" || opt == "delegated")
         continue;
       else
         return make_error("invalid volume `{}`: unknown option `{}`", text, opt);
     }
+    flag.mode = parts[2];
+  } else if (!v.volume.empty()) {
+    flag.mode = "z";  // docker's default label mode for a volume given with -v
   }
-  return v;
+  return flag;
 }
 
-Result<VolumeSpec> parse_mount_flag(std::string_view text) {
-  VolumeSpec v;
+Result<MountFlag> parse_mount_flag(std::string_view text) {
+  MountFlag flag;
+  VolumeSpec& v = flag.spec;
   std::string type = "volume";
-  std::vector<std::string> tmpfs_opts;
+  std::vector<std::string> tmpfs_opts, volume_opts, volume_labels;
+  std::string driver;
+  bool nocopy = false, volume_fields = false;
+  auto flag_value = [](bool has_value, const std::string& value) {
+    return !has_value || value == "true" || value == "1";
+  };
   for (const auto& field : split(text, ',')) {
     size_t eq = field.find('=');
     std::string key = field.substr(0, eq);
     std::string value = eq == std::string::npos ? "" : field.substr(eq + 1);
     bool has_value = eq != std::string::npos;
-    if (key == "type")
+    if (key == "type") {
       type = value;
-    else if (key == "source" || key == "src")
+    } else if (key == "source" || key == "src") {
       v.source = value;
-    else if (key == "target" || key == "destination" || key == "dst")
+    } else if (key == "target" || key == "destination" || key == "dst") {
       v.destination = value;
-    else if (key == "readonly" || key == "ro")
-      v.read_only = !has_value || value == "true" || value == "1";
-    else if (key == "tmpfs-size")
+    } else if (key == "readonly" || key == "ro") {
+      v.read_only = flag_value(has_value, value);
+    } else if (key == "tmpfs-size") {
       tmpfs_opts.push_back("size=" + value);
-    else if (key == "tmpfs-mode")
+    } else if (key == "tmpfs-mode") {
       tmpfs_opts.push_back("mode=" + value);
-    else if (key == "bind-propagation" || key == "consistency" || key == "bind-nonrecursive")
+    } else if (key == "volume-nocopy" || key == "volume-label" || key == "volume-opt" ||
+               key == "volume-driver") {
+      volume_fields = true;
+      if (key == "volume-nocopy") nocopy = flag_value(has_value, value);
+      if (key == "volume-label") volume_labels.push_back(value);
+      if (key == "volume-opt") volume_opts.push_back(value);
+      if (key == "volume-driver") driver = value;
+    } else if (key == "bind-propagation" || key == "consistency" || key == "bind-nonrecursive") {
       continue;
-    else
+    } else {
       return make_error("invalid --mount `{}`: unknown field `{}`", text, key);
+    }
   }
   if (type == "bind") {
     v.type = VolumeSpec::Type::kBind;
@@ -163,16 +189,25 @@ Result<VolumeSpec> parse_mount_flag(std::string_view text) {
     if (!v.source.empty()) return make_error("invalid --mount `{}`: a tmpfs mount takes no source", text);
     for (size_t i = 0; i < tmpfs_opts.size(); ++i) v.options += (i ? "," : "") + tmpfs_opts[i];
   } else if (type == "volume") {
-    return make_error(
-        "invalid --mount `{}`: named volumes are not supported yet (use type=bind or type=tmpfs)", text);
+    // A volume is bound like a host folder once it is made; no source is an anonymous one.
+    v.type = VolumeSpec::Type::kBind;
+    if (!v.source.empty()) TRY(std::move(check_volume_name(v.source)).wrap("invalid --mount `{}`", text));
+    v.volume = std::move(v.source);
+    v.source.clear();
+    v.anonymous = v.volume.empty();
+    v.copy_up = !nocopy;
+    TRY(std::move(check_volume_driver_options(driver, volume_opts)).wrap("invalid --mount `{}`", text));
+    flag.volume_labels = TRY(std::move(parse_label_flags(volume_labels)).wrap("invalid --mount `{}`", text));
   } else {
-    return make_error("invalid --mount `{}`: unknown type `{}` (use bind or tmpfs)", text, type);
+    return make_error("invalid --mount `{}`: unknown type `{}` (use bind, volume or tmpfs)", text, type);
   }
   if (!tmpfs_opts.empty() && type != "tmpfs")
     return make_error("invalid --mount `{}`: tmpfs options on a {} mount", text, type);
+  if (volume_fields && type != "volume")
+    return make_error("invalid --mount `{}`: volume options on a {} mount", text, type);
   if (v.destination.empty()) return make_error("invalid --mount `{}`: target= is required", text);
   TRY(check_destination(v.destination, "--mount"));
-  return v;
+  return flag;
 }
 
 Result<VolumeSpec> parse_tmpfs_flag(std::string_view text) {
@@ -260,6 +295,9 @@ std::vector<VolumeSpec> config_volumes(const Json& config) {
     v.read_only = j.value("read_only", false);
     v.options = j.value("options", "");
     v.exec = j.value("exec", false);
+    v.volume = j.value("volume", "");
+    v.anonymous = j.value("anonymous", false);
+    v.copy_up = j.value("copy_up", false);
     out.push_back(std::move(v));
   }
   return out;
@@ -345,36 +383,49 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
     if (entry) env = merge_env(env, {*entry});
   }
 
-  // Mounts: -v, --mount, --tmpfs; one destination once.
-  std::vector<VolumeSpec> volumes;
-  std::vector<std::string> binds, mount_modes;
+  // Mounts: -v, --mount, --tmpfs, then the image's VOLUMEs none of them
+  // covers (anonymous volumes, as docker); one destination once.
+  std::vector<MountFlag> mounts;
+  std::vector<std::string> binds, anonymous_destinations;
   Json tmpfs_map = Json::object();
   for (const auto& v : o.volumes) {
-    VolumeSpec spec = TRY(parse_volume_flag(v));
+    MountFlag flag = TRY(parse_volume_flag(v));
+    const VolumeSpec& spec = flag.spec;
     // docker creates a missing host folder for -v (not for --mount).
-    if (!path_exists(spec.source))
+    if (spec.volume.empty() && !spec.anonymous && !path_exists(spec.source))
       TRY(std::move(make_directories(spec.source, 0755)).wrap("create bind mount source `{}`", spec.source));
-    binds.push_back(v);
-    std::vector<std::string> parts = split(v, ':');
-    mount_modes.push_back(parts.size() == 3 ? parts[2] : "");
-    volumes.push_back(std::move(spec));
+    if (spec.anonymous)
+      anonymous_destinations.push_back(spec.destination);
+    else
+      binds.push_back(v);
+    mounts.push_back(std::move(flag));
   }
-  for (const auto& m : o.mounts) {
-    volumes.push_back(TRY(parse_mount_flag(m)));
-    mount_modes.push_back("");
-  }
+  for (const auto& m : o.mounts) mounts.push_back(TRY(parse_mount_flag(m)));
   for (const auto& t : o.tmpfs) {
     VolumeSpec spec = TRY(parse_tmpfs_flag(t));
     size_t colon = t.find(':');
     tmpfs_map[spec.destination] = colon == std::string::npos ? "" : t.substr(colon + 1);
-    volumes.push_back(std::move(spec));
-    mount_modes.push_back("");
+    mounts.push_back(MountFlag{.spec = std::move(spec)});
   }
-  for (size_t i = 0; i < volumes.size(); ++i)
-    for (size_t j = 0; j < i; ++j)
-      if (TRY(clean_relative_path(volumes[i].destination)) ==
-          TRY(clean_relative_path(volumes[j].destination)))
-        return make_error("Duplicate mount point: {}", volumes[i].destination);
+  std::vector<std::string> destinations;
+  for (const auto& m : mounts) {
+    std::string clean = TRY(clean_relative_path(m.spec.destination));
+    if (std::find(destinations.begin(), destinations.end(), clean) != destinations.end())
+      return make_error("Duplicate mount point: {}", m.spec.destination);
+    destinations.push_back(std::move(clean));
+  }
+  if (ic.contains("Volumes") && ic["Volumes"].is_object()) {
+    for (auto it = ic["Volumes"].begin(); it != ic["Volumes"].end(); ++it) {
+      TRY(std::move(check_destination(it.key(), "volume")).wrap("the image's VOLUME `{}`", it.key()));
+      std::string clean = TRY(clean_relative_path(it.key()));
+      if (std::find(destinations.begin(), destinations.end(), clean) != destinations.end()) continue;
+      destinations.push_back(std::move(clean));
+      MountFlag flag;
+      flag.spec.destination = it.key();
+      flag.spec.anonymous = flag.spec.copy_up = true;
+      mounts.push_back(std::move(flag));
+    }
+  }
 
   // Security: checked now so a bad flag fails create, not start.
   TRY(resolve_capabilities(o.cap_add, o.cap_drop, o.privileged));
@@ -407,9 +458,9 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
           "invalid --security-opt `{}`: skiff knows seccomp=, no-new-privileges, label= and apparmor=", opt);
     }
   }
-  auto labels = TRY(parse_labels(o.labels));
+  Json labels = TRY(parse_label_flags(o.labels));
   Json label_json = ic.contains("Labels") && ic["Labels"].is_object() ? ic["Labels"] : Json::object();
-  for (const auto& [k, v] : labels) label_json[k] = v;
+  for (auto it = labels.begin(); it != labels.end(); ++it) label_json[it.key()] = *it;
 
   RootfsDriver driver = TRY(choose_storage_driver(store, o.storage_driver));
   Json restart = TRY(parse_restart_policy(o.restart));
@@ -437,6 +488,23 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
     return make_error("the working directory `{}` is invalid: it needs to be an absolute path",
                       config["WorkingDir"].get<std::string>());
 
+  for (const auto& destination : anonymous_destinations) {
+    if (!config["Volumes"].is_object()) config["Volumes"] = Json::object();
+    config["Volumes"][destination] = Json::object();
+  }
+
+  // Volumes last, once nothing else can fail: found or made under the
+  // volumes lock, which the draft holds until the container exists.
+  std::optional<VolumeClaim> claim;
+  for (auto& m : mounts) {
+    VolumeSpec& v = m.spec;
+    if (v.volume.empty() && !v.anonymous) continue;
+    if (!claim) claim.emplace(TRY(VolumeClaim::begin(store)));
+    VolumeRecord volume = TRY(claim->take(v.volume, m.volume_labels));
+    v.volume = volume.name;
+    v.source = volume.data_dir();
+  }
+
   Json host = {
       {"Binds", json_list(binds)},
       {"NetworkMode", o.network},
@@ -452,12 +520,12 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
       {"RestartPolicy", restart},
       {"LogConfig", log_config},
   };
-  Json mounts = Json::array();
+  Json mount_points = Json::array();
   Json volume_specs = Json::array();
-  for (size_t i = 0; i < volumes.size(); ++i) {
-    volume_specs.push_back(volume_json(volumes[i]));
-    if (volumes[i].type == VolumeSpec::Type::kBind || !tmpfs_map.contains(volumes[i].destination))
-      mounts.push_back(mount_point_json(volumes[i], mount_modes[i]));
+  for (const auto& m : mounts) {
+    volume_specs.push_back(volume_json(m.spec));
+    if (m.spec.type == VolumeSpec::Type::kBind || !tmpfs_map.contains(m.spec.destination))
+      mount_points.push_back(mount_point_json(m.spec, m.mode));
   }
 
   ContainerDraft draft;
@@ -474,8 +542,9 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
       {"Args", std::vector<std::string>(argv.begin() + 1, argv.end())},
       {"Config", config},
       {"HostConfig", host},
-      {"Mounts", mounts},
+      {"Mounts", mount_points},
   };
+  if (claim) draft.volumes.emplace(std::move(*claim));
   return draft;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "base/error.h"
 #include "base/json.h"
 #include "engine/containers.h"
+#include "engine/volumes.h"
 #include "image/store.h"
 #include "linux/container_plan.h"
 
@@ -18,17 +20,34 @@ namespace skiff {
 
 struct ContainerDraft {
   Json config;  ///< config.json without id, name and created
+  /// The volumes the container takes (the volumes lock, shared, is held
+  /// while the draft lives); keep() them once the container's record exists.
+  std::optional<VolumeClaim> volumes;
+  void keep_volumes() {
+    if (volumes) volumes->keep();
+  }
 };
 
 /// Resolves the image (the store only: no pull yet) and checks every option.
 Result<ContainerDraft> make_container_draft(const Store& store, const CreateOptions& options);
 
-/// `-v SRC:DST[:OPTS]`: SRC must be an absolute host path (named and
-/// anonymous volumes come later); OPTS a comma list of ro, rw, z, Z and
+/// A parsed -v or --mount: the mount, and what docker records with it.
+struct MountFlag {
+  VolumeSpec spec;
+  std::string mode{};  ///< docker's Mounts[].Mode: -v's options as given ("z" for a volume without any)
+  Json volume_labels = Json::object();  ///< --mount volume-label=: labels a volume made for it
+};
+
+/// `-v SRC:DST[:OPTS]` or `-v DST`: SRC an absolute host path (a bind), or
+/// a volume's name (a named volume, made when missing); DST alone is an
+/// anonymous volume. OPTS a comma list of ro, rw, nocopy, z, Z and
 /// propagation modes (accepted and ignored).
-Result<VolumeSpec> parse_volume_flag(std::string_view text);
-/// `--mount type=bind|tmpfs,source=...,target=...,readonly,tmpfs-size=...,tmpfs-mode=...`
-Result<VolumeSpec> parse_mount_flag(std::string_view text);
+Result<MountFlag> parse_volume_flag(std::string_view text);
+/// `--mount type=bind|volume|tmpfs,source=...,target=...,readonly,...`:
+/// bind-propagation=, tmpfs-size=, tmpfs-mode=, volume-nocopy,
+/// volume-label=K=V, volume-driver=local (volume-opt= is refused, as by
+/// `volume create -o`). A volume without source= is anonymous.
+Result<MountFlag> parse_mount_flag(std::string_view text);
 /// `--tmpfs DST[:OPTS]`: OPTS are tmpfs options (size=, mode=, uid=, gid=)
 /// and the flags ro, rw, exec, noexec, nosuid, nodev; noexec by default, as docker.
 Result<VolumeSpec> parse_tmpfs_flag(std::string_view text);

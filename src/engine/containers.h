@@ -39,8 +39,8 @@ struct CreateOptions {
   std::vector<std::string> group_add;
   std::optional<std::string> hostname;
   std::vector<std::string> labels;         ///< KEY=value
-  std::vector<std::string> volumes;        ///< -v SRC:DST[:OPTS]
-  std::vector<std::string> mounts;         ///< --mount type=bind|tmpfs,...
+  std::vector<std::string> volumes;        ///< -v SRC:DST[:OPTS], -v NAME:DST[:OPTS], -v DST
+  std::vector<std::string> mounts;         ///< --mount type=bind|volume|tmpfs,...
   std::vector<std::string> tmpfs;          ///< --tmpfs DST[:OPTS]
   std::vector<std::string> cap_add, cap_drop;
   std::vector<std::string> security_opts;
@@ -99,8 +99,10 @@ std::vector<Container> list_containers(const Store& store, RecordDetail detail =
 Status save_container_state(const Container& container, bool durable);
 
 /// Removes a container's records and files. A running one is refused
-/// unless `force`, which kills it first.
-Status remove_container(const Store& store, const Container& container, bool force);
+/// unless `force`, which kills it first. With `remove_volumes` (rm -v) or
+/// HostConfig.AutoRemove (--rm), its anonymous volumes go too.
+Status remove_container(const Store& store, const Container& container, bool force,
+                        bool remove_volumes = false);
 
 /// docker rename: gives the container `new_name` (which must be free) and
 /// frees its old one.

@@ -12,6 +12,7 @@
 #include "base/fs.h"
 #include "base/output.h"
 #include "base/units.h"
+#include "engine/list_filters.h"
 #include "image/image_config.h"
 #include "image/layer_store.h"
 #include "image/reference.h"
@@ -82,46 +83,11 @@ void remove_trash(const std::vector<std::string>& trash) {
   if (auto removed = remove_layer_trees(trash); !removed.ok()) warn("{}", removed.error().text());
 }
 
-struct Filter {
-  std::string key, value;
-  bool negated = false;
-};
-
-Result<std::vector<Filter>> parse_filters(const std::vector<std::string>& specs,
-                                          std::initializer_list<std::string_view> allowed) {
-  std::vector<Filter> out;
-  for (const auto& spec : specs) {
-    auto eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return make_error("invalid filter `{}`: expected KEY=VALUE", spec);
-    Filter f{spec.substr(0, eq), spec.substr(eq + 1)};
-    if (!f.key.empty() && f.key.back() == '!') {
-      f.negated = true;
-      f.key.pop_back();
-      if (f.key != "label") return make_error("invalid filter `{}`: only label may be negated", spec);
-    }
-    if (std::find(allowed.begin(), allowed.end(), f.key) == allowed.end()) {
-      std::string names;
-      for (auto a : allowed) names += (names.empty() ? "" : ", ") + std::string(a);
-      return make_error("invalid filter `{}`: the filters here are {}", f.key, names);
-    }
-    out.push_back(std::move(f));
-  }
-  return out;
-}
-
 // label=KEY or label=KEY=VALUE against an image's config labels.
-bool labels_match(const Json& config, const Filter& f) {
-  const Json* labels = nullptr;
-  if (config.contains("config") && config["config"].contains("Labels") &&
-      config["config"]["Labels"].is_object())
-    labels = &config["config"]["Labels"];
-  auto eq = f.value.find('=');
-  std::string key = f.value.substr(0, eq);
-  bool found = labels && labels->contains(key);
-  if (found && eq != std::string::npos)
-    found = (*labels)[key].is_string() && (*labels)[key].get<std::string>() == f.value.substr(eq + 1);
-  return found != f.negated;
+bool image_labels_match(const Json& config, const ListFilter& f) {
+  const Json& labels =
+      config.contains("config") && config["config"].contains("Labels") ? config["config"]["Labels"] : Json();
+  return labels_match(labels, f);
 }
 
 double created_seconds(const ImageRecord& image) {
@@ -253,8 +219,8 @@ Status save_image_keeping_names(const Store& store, ImageRecord record) {
 }
 
 Result<std::vector<Json>> list_image_rows(const Store& store, const ImageListOptions& options) {
-  std::vector<Filter> filters =
-      TRY(parse_filters(options.filters, {"dangling", "reference", "label", "before", "since"}));
+  std::vector<ListFilter> filters =
+      TRY(parse_list_filters(options.filters, {"dangling", "reference", "label", "before", "since"}));
   if (!options.reference.empty()) filters.push_back({"reference", options.reference});
   std::vector<ImageRecord> images = TRY(list_images(store));
 
@@ -281,7 +247,7 @@ Result<std::vector<Json>> list_image_rows(const Store& store, const ImageListOpt
       } else if (f.key == "label") {
         if (!config)
           config = load_image_config(store, image).ok() ? *load_image_config(store, image) : Json::object();
-        keep = keep && labels_match(*config, f);
+        keep = keep && image_labels_match(*config, f);
       }
     }
     if (!keep) continue;
@@ -449,7 +415,7 @@ Result<RemoveOutcome> remove_image(const Store& store, const std::string& text, 
 
 Result<PruneOutcome> prune_images(const Store& store, bool all,
                                   const std::vector<std::string>& filter_specs) {
-  std::vector<Filter> filters = TRY(parse_filters(filter_specs, {"until", "label"}));
+  std::vector<ListFilter> filters = TRY(parse_list_filters(filter_specs, {"until", "label"}));
   std::vector<double> untils;
   for (const auto& f : filters)
     if (f.key == "until") untils.push_back(TRY(parse_until(f.value)));
@@ -467,7 +433,7 @@ Result<PruneOutcome> prune_images(const Store& store, bool all,
       for (const auto& f : filters) {
         if (f.key != "label") continue;
         auto config = load_image_config(store, image);
-        keep = keep || !labels_match(config.ok() ? *config : Json::object(), f);
+        keep = keep || !image_labels_match(config.ok() ? *config : Json::object(), f);
       }
       if (!keep) doomed.push_back(image);
     }

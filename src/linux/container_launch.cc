@@ -22,6 +22,7 @@
 #include "linux/sync_socket.h"
 #include "linux/userns.h"
 #include "linux/vfs_root.h"
+#include "linux/volume_copy_up.h"
 
 namespace skiff {
 
@@ -167,6 +168,9 @@ Status child_side(const LaunchSpec& spec, SyncSocket& sock) {
   TRY(std::move(make_directories_in_root(root.get(), cwd_rel, 0755)).wrap("create working directory `{}`", spec.cwd));
 
   trace("child: root mounted");
+  // Volumes mounted for the first time get the image's content at their
+  // destination, read through the root descriptor before anything covers it.
+  for (const auto& step : plan.copy_ups) TRY(copy_up_volume(root.get(), step));
   TRY(perform_mount_steps(root.get(), plan.mounts));
   // A working directory below a volume exists only now: make it there too
   // (the first attempt made it in the root, before --read-only).

@@ -212,6 +212,7 @@ Result<ContainerPlan> make_plan(const ContainerSpec& spec, const IdMapping& mapp
     return std::count(a.first.begin(), a.first.end(), '/') < std::count(b.first.begin(), b.first.end(), '/');
   });
   for (const auto& [target, v] : volumes) {
+    if (v->copy_up && !v->volume.empty()) plan.copy_ups.push_back({v->source, target});
     if (v->type == VolumeSpec::Type::kBind) {
       m.push_back({K::kBind, v->source, target, "", MS_REC | (v->read_only ? static_cast<unsigned long>(MS_RDONLY) : 0UL), "", false});
     } else {

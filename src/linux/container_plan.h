@@ -32,15 +32,20 @@ struct RootfsSpec {
   std::string merged_dir;  ///< where the root is assembled
 };
 
-/// A user's -v / --mount / --tmpfs.
+/// A user's -v / --mount / --tmpfs, or an image's VOLUME.
 struct VolumeSpec {
   enum class Type { kBind, kTmpfs };
   Type type = Type::kBind;
-  std::string source;       ///< host path (bind)
+  std::string source;       ///< host path (bind; a volume's _data folder)
   std::string destination;  ///< absolute path in the container
   bool read_only = false;
   std::string options;      ///< tmpfs options ("size=64m,mode=1777")
   bool exec = false;        ///< tmpfs: allow exec (noexec by default)
+  /// A volume (engine/volumes.h), bound like a host folder: its name; ""
+  /// for other mounts and for an anonymous volume not made yet.
+  std::string volume{};
+  bool anonymous = false;  ///< a volume made for this container (rm -v removes it)
+  bool copy_up = false;    ///< fill the volume from the image's destination on its first mount
 };
 
 struct ContainerSpec {
@@ -73,6 +78,14 @@ struct MountStep {
   bool operator==(const MountStep&) const = default;
 };
 
+/// A volume to fill, before the mounts, from the image's content at its
+/// destination (linux/volume_copy_up.h).
+struct CopyUpStep {
+  std::string data_dir;  ///< the volume's _data folder (host path)
+  std::string target;    ///< clean, relative to the new root
+  bool operator==(const CopyUpStep&) const = default;
+};
+
 struct ContainerPlan {
   unsigned long clone_flags = 0;
   IdMapping mapping;
@@ -84,6 +97,7 @@ struct ContainerPlan {
   /// chdir()s there before mounting. "" otherwise.
   std::string overlay_chdir;
   std::vector<MountStep> mounts;  ///< in order, after the root is assembled, before pivot_root
+  std::vector<CopyUpStep> copy_ups;  ///< before the mounts
 };
 
 /// Escapes a path for overlay's mount options: backslash, comma and colon

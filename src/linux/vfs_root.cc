@@ -184,6 +184,14 @@ class LayerCopier {
 
 }  // namespace
 
+Status copy_tree_into(int src_dir, int dst_dir) {
+  LayerCopier copier(dst_dir);
+  TRY(copier.merge(src_dir, dst_dir, ""));
+  struct stat st;
+  if (::fstat(src_dir, &st) == 0) LayerCopier::copy_attributes(src_dir, dst_dir, st);
+  return {};
+}
+
 Status ensure_vfs_root(const std::vector<std::string>& lower_dirs, const std::string& dest) {
   if (path_exists(dest)) return {};
   std::string tmp = dest + ".tmp";
@@ -194,10 +202,7 @@ Status ensure_vfs_root(const std::vector<std::string>& lower_dirs, const std::st
   for (auto layer = lower_dirs.rbegin(); layer != lower_dirs.rend(); ++layer) {
     UniqueFd src(::open(layer->c_str(), kDirFlags));
     if (!src) return errno_error("open layer `{}`", *layer);
-    LayerCopier copier(root.get());
-    TRY(std::move(copier.merge(src.get(), root.get(), "")).wrap("copy layer `{}`", *layer));
-    struct stat st;
-    if (::fstat(src.get(), &st) == 0) LayerCopier::copy_attributes(src.get(), root.get(), st);
+    TRY(std::move(copy_tree_into(src.get(), root.get())).wrap("copy layer `{}`", *layer));
   }
   if (::rename(tmp.c_str(), dest.c_str()) != 0) return errno_error("rename `{}`", tmp);
   return {};

@@ -21,4 +21,10 @@ namespace skiff {
 /// `dest`.tmp and renamed, so a killed copy is redone, never used.
 Status ensure_vfs_root(const std::vector<std::string>& lower_dirs, const std::string& dest);
 
+/// Copies the tree open at `src_dir` into the directory `dst_dir`, keeping
+/// what ensure_vfs_root keeps (hard links within the tree too), then gives
+/// `dst_dir` the owner, mode, xattrs and times of `src_dir`. Nothing is
+/// followed: a symlink in the tree is copied as a symlink.
+Status copy_tree_into(int src_dir, int dst_dir);
+
 }  // namespace skiff

@@ -122,7 +122,7 @@ per_test_setup() { import_busybox; }
   assert_output_contains "Read-only file system"
   run_skiff run --rm -v "$SKIFF_TEST_DIR/made/here:/m" busybox true
   [ -d "$SKIFF_TEST_DIR/made/here" ]
-  run_skiff 125 run --rm -v relative:/x busybox true
+  run_skiff 125 run --rm -v ./relative:/x busybox true
   assert_skiff_error "invalid volume"
 }
 

@@ -47,7 +47,7 @@ per_test_setup() { import_busybox; }
 
 @test "create checks its options before writing anything" {
   run_skiff 125 create --network bogus busybox true
-  run_skiff 125 create -v relative:/x busybox true
+  run_skiff 125 create -v ./relative:/x busybox true
   run_skiff 125 create no-such-image true
   [ -z "$(ls "$SKIFF_ROOT/containers" 2>/dev/null)" ]
 }

@@ -24,7 +24,8 @@ teardown() {
   if type -t per_test_teardown >/dev/null; then per_test_teardown; fi
   local leftovers=""
   if [ -d "$SKIFF_ROOT/layers" ]; then
-    leftovers=$(find "$SKIFF_ROOT/layers" "$SKIFF_ROOT/images" "$SKIFF_ROOT/blobs" "$SKIFF_ROOT/containers" -maxdepth 2 \
+    leftovers=$(find "$SKIFF_ROOT/layers" "$SKIFF_ROOT/images" "$SKIFF_ROOT/blobs" "$SKIFF_ROOT/containers" \
+      "$SKIFF_ROOT/volumes" -maxdepth 2 \
       -name '.tmp-*' -o -maxdepth 2 -name '.trash-*' 2>/dev/null | head -5)
   fi
   local procs

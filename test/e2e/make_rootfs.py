@@ -3,9 +3,11 @@
 
 make_rootfs.py BASE.tar OUT.tar [--symlink PATH=TARGET]... [--file PATH=TEXT]...
     [--dir PATH]... [--remove PATH]... [--exec PATH=TEXT]... [--random-file PATH=SIZE]...
+    [--owner PATH=UID:GID]... [--mode PATH=OCTAL]...
 
 Entries named by --symlink, --file, --dir or --remove replace (or drop) the
-base's entry of that path; the others are copied as they are.
+base's entry of that path; the others are copied as they are. --owner and
+--mode change the owner and permission bits of any entry, new or copied.
 """
 import argparse
 import io
@@ -23,6 +25,8 @@ def main():
     p.add_argument("--remove", action="append", default=[])
     p.add_argument("--exec", action="append", default=[], help="PATH=TEXT: an executable file")
     p.add_argument("--random-file", action="append", default=[], help="PATH=SIZE: SIZE random bytes")
+    p.add_argument("--owner", action="append", default=[], help="PATH=UID:GID")
+    p.add_argument("--mode", action="append", default=[], help="PATH=OCTAL")
     a = p.parse_args()
 
     def norm(path):
@@ -33,7 +37,25 @@ def main():
     files.update({k: (v, 0o755) for k, v in (f.split("=", 1) for f in a.exec)})
     randoms = dict(r.split("=", 1) for r in a.random_file)
     replaced = {norm(k) for k in list(links) + list(files) + list(randoms) + a.dir + a.remove}
-    with tarfile.open(a.base) as base, tarfile.open(a.out, "w", format=tarfile.PAX_FORMAT) as out:
+    owners = {norm(k): v.split(":") for k, v in (o.split("=", 1) for o in a.owner)}
+    modes = {norm(k): int(v, 8) for k, v in (m.split("=", 1) for m in a.mode)}
+
+    class Out:
+        """The output tar; owners and modes asked for are applied to each entry."""
+
+        def __init__(self, tar):
+            self.tar = tar
+
+        def addfile(self, info, data=None):
+            if norm(info.name) in owners:
+                info.uid, info.gid = (int(x) for x in owners[norm(info.name)])
+                info.uname = info.gname = ""
+            if norm(info.name) in modes:
+                info.mode = modes[norm(info.name)]
+            self.tar.addfile(info, data)
+
+    with tarfile.open(a.base) as base, tarfile.open(a.out, "w", format=tarfile.PAX_FORMAT) as tar:
+        out = Out(tar)
         for m in base.getmembers():
             if norm(m.name) in replaced:
                 continue

@@ -237,6 +237,27 @@ TEST_CASE("a volume destination is cleaned", "[plan]") {
   CHECK(find(*plan, "a/b/d", Kind::kBind));
 }
 
+TEST_CASE("a volume is bound like a host folder; one to fill is copied up before the mounts", "[plan]") {
+  ContainerSpec spec = basic_spec();
+  VolumeSpec named{VolumeSpec::Type::kBind, "/s/volumes/db/_data", "/var/lib/db/", false, ""};
+  named.volume = "db";
+  named.copy_up = true;
+  VolumeSpec nocopy{VolumeSpec::Type::kBind, "/s/volumes/x/_data", "/x", true, ""};
+  nocopy.volume = "x";
+  VolumeSpec bind{VolumeSpec::Type::kBind, "/h", "/h", false, ""};
+  bind.copy_up = true;  // not a volume: nothing to fill
+  spec.volumes = {named, nocopy, bind};
+  auto plan = make_plan(spec, subid_mapping());
+  REQUIRE_OK(plan);
+  const MountStep* db = find(*plan, "var/lib/db", Kind::kBind);
+  REQUIRE(db);
+  CHECK(db->source == "/s/volumes/db/_data");
+  CHECK(db->flags == MS_REC);
+  CHECK(find(*plan, "x", Kind::kBind)->flags == (MS_REC | MS_RDONLY));
+  REQUIRE(plan->copy_ups.size() == 1);
+  CHECK(plan->copy_ups[0] == CopyUpStep{"/s/volumes/db/_data", "var/lib/db"});
+}
+
 TEST_CASE("docker's masked and read-only paths, skipped with --privileged", "[plan]") {
   auto plan = make_plan(basic_spec(), subid_mapping());
   REQUIRE_OK(plan);

@@ -31,6 +31,7 @@
 
 using namespace skiff;
 using skiff::test::TempDir;
+using skiff::test::WalkMode;
 using skiff::test::single_id_mapping;
 using skiff::test::entries;
 
@@ -225,13 +226,6 @@ ino_t layer_inode(const std::string& path) {
   REQUIRE(::lstat(path.c_str(), &st) == 0);
   return st.st_ino;
 }
-
-// Selects openat2 or the fallback walk for one test, and always resets.
-class WalkMode {
- public:
-  explicit WalkMode(bool fallback) { force_path_walk_fallback(fallback); }
-  ~WalkMode() { force_path_walk_fallback(false); }
-};
 
 
 }  // namespace

@@ -19,17 +19,11 @@
 
 using namespace skiff;
 using skiff::test::TempDir;
+using skiff::test::WalkMode;
 using skiff::test::entries;
 
 
 namespace {
-
-// Selects openat2 or the fallback walk for one test, and always resets.
-class WalkMode {
- public:
-  explicit WalkMode(bool fallback) { force_path_walk_fallback(fallback); }
-  ~WalkMode() { force_path_walk_fallback(false); }
-};
 
 // True when `fd` is the directory at `path` (same device and inode).
 bool is_same_directory(int fd, const std::string& path) {

@@ -21,6 +21,7 @@
 
 #include "base/fs.h"
 #include "image/stream.h"
+#include "linux/path_in_root.h"
 #include "linux/userns.h"
 
 namespace skiff::test {
@@ -88,6 +89,14 @@ inline IdMapping single_id_mapping() {
   m.gids = {{0, uint32_t(::getegid()), 1}};
   return m;
 }
+
+/// Selects openat2 or the fallback walk of linux/path_in_root.h for one
+/// test, and always resets.
+class WalkMode {
+ public:
+  explicit WalkMode(bool fallback) { force_path_walk_fallback(fallback); }
+  ~WalkMode() { force_path_walk_fallback(false); }
+};
 
 /// The names in a directory, sorted, without "." and "..".
 inline std::vector<std::string> entries(const std::string& path) {

@@ -1,0 +1,51 @@
+// skiff volume ls
+#include "cli/command.h"
+#include "engine/volumes.h"
+#include "template/go_template.h"
+
+namespace skiff::cli {
+
+namespace {
+
+struct Options {
+  std::vector<std::string> filters;
+  std::string format;
+  bool quiet = false;
+};
+
+const char* kTable = "table {{.Driver}}\t{{.Name}}";
+
+}  // namespace
+
+void add_volume_ls_command(CLI::App& volume, Context& ctx) {
+  CLI::App* cmd = volume.add_subcommand("ls", "List volumes")->alias("list");
+  auto opts = std::make_shared<Options>();
+  cmd->add_option("-f,--filter", opts->filters,
+                  "Filter: dangling=true|false, driver=, label=KEY[=VALUE], name=")
+      ->allow_extra_args(false);
+  cmd->add_option("--format", opts->format, "Format output: table, json, or a Go template");
+  cmd->add_flag("-q,--quiet", opts->quiet, "Only show volume names");
+  cmd->callback([opts, &ctx] {
+    ctx.action = [opts, &ctx]() -> Result<int> {
+      std::vector<Json> rows = TRY(list_volume_rows(*TRY(ctx.store()), opts->filters));
+      if (opts->quiet) {
+        for (const auto& row : rows) print_out(row["Name"].get<std::string>() + "\n");
+        return 0;
+      }
+      Json header = {{"Availability", "AVAILABILITY"},
+                     {"Driver", "DRIVER"},
+                     {"Group", "GROUP"},
+                     {"Labels", "LABELS"},
+                     {"Links", "LINKS"},
+                     {"Mountpoint", "MOUNTPOINT"},
+                     {"Name", "VOLUME NAME"},
+                     {"Scope", "SCOPE"},
+                     {"Size", "SIZE"},
+                     {"Status", "STATUS"}};
+      print_out(TRY(format_rows(opts->format, kTable, header, rows)));
+      return 0;
+    };
+  });
+}
+
+}  // namespace skiff::cli

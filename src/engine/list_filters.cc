@@ -1,0 +1,50 @@
+#include "engine/list_filters.h"
+
+#include <regex.h>
+
+#include <algorithm>
+
+namespace skiff {
+
+Result<std::vector<ListFilter>> parse_list_filters(const std::vector<std::string>& specs,
+                                                   std::initializer_list<std::string_view> allowed) {
+  std::vector<ListFilter> out;
+  for (const auto& spec : specs) {
+    auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return make_error("invalid filter `{}`: expected KEY=VALUE", spec);
+    ListFilter f{spec.substr(0, eq), spec.substr(eq + 1)};
+    if (!f.key.empty() && f.key.back() == '!') {
+      f.negated = true;
+      f.key.pop_back();
+      if (f.key != "label") return make_error("invalid filter `{}`: only label may be negated", spec);
+    }
+    if (std::find(allowed.begin(), allowed.end(), f.key) == allowed.end()) {
+      std::string names;
+      for (auto a : allowed) names += (names.empty() ? "" : ", ") + std::string(a);
+      return make_error("invalid filter `{}`: the filters here are {}", f.key, names);
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+bool labels_match(const Json& labels, const ListFilter& f) {
+  auto eq = f.value.find('=');
+  std::string key = f.value.substr(0, eq);
+  bool found = labels.is_object() && labels.contains(key);
+  if (found && eq != std::string::npos)
+    found = labels[key].is_string() && labels[key].get<std::string>() == f.value.substr(eq + 1);
+  return found != f.negated;
+}
+
+bool pattern_matches(const std::string& pattern, const std::string& text) {
+  if (pattern == text) return true;
+  regex_t re;
+  if (::regcomp(&re, pattern.c_str(), REG_EXTENDED | REG_NOSUB) != 0) return false;
+  bool found = ::regexec(&re, text.c_str(), 0, nullptr, 0) == 0;
+  ::regfree(&re);
+  return found;
+}
+
+}  // namespace skiff

@@ -1,0 +1,34 @@
+// The --filter KEY=VALUE arguments of list and prune commands (images,
+// image prune, volume ls, volume prune), parsed and matched the way docker's
+// daemon does: values of one key OR together, different keys AND.
+#pragma once
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+#include "base/json.h"
+
+namespace skiff {
+
+struct ListFilter {
+  std::string key, value;
+  bool negated = false;  ///< KEY!=VALUE (label only)
+};
+
+/// Parses KEY=VALUE (and label!=VALUE) filters; a key outside `allowed` is
+/// an error naming the allowed ones.
+Result<std::vector<ListFilter>> parse_list_filters(const std::vector<std::string>& specs,
+                                                   std::initializer_list<std::string_view> allowed);
+
+/// label=KEY or label=KEY=VALUE against `labels` (an object; null has none),
+/// inverted for label!=.
+bool labels_match(const Json& labels, const ListFilter& filter);
+
+/// docker's filters.Match: `text` equals `pattern`, or the POSIX extended
+/// regular expression `pattern` is found in it (an invalid one matches nothing).
+bool pattern_matches(const std::string& pattern, const std::string& text);
+
+}  // namespace skiff
