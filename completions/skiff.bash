@@ -272,11 +272,7 @@ _skiff() {
     # Skip the value of a flag that takes one.
     case $w in
       -f | --filter | --format | -c | --change | -m | --message | --platform | --type | -n | --last | -o | --output | \
-<<<<<<< HEAD
-        -i | --input | -u | --username | -p | --password | --authfile | --limit | --tail | --since | --until)
-=======
-        -i | --input | -u | --username | -p | --password | --authfile | --limit | -d | --driver | --label | --opt)
->>>>>>> volumes
+        -i | --input | -u | --username | -p | --password | --authfile | --limit | --tail | --since | --until | -d | --driver | --label | --opt)
         case "$command${subcommand:+ $subcommand}:$w" in
           "rmi:-f" | "image rm:-f" | "image remove:-f" | "image prune:-f" | "system reset:-f") ;;
           "volume rm:-f" | "volume remove:-f" | "volume prune:-f") ;;
@@ -307,11 +303,7 @@ _skiff() {
     if [[ $cur == -* ]]; then
       _skiff_reply --root --runroot --storage-driver --version --help -v -h
     else
-<<<<<<< HEAD
-      _skiff_reply attach container create export image images import info inspect kill load login logout logs ps pull push rename restart rm rmi run save search start stop system tag version wait
-=======
-      _skiff_reply container create export image images import info inspect load login logout ps pull push rm rmi run save search start system tag version volume
->>>>>>> volumes
+      _skiff_reply attach container create export image images import info inspect kill load login logout logs ps pull push rename restart rm rmi run save search start stop system tag version volume wait
     fi
     return
   fi
@@ -320,14 +312,9 @@ _skiff() {
   local path=$command group=
   case $command in
     image) group="ls list import inspect pull push tag rm remove prune save load" ;;
-<<<<<<< HEAD
     system) group="check info reset" ;;
     container) group="attach create export inspect kill list logs ls ps remove rename restart rm run start stop wait" ;;
-=======
-    system) group="info reset" ;;
-    container) group="create export inspect list ls ps remove rm run start" ;;
     volume) group="create inspect list ls prune remove rm" ;;
->>>>>>> volumes
   esac
   if [[ -n $group ]]; then
     if [[ -z $subcommand ]]; then
@@ -360,17 +347,14 @@ _skiff() {
     "container export") path=export ;;
     "container logs") path=logs ;;
     "container rm" | "container remove") path=rm ;;
-<<<<<<< HEAD
     "container stop") path=stop ;;
     "container kill") path=kill ;;
     "container restart") path=restart ;;
     "container wait") path=wait ;;
     "container rename") path=rename ;;
     "container attach") path=attach ;;
-=======
     "volume list") path="volume ls" ;;
     "volume remove") path="volume rm" ;;
->>>>>>> volumes
   esac
 
   local -a flags=()
@@ -823,12 +807,10 @@ _skiff() {
       flags=(--force --help -f -h)
       [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
       ;;
-<<<<<<< HEAD
     "system check")
       flags=(--repair --help -r -h)
       [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
       ;;
-=======
     "volume create")
       flags=(--driver --label --opt --help -d -o -h)
       case $prev in
@@ -872,7 +854,6 @@ _skiff() {
         _skiff_complete_volumes
       fi
       ;;
->>>>>>> volumes
   esac
   return 0
 }

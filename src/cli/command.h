@@ -61,7 +61,6 @@ void add_export_command(CLI::App& app, CLI::App& container, Context& ctx);
 void add_logs_command(CLI::App& app, CLI::App& container, Context& ctx);
 void add_login_commands(CLI::App& app, Context& ctx);  // login and logout
 void add_search_command(CLI::App& app, Context& ctx);
-<<<<<<< HEAD
 void add_stop_command(CLI::App& app, CLI::App& container, Context& ctx);
 void add_kill_command(CLI::App& app, CLI::App& container, Context& ctx);
 void add_restart_command(CLI::App& app, CLI::App& container, Context& ctx);
@@ -69,13 +68,11 @@ void add_wait_command(CLI::App& app, CLI::App& container, Context& ctx);
 void add_rename_command(CLI::App& app, CLI::App& container, Context& ctx);
 void add_attach_command(CLI::App& app, CLI::App& container, Context& ctx);
 void add_system_check_command(CLI::App& system, Context& ctx);
-=======
 void add_volume_create_command(CLI::App& volume, Context& ctx);
 void add_volume_ls_command(CLI::App& volume, Context& ctx);
 void add_volume_inspect_command(CLI::App& volume, Context& ctx);
 void add_volume_rm_command(CLI::App& volume, Context& ctx);
 void add_volume_prune_command(CLI::App& volume, Context& ctx);
->>>>>>> volumes
 
 /// Commands whose arguments after the first positional (IMAGE) belong to
 /// the container's command, never to skiff: `run`, `create`.

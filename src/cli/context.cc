@@ -62,7 +62,6 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   add_logs_command(app, *container, ctx);
   add_login_commands(app, ctx);
   add_search_command(app, ctx);
-<<<<<<< HEAD
   add_stop_command(app, *container, ctx);
   add_kill_command(app, *container, ctx);
   add_restart_command(app, *container, ctx);
@@ -70,13 +69,11 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   add_rename_command(app, *container, ctx);
   add_attach_command(app, *container, ctx);
   add_system_check_command(*system, ctx);
-=======
   add_volume_create_command(*volume, ctx);
   add_volume_ls_command(*volume, ctx);
   add_volume_inspect_command(*volume, ctx);
   add_volume_rm_command(*volume, ctx);
   add_volume_prune_command(*volume, ctx);
->>>>>>> volumes
 }
 
 bool stops_at_first_positional(const CLI::App& cmd) {

@@ -14,11 +14,8 @@
 #include "engine/container_control.h"
 #include "engine/container_names.h"
 #include "engine/container_options.h"
-<<<<<<< HEAD
 #include "engine/container_process.h"
-=======
 #include "engine/volumes.h"
->>>>>>> volumes
 #include "image/image_config.h"
 #include "image/image_store.h"
 #include "image/layer_store.h"
@@ -291,13 +288,8 @@ Status save_container_state(const Container& container, bool durable) {
   return write_json_quickly(container.dir + "/state.json", container.state);
 }
 
-<<<<<<< HEAD
-Status remove_container(const Store& store, const Container& container, bool force) {
-  if (is_live_status(container.status())) {
-=======
 Status remove_container(const Store& store, const Container& container, bool force, bool remove_volumes) {
-  if (container.status() == "running") {
->>>>>>> volumes
+  if (is_live_status(container.status())) {
     if (!force)
       return make_error(
           "cannot remove container \"/{}\": container is running: stop the container before removing or "
@@ -312,22 +304,17 @@ Status remove_container(const Store& store, const Container& container, bool for
   }
   // A fresh mtime: garbage collection leaves a .trash- folder alone for ten minutes.
   ::utimensat(AT_FDCWD, trash.c_str(), nullptr, 0);
-<<<<<<< HEAD
   // The name as recorded now: a rename may have changed it since `container` was read.
   auto config = read_json_file(trash + "/config.json", 4 << 20);
   release_name(
       store, config.ok() && config->is_object() ? config->value("name", container.name()) : container.name(),
       container.id);
-  return std::move(remove_container_tree(trash)).wrap("remove container `{}`", container.id);
-=======
-  release_name(store, container.name(), container.id);
   TRY(std::move(remove_container_tree(trash)).wrap("remove container `{}`", container.id));
   // rm -v and --rm: its anonymous volumes go too, once it no longer uses them.
   if (remove_volumes || container.config.value("HostConfig", Json::object()).value("AutoRemove", false))
     TRY(std::move(remove_anonymous_volumes(store, container.config))
             .wrap("remove container `{}`", container.id));
   return {};
->>>>>>> volumes
 }
 
 Status rename_container(const Store& store, const Container& container, std::string_view new_name) {
