@@ -26,7 +26,7 @@ void define(CLI::App* cmd, Context& ctx) {
   cmd->callback([opts, &ctx] {
     ctx.action = [opts, &ctx]() -> Result<int> {
       const Store* store = TRY(ctx.store());
-      AttachOptions options{.stdin = !opts->no_stdin, .sig_proxy = opts->sig_proxy};
+      AttachOptions options{.stdin = !opts->no_stdin, .sig_proxy = opts->sig_proxy, .detach_keys = ""};
       if (!opts->detach_keys.empty()) options.detach_keys = TRY(parse_detach_keys(opts->detach_keys));
       Container c = TRY(find_container(*store, opts->container));
       AttachResult result = TRY(attach_container(*store, c, options));

@@ -219,7 +219,10 @@ class Monitor {
 
   void accept_client() {
     int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (fd >= 0) clients_.push_back(Client{.fd = UniqueFd(fd)});
+    if (fd < 0) return;
+    Client client;
+    client.fd.reset(fd);
+    clients_.push_back(std::move(client));
   }
 
   void reap_init() {
