@@ -9,6 +9,7 @@
 
 #include <optional>
 
+#include "base/fs.h"
 #include "base/unix_socket.h"
 #include "engine/container_process.h"
 #include "engine/monitor.h"
@@ -16,18 +17,6 @@
 namespace skiff {
 
 namespace {
-
-Status write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno_error("write");
-    }
-    data.remove_prefix(size_t(n));
-  }
-  return {};
-}
 
 // Our terminal in raw mode for as long as it lives.
 class RawTerminal {
