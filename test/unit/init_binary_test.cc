@@ -336,7 +336,7 @@ TEST_CASE("the init rejects a malformed command line: 125", "[init]") {
   auto result = run_init({}, options);  // nothing after --
   CHECK(result.exit_code == 125);
   REQUIRE(result.frame);
-  CHECK(result.frame->payload == "usage: skiff-init [-i] [-s FD] -- PROGRAM [ARG...]");
+  CHECK(result.frame->payload == "usage: skiff-init [-i] [-p] [-s FD] -- PROGRAM [ARG...]");
 }
 
 TEST_CASE("-i: the init passes on the program's exit code and reports exec failures", "[init]") {
