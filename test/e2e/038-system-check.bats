@@ -5,12 +5,7 @@ load helpers
 
 per_test_setup() { import_busybox; }
 
-per_test_teardown() {
-  local ids
-  ids=$("$SKIFF" ps -aq 2>/dev/null) || true
-  # shellcheck disable=SC2086
-  [ -z "$ids" ] || "$SKIFF" rm -f $ids >/dev/null 2>&1 || true
-}
+per_test_teardown() { remove_all_containers; }
 
 @test "a consistent store has no problems" {
   run_skiff create --name one busybox true
