@@ -223,8 +223,32 @@ _skiff() {
       continue
     fi
     # `run` and `create`: options (and their values) until IMAGE; every word
-    # after IMAGE is the container's command, whatever it looks like.
+    # after IMAGE is the container's command, whatever it looks like. `exec`
+    # likewise after CONTAINER.
     case "$command${subcommand:+ $subcommand}" in
+      exec | "container exec")
+        if ((nargs == 0)); then
+          case $w in
+            -e | --env | --env-file | -w | --workdir | -u | --user | --detach-keys)
+              i=$((i + 1))
+              continue
+              ;;
+            --*) continue ;;
+            -?*)
+              local k
+              for ((k = 1; k < ${#w}; k++)); do
+                if [[ ewu == *"${w:k:1}"* ]]; then
+                  ((k + 1 == ${#w})) && i=$((i + 1))
+                  break
+                fi
+              done
+              continue
+              ;;
+          esac
+        fi
+        nargs=$((nargs + 1))
+        continue
+        ;;
       run | create | "container run" | "container create")
         if ((nargs == 0)); then
           case $w in
@@ -285,7 +309,7 @@ _skiff() {
     if [[ $cur == -* ]]; then
       _skiff_reply --root --runroot --storage-driver --version --help -v -h
     else
-      _skiff_reply container create export image images import info inspect load login logout ps pull push rm rmi run save search start system tag version
+      _skiff_reply container cp create exec export image images import info inspect load login logout ps pull push rm rmi run save search start system tag version
     fi
     return
   fi
@@ -295,7 +319,7 @@ _skiff() {
   case $command in
     image) group="ls list import inspect pull push tag rm remove prune save load" ;;
     system) group="info reset" ;;
-    container) group="create export inspect list ls ps remove rm run start" ;;
+    container) group="cp create exec export inspect list ls ps remove rm run start" ;;
   esac
   if [[ -n $group ]]; then
     if [[ -z $subcommand ]]; then
@@ -326,6 +350,8 @@ _skiff() {
     "container create") path=create ;;
     "container start") path=start ;;
     "container export") path=export ;;
+    "container exec") path=exec ;;
+    "container cp") path=cp ;;
     "container rm" | "container remove") path=rm ;;
   esac
 
@@ -610,6 +636,45 @@ _skiff() {
         _skiff_reply "${flags[@]}"
       else
         _skiff_complete_containers
+      fi
+      ;;
+    exec)
+      # After CONTAINER: the command and its arguments.
+      ((nargs == 0)) || return 0
+      flags=(--interactive --tty --detach --env --env-file --workdir --user --privileged --detach-keys --help
+        -i -t -d -e -w -u -h)
+      case $prev in
+        -w | --workdir | -u | --user | --detach-keys) return ;;
+        -e | --env)
+          mapfile -t COMPREPLY < <(compgen -e -- "$cur")
+          return
+          ;;
+        --env-file)
+          _skiff_complete_files
+          return
+          ;;
+      esac
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      else
+        _skiff_complete_containers
+      fi
+      ;;
+    cp)
+      flags=(--archive --follow-link --quiet --help -a -L -q -h)
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      elif [[ $cur == *:* || $cur == /* || $cur == .* ]]; then
+        # A host path, or a path inside a container: nothing to offer there.
+        [[ $cur == *:* ]] || _skiff_complete_files
+      else
+        # CONTAINER: (then its path) or a host path.
+        local name
+        _skiff_complete_containers
+        local -a containers=("${COMPREPLY[@]}")
+        _skiff_complete_files
+        for name in "${containers[@]}"; do COMPREPLY+=("$name:"); done
+        _skiff_nospace
       fi
       ;;
     export)

@@ -39,12 +39,14 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   add_rm_command(app, *container, ctx);
   add_container_inspect_command(*container, ctx);
   add_export_command(app, *container, ctx);
+  add_exec_command(app, *container, ctx);
+  add_cp_command(app, *container, ctx);
   add_login_commands(app, ctx);
   add_search_command(app, ctx);
 }
 
 bool stops_at_first_positional(const CLI::App& cmd) {
-  return cmd.get_name() == "run" || cmd.get_name() == "create";
+  return cmd.get_name() == "run" || cmd.get_name() == "create" || cmd.get_name() == "exec";
 }
 
 }  // namespace skiff::cli

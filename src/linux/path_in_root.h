@@ -41,6 +41,13 @@ Result<UniqueFd> resolve_in_root(int root_fd, std::string_view rel);
 /// can't point a mount at a host path. An existing target of the wrong type
 /// (a file where a directory is mounted) is an ENOTDIR / EISDIR error.
 Result<UniqueFd> open_mount_target_in_root(int root_fd, std::string_view rel, bool directory);
+/// `rel` with every symlink on its way expanded inside the root, the last
+/// component's too, as a clean relative path ("" for the root): a path to
+/// open without meeting a symlink. ".." at the root stays at the root, as
+/// the kernel resolves it under RESOLVE_IN_ROOT. From the first component
+/// that doesn't exist on, the rest is kept as it is. ENOTDIR when a
+/// non-directory has more components after it, ELOOP after 40 links.
+Result<std::string> real_path_in_root(int root_fd, std::string_view rel);
 /// For tests: when true, the walk is used even where openat2 works.
 void force_path_walk_fallback(bool on);
 
