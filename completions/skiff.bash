@@ -226,45 +226,26 @@ _skiff() {
     # after IMAGE is the container's command, whatever it looks like. `exec`
     # likewise after CONTAINER.
     case "$command${subcommand:+ $subcommand}" in
-      exec | "container exec")
+      run | create | "container run" | "container create" | exec | "container exec")
         if ((nargs == 0)); then
+          # The options that take a value, long and short.
+          local valued=" --name -e --env --env-file -w --workdir -u --user --group-add --entrypoint -h --hostname
+            -l --label --tmpfs -v --volume --mount --network --net --pull --platform --cap-add --cap-drop
+            --security-opt " letters=ewuhlv
+          if [[ $command == exec || $subcommand == exec ]]; then
+            valued=" -e --env --env-file -w --workdir -u --user --detach-keys " letters=ewu
+          fi
           case $w in
-            -e | --env | --env-file | -w | --workdir | -u | --user | --detach-keys)
-              i=$((i + 1))
+            --*)
+              [[ $valued == *[[:space:]]$w[[:space:]]* ]] && i=$((i + 1))
               continue
               ;;
-            --*) continue ;;
-            -?*)
-              local k
-              for ((k = 1; k < ${#w}; k++)); do
-                if [[ ewu == *"${w:k:1}"* ]]; then
-                  ((k + 1 == ${#w})) && i=$((i + 1))
-                  break
-                fi
-              done
-              continue
-              ;;
-          esac
-        fi
-        nargs=$((nargs + 1))
-        continue
-        ;;
-      run | create | "container run" | "container create")
-        if ((nargs == 0)); then
-          case $w in
-            --name | -e | --env | --env-file | -w | --workdir | -u | --user | --group-add | --entrypoint | \
-              -h | --hostname | -l | --label | --tmpfs | -v | --volume | --mount | --network | --net | --pull | \
-              --platform | --cap-add | --cap-drop | --security-opt)
-              i=$((i + 1))
-              continue
-              ;;
-            --*) continue ;;
             -?*)
               # A group of short flags (-it); one taking a value ends it, the
               # value attached (-eA=1) or in the next word.
               local k
               for ((k = 1; k < ${#w}; k++)); do
-                if [[ ewuhlv == *"${w:k:1}"* ]]; then
+                if [[ $letters == *"${w:k:1}"* ]]; then
                   ((k + 1 == ${#w})) && i=$((i + 1))
                   break
                 fi

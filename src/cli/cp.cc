@@ -13,8 +13,10 @@ namespace {
 void define(CLI::App* cmd, Context& ctx) {
   auto opts = std::make_shared<CopyOptions>();
   auto quiet = std::make_shared<bool>(false);
-  cmd->add_option("source", opts->source, "CONTAINER:SRC_PATH, a host path, or - (a tar on stdin)")->required();
-  cmd->add_option("destination", opts->destination, "CONTAINER:DEST_PATH, a host path, or - (a tar on stdout)")
+  cmd->add_option("source", opts->source, "CONTAINER:SRC_PATH, a host path, or - (a tar on stdin)")
+      ->required();
+  cmd->add_option("destination", opts->destination,
+                  "CONTAINER:DEST_PATH, a host path, or - (a tar on stdout)")
       ->required();
   cmd->add_flag("-a,--archive", opts->archive, "Keep the source's uid and gid (copying in)");
   cmd->add_flag("-L,--follow-link", opts->follow_link, "Follow a symbolic link given as the source");

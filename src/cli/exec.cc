@@ -19,7 +19,9 @@ Status check_detach_keys(const std::string& keys) {
       char c = key[5];
       ok = (c >= 'a' && c <= 'z') || std::string_view("@[\\]^_").find(c) != std::string_view::npos;
     }
-    if (!ok) return make_error("invalid --detach-keys `{}`: `{}` is not a key (use a character or ctrl-<value>)", keys, key);
+    if (!ok)
+      return make_error("invalid --detach-keys `{}`: `{}` is not a key (use a character or ctrl-<value>)",
+                        keys, key);
     start = end + 1;
   }
   return {};

@@ -27,31 +27,6 @@ namespace {
 
 // ---- Paths: the same rules on both sides, inside whichever root ----------
 
-// A path's names as docker cleans it: "." dropped, ".." taking one back
-// (never above the root).
-std::vector<std::string> clean_components(std::string_view path) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t end = path.find('/', start);
-    if (end == std::string_view::npos) end = path.size();
-    std::string_view name = path.substr(start, end - start);
-    if (name == "..") {
-      if (!out.empty()) out.pop_back();
-    } else if (!name.empty() && name != ".") {
-      out.emplace_back(name);
-    }
-    start = end + 1;
-  }
-  return out;
-}
-
-std::string join_components(const std::vector<std::string>& names, size_t count) {
-  std::string out;
-  for (size_t i = 0; i < count; ++i) out += (out.empty() ? "" : "/") + names[i];
-  return out;
-}
-
 // "a/b/c" -> {"a/b", "c"}; "c" -> {"", "c"}; "" -> {"", ""}.
 std::pair<std::string, std::string> split_last(const std::string& rel) {
   size_t slash = rel.rfind('/');
@@ -59,7 +34,9 @@ std::pair<std::string, std::string> split_last(const std::string& rel) {
   return {rel.substr(0, slash), rel.substr(slash + 1)};
 }
 
-bool names_folder(const std::string& path) { return path.ends_with("/") || path.ends_with("/.") || path == "."; }
+bool names_folder(const std::string& path) {
+  return path.ends_with("/") || path.ends_with("/.") || path == ".";
+}
 
 struct LocatedSource {
   UniqueFd parent;   // the folder holding it
@@ -71,23 +48,27 @@ struct LocatedSource {
 // way is followed inside the root; the last name only with `follow` or
 // when the path names a folder ("dir/", "dir/."). Not found: ENOENT.
 Result<LocatedSource> locate_source(int root_fd, const std::string& path, bool follow) {
-  std::vector<std::string> names = clean_components(path);
+  // Cleaned first, as docker does: ".." is taken back by name, and never
+  // above the root.
+  std::string clean = clean_clamped_path(path);
+  auto [clean_folder, base] = split_last(clean);
   LocatedSource out;
-  out.info.base = names.empty() ? "" : names.back();
-  out.info.contents_only = names.empty() || path.ends_with("/.") || path == ".";
+  out.info.base = base;
+  out.info.contents_only = clean.empty() || path.ends_with("/.") || path == ".";
   std::string real;
-  if (!names.empty()) {
+  if (!clean.empty()) {
     if (follow || names_folder(path)) {
-      real = TRY(real_path_in_root(root_fd, join_components(names, names.size())));
+      real = TRY(real_path_in_root(root_fd, clean));
     } else {
-      std::string folder = TRY(real_path_in_root(root_fd, join_components(names, names.size() - 1)));
-      real = folder.empty() ? names.back() : folder + "/" + names.back();
+      std::string folder = TRY(real_path_in_root(root_fd, clean_folder));
+      real = folder.empty() ? base : folder + "/" + base;
     }
   }
   auto [folder, name] = split_last(real);
   out.name = name.empty() ? "." : name;
   auto parent = open_directory_in_root(root_fd, folder);
-  if (!parent.ok()) return Error(parent.error().errnum() == ENOTDIR ? ENOTDIR : ENOENT, fmt::format("`{}`", path));
+  if (!parent.ok())
+    return Error(parent.error().errnum() == ENOTDIR ? ENOTDIR : ENOENT, fmt::format("`{}`", path));
   out.parent = std::move(*parent);
   struct stat st;
   if (::fstatat(out.parent.get(), out.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
@@ -106,9 +87,8 @@ struct LocatedTarget {
 // followed inside the root (the last one too), as docker does.
 Result<LocatedTarget> locate_target(int root_fd, const std::string& path) {
   LocatedTarget out;
-  std::vector<std::string> names = clean_components(path);
   out.info.trailing_slash = names_folder(path);
-  out.real = TRY(std::move(real_path_in_root(root_fd, join_components(names, names.size()))).wrap("`{}`", path));
+  out.real = TRY(std::move(real_path_in_root(root_fd, clean_clamped_path(path))).wrap("`{}`", path));
   auto [folder, name] = split_last(out.real);
   out.info.base = name;
   if (out.real.empty()) {
@@ -171,13 +151,15 @@ Result<UniqueFd> open_host_root() {
 
 void add_extract_warnings(const ExtractReport& report, std::vector<std::string>& warnings) {
   if (report.unmapped_owners)
-    warnings.push_back(fmt::format("{} copied file(s) belong to the container's root: their owner isn't mapped in "
-                                   "the container (the first: {}); see `skiff info`",
-                                   report.unmapped_owners, report.first_unmapped));
+    warnings.push_back(
+        fmt::format("{} copied file(s) belong to the container's root: their owner isn't mapped in "
+                    "the container (the first: {}); see `skiff info`",
+                    report.unmapped_owners, report.first_unmapped));
   if (report.skipped_devices)
-    warnings.push_back(fmt::format("{} device node(s) were not copied: an unprivileged user can't make them (the "
-                                   "first: {})",
-                                   report.skipped_devices, report.first_device));
+    warnings.push_back(
+        fmt::format("{} device node(s) were not copied: an unprivileged user can't make them (the "
+                    "first: {})",
+                    report.skipped_devices, report.first_device));
 }
 
 // ---- The process on the container's side -----------------------------------
@@ -219,8 +201,8 @@ class ContainerFiles {
 
   /// Starts the child. `parent_ends` are descriptors of ours that no child
   /// may keep (a pipe's end whose EOF someone waits for).
-  static Result<ContainerFiles> start(const Store& store, const Container& c, std::vector<UniqueFd*> parent_ends,
-                                      const Body& body);
+  static Result<ContainerFiles> start(const Store& store, const Container& c,
+                                      std::vector<UniqueFd*> parent_ends, const Body& body);
 
   /// The child's next kValue; its error (it was then waited for) otherwise.
   Result<std::string> receive_value();
@@ -340,7 +322,8 @@ Result<Json> receive_decision(SyncSocket& talk) {
 // What the container's side reports about a path it could not find.
 Error container_path_error(const Error& error, const Container& c, const std::string& path) {
   if (error.errnum() == ENOENT) return make_error("could not find `{}` in container `{}`", path, c.name());
-  if (error.errnum() == ENOTDIR) return make_error("`{}` in container `{}` is not a directory", path, c.name());
+  if (error.errnum() == ENOTDIR)
+    return make_error("`{}` in container `{}` is not a directory", path, c.name());
   return error.wrap("container `{}`", c.name());
 }
 
@@ -383,7 +366,8 @@ Result<CopyResult> copy_out(const Store& store, const Container& c, const std::s
   result.destination = dest;
   if (!to_stdout) {
     Json about = TRY(parse_json(TRY(files.receive_value()), "the copy's source"));
-    CopySource source{about.value("base", ""), about.value("dir", false), about.value("contents_only", false)};
+    CopySource source{about.value("base", ""), about.value("dir", false),
+                      about.value("contents_only", false)};
     auto plan = plan_copy(source, target.info);
     if (!plan.ok()) return files.abandon(std::move(plan).error().wrap("copy to `{}`", dest));
     auto into = open_extraction_folder(host_root.get(), target, *plan);
@@ -407,8 +391,8 @@ Result<CopyResult> copy_out(const Store& store, const Container& c, const std::s
 }
 
 // A host path, or a tar on stdin -> CONTAINER:DEST.
-Result<CopyResult> copy_in(const Store& store, const Container& c, const std::string& src, const std::string& dest,
-                           const CopyOptions& options) {
+Result<CopyResult> copy_in(const Store& store, const Container& c, const std::string& src,
+                           const std::string& dest, const CopyOptions& options) {
   bool from_stdin = src == "-";
   if (from_stdin && is_terminal(STDIN_FILENO))
     return make_error("refusing to read the archive from a terminal: redirect stdin");
@@ -428,11 +412,14 @@ Result<CopyResult> copy_in(const Store& store, const Container& c, const std::st
       if (!found->info.exists) return container_path_error(Error(ENOENT, ""), c, dest);
       if (!found->info.is_dir) return make_error("the destination `{}` must be a directory", dest);
       UniqueFd into = TRY(open_directory_in_root(root_fd, found->real));
-      ExtractReport report = TRY(std::move(extract_tar(STDIN_FILENO, into.get(), extract)).wrap("copy to `{}`", dest));
+      ExtractReport report =
+          TRY(std::move(extract_tar(STDIN_FILENO, into.get(), extract)).wrap("copy to `{}`", dest));
       return report.to_json().dump();
     }
     const CopyTarget& info = found->info;
-    Json about{{"exists", info.exists}, {"dir", info.is_dir}, {"trailing_slash", info.trailing_slash},
+    Json about{{"exists", info.exists},
+               {"dir", info.is_dir},
+               {"trailing_slash", info.trailing_slash},
                {"base", info.base}};
     TRY(talk.send(SyncSocket::Kind::kValue, about.dump()));
     Json decision = TRY(receive_decision(talk));
@@ -450,8 +437,8 @@ Result<CopyResult> copy_in(const Store& store, const Container& c, const std::st
   result.destination = dest;
   if (!from_stdin) {
     Json about = TRY(parse_json(TRY(files.receive_value()), "the copy's destination"));
-    CopyTarget target{about.value("exists", false), about.value("dir", false), about.value("trailing_slash", false),
-                      about.value("base", "")};
+    CopyTarget target{about.value("exists", false), about.value("dir", false),
+                      about.value("trailing_slash", false), about.value("base", "")};
     auto plan = plan_copy(source.info, target);
     if (!plan.ok()) return files.abandon(std::move(plan).error().wrap("copy to `{}`", dest));
     TRY(files.send_value(Json{{"into_parent", plan->into_parent}}.dump()));
@@ -462,7 +449,8 @@ Result<CopyResult> copy_in(const Store& store, const Container& c, const std::st
     if (!done.ok()) return std::move(done).error();
     if (!bytes.ok()) return std::move(bytes).error().wrap("copy `{}`", src);
     result.bytes = *bytes;
-    add_extract_warnings(ExtractReport::from_json(TRY(parse_json(*done, "the copy's result"))), result.warnings);
+    add_extract_warnings(ExtractReport::from_json(TRY(parse_json(*done, "the copy's result"))),
+                         result.warnings);
     return result;
   }
   writer.reset();
@@ -499,8 +487,10 @@ Result<CopyPlan> plan_copy(const CopySource& source, const CopyTarget& target) {
 Result<CopyResult> copy_files(const Store& store, const CopyOptions& options) {
   CopyEndpoint from = parse_copy_endpoint(options.source);
   CopyEndpoint to = parse_copy_endpoint(options.destination);
-  if (!from.container.empty() && !to.container.empty()) return make_error("copying between containers is not supported");
-  if (from.container.empty() && to.container.empty()) return make_error("must specify at least one container source");
+  if (!from.container.empty() && !to.container.empty())
+    return make_error("copying between containers is not supported");
+  if (from.container.empty() && to.container.empty())
+    return make_error("must specify at least one container source");
   const CopyEndpoint& inside = from.container.empty() ? to : from;
   if (inside.path.empty()) return make_error("`{}:` names no path in the container", inside.container);
   Container c = TRY(find_container(store, inside.container));

@@ -40,7 +40,7 @@ CopyEndpoint parse_copy_endpoint(const std::string& argument);
 
 /// What a copy's source is.
 struct CopySource {
-  std::string base;            ///< its last name as typed ("" for the root)
+  std::string base;  ///< its last name as typed ("" for the root)
   bool is_dir = false;
   bool contents_only = false;  ///< SRC ended in "/." (or is the root): a folder's contents
 };
@@ -70,15 +70,15 @@ struct CopyPlan {
 Result<CopyPlan> plan_copy(const CopySource& source, const CopyTarget& target);
 
 struct CopyOptions {
-  std::string source;         ///< as typed (parse_copy_endpoint)
-  std::string destination;    ///< as typed
-  bool archive = false;       ///< -a: copied in, files keep the source's uid and gid
-  bool follow_link = false;   ///< -L: a source that is a symlink is followed
+  std::string source;        ///< as typed (parse_copy_endpoint)
+  std::string destination;   ///< as typed
+  bool archive = false;      ///< -a: copied in, files keep the source's uid and gid
+  bool follow_link = false;  ///< -L: a source that is a symlink is followed
 };
 
 struct CopyResult {
-  uint64_t bytes = 0;            ///< file content copied (0 for a tar stream read from stdin)
-  std::string destination;       ///< as typed
+  uint64_t bytes = 0;       ///< file content copied (0 for a tar stream read from stdin)
+  std::string destination;  ///< as typed
   std::vector<std::string> warnings;
 };
 

@@ -159,7 +159,8 @@ Result<int> exec_in_container(const Store& store, const ExecRequest& request) {
   };
   for (const auto& file : request.env_files) {
     std::string text = TRY(std::move(read_file(file, 1 << 20)).wrap("read env file `{}`", file));
-    options.env = merge_env(options.env, TRY(std::move(parse_env_file(text, lookup)).wrap("env file `{}`", file)));
+    options.env =
+        merge_env(options.env, TRY(std::move(parse_env_file(text, lookup)).wrap("env file `{}`", file)));
   }
   for (const auto& e : request.env) {
     auto entry = TRY(parse_env_entry(e, lookup));

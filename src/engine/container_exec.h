@@ -28,13 +28,13 @@
 namespace skiff {
 
 struct ExecOptions {
-  std::vector<std::string> command;       ///< argv; argv[0] looked up in the container's PATH
-  std::vector<std::string> env;           ///< NAME=value, over the container's Config.Env
-  std::optional<std::string> user;        ///< USER[:GROUP]; default: the container's Config.User
-  std::optional<std::string> workdir;     ///< default: the container's Config.WorkingDir, else `/`
-  bool privileged = false;                ///< every capability (the seccomp program stays the container's)
-  bool tty = false;                       ///< a pty from the container's devpts; TERM=xterm unless set
-  std::optional<struct winsize> window;   ///< the pty's first size
+  std::vector<std::string> command;      ///< argv; argv[0] looked up in the container's PATH
+  std::vector<std::string> env;          ///< NAME=value, over the container's Config.Env
+  std::optional<std::string> user;       ///< USER[:GROUP]; default: the container's Config.User
+  std::optional<std::string> workdir;    ///< default: the container's Config.WorkingDir, else `/`
+  bool privileged = false;               ///< every capability (the seccomp program stays the container's)
+  bool tty = false;                      ///< a pty from the container's devpts; TERM=xterm unless set
+  std::optional<struct winsize> window;  ///< the pty's first size
   /// The command's stdin, stdout, stderr: descriptors of ours it gets a copy
   /// of, or -1 for /dev/null (with `tty`: the pty). Never a terminal of the
   /// host (TIOCSTI): engine/foreground.h decides which are safe.
@@ -65,12 +65,12 @@ struct ExecProcess {
 Result<ExecProcess> start_exec(const Store& store, const Container& container, const ExecOptions& options);
 
 struct ExecRequest {
-  std::string container;                ///< name or ID
-  ExecOptions options;                  ///< its env from env_files, then env
-  std::vector<std::string> env;         ///< -e NAME=value, or NAME (taken from our environment)
-  std::vector<std::string> env_files;   ///< --env-file
-  bool interactive = false;             ///< -i: our stdin reaches the command
-  bool detach = false;                  ///< -d: return once it runs
+  std::string container;               ///< name or ID
+  ExecOptions options;                 ///< its env from env_files, then env
+  std::vector<std::string> env;        ///< -e NAME=value, or NAME (taken from our environment)
+  std::vector<std::string> env_files;  ///< --env-file
+  bool interactive = false;            ///< -i: our stdin reaches the command
+  bool detach = false;                 ///< -d: return once it runs
 };
 
 /// skiff exec: runs the command in the container with our stdio (relayed

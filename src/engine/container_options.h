@@ -34,7 +34,8 @@ Result<VolumeSpec> parse_mount_flag(std::string_view text);
 Result<VolumeSpec> parse_tmpfs_flag(std::string_view text);
 
 /// runc's PATH for an image whose environment has none.
-inline constexpr const char* kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+inline constexpr const char* kDefaultPath =
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// Looks a variable up in skiff's own environment (-e NAME, --env-file lines without "=").
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;

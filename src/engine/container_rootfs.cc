@@ -10,7 +10,8 @@ Result<RootfsSpec> container_rootfs(const Store& store, const Container& c) {
   std::vector<std::string> layers = json_strings(c.config["layers"]);
   for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
     std::string diff = store.layer_dir(*it) + "/diff";
-    if (!path_exists(diff)) return make_error("layer `{}` of the container's image is missing from the store", *it);
+    if (!path_exists(diff))
+      return make_error("layer `{}` of the container's image is missing from the store", *it);
     rootfs.lower_dirs.push_back(diff);
   }
   rootfs.upper_dir = c.dir + "/upper";

@@ -16,7 +16,7 @@ namespace {
 // The program depends only on the profile, the capabilities, the kernel and
 // libseccomp, so it is kept under a hash of those and compiled once per boot.
 Result<std::vector<sock_filter>> compile_seccomp_cached(const Store& store, const SeccompProfile& profile,
-                                                         const CapabilitySet& caps) {
+                                                        const CapabilitySet& caps) {
   struct utsname uts;
   ::uname(&uts);
   const scmp_version* lib = seccomp_version();

@@ -244,8 +244,10 @@ Status Extractor::make_room(int dir, const std::string& name, bool keep_director
     return errno_error("stat");
   }
   if (keep_directory && S_ISDIR(st.st_mode)) return {};
-  if (!options_.layer && S_ISDIR(st.st_mode)) return make_error("cannot overwrite a directory with a non-directory");
-  if (!options_.layer && keep_directory) return make_error("cannot overwrite a non-directory with a directory");
+  if (!options_.layer && S_ISDIR(st.st_mode))
+    return make_error("cannot overwrite a directory with a non-directory");
+  if (!options_.layer && keep_directory)
+    return make_error("cannot overwrite a non-directory with a directory");
   Status removed = discard(dir, name);
   invalidate_cache();  // `dir` (maybe the cached fd) is gone; callers ask parent_fd again
   return removed;
@@ -327,7 +329,8 @@ Status Extractor::extract_entry(struct archive* a, struct archive_entry* e, cons
   if (entry.kind == LayerEntryKind::kRoot) {  // "./": the layer root itself
     set_owner(-1, "", root_fd_, e, ".");
     if (options_.layer) ::fchmod(root_fd_, perm);
-    directory_times_.push_back({"", {times[0], times[1]}, options_.layer ? std::nullopt : std::optional(perm)});
+    directory_times_.push_back(
+        {"", {times[0], times[1]}, options_.layer ? std::nullopt : std::optional(perm)});
     return {};
   }
   int dir = TRY(parent_fd(parent));

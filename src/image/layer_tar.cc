@@ -236,7 +236,8 @@ class TreeTar {
   Status walk(int dir_fd, const std::string& prefix) {
     std::vector<std::string> names = TRY(std::move(list_directory(dir_fd)).wrap("read `{}`", prefix.empty() ? "." : prefix));
     std::sort(names.begin(), names.end());
-    for (const auto& name : names) TRY(entry(dir_fd, name, prefix.empty() ? name : prefix + "/" + name, prefix));
+    for (const auto& name : names)
+      TRY(entry(dir_fd, name, prefix.empty() ? name : prefix + "/" + name, prefix));
     return {};
   }
 
@@ -382,7 +383,8 @@ Status write_tree_tar_at(int root_fd, const TreeTarOptions& options, int out_fd)
   return tar.run(root_fd);
 }
 
-Result<uint64_t> write_entry_tar_at(int dir_fd, const std::string& name, const std::string& as_name, int out_fd) {
+Result<uint64_t> write_entry_tar_at(int dir_fd, const std::string& name, const std::string& as_name,
+                                    int out_fd) {
   raise_open_file_limit();
   TreeTarOptions options;
   TreeTar tar(options, out_fd);

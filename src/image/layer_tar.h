@@ -62,6 +62,7 @@ Status write_tree_tar_at(int root_fd, const TreeTarOptions& options, int out_fd)
 /// everything in it below `as_name/` (as write_tree_tar_at writes a tree,
 /// nothing followed, no whiteouts made). An empty `as_name` writes only a
 /// folder's contents. Returns the bytes of file content written (`skiff cp`).
-Result<uint64_t> write_entry_tar_at(int dir_fd, const std::string& name, const std::string& as_name, int out_fd);
+Result<uint64_t> write_entry_tar_at(int dir_fd, const std::string& name, const std::string& as_name,
+                                    int out_fd);
 
 }  // namespace skiff

@@ -26,8 +26,8 @@ struct Namespace {
 // the capabilities the others ask for; then the mount namespace, which
 // moves `/` into the container before anything else looks at a path.
 constexpr Namespace kNamespaces[] = {
-    {CLONE_NEWUSER, "user", "user"}, {CLONE_NEWNS, "mnt", "mount"}, {CLONE_NEWPID, "pid", "PID"},
-    {CLONE_NEWUTS, "uts", "UTS"},    {CLONE_NEWIPC, "ipc", "IPC"},  {CLONE_NEWNET, "net", "network"},
+    {CLONE_NEWUSER, "user", "user"},       {CLONE_NEWNS, "mnt", "mount"}, {CLONE_NEWPID, "pid", "PID"},
+    {CLONE_NEWUTS, "uts", "UTS"},          {CLONE_NEWIPC, "ipc", "IPC"},  {CLONE_NEWNET, "net", "network"},
     {CLONE_NEWCGROUP, "cgroup", "cgroup"},
 };
 
@@ -90,9 +90,11 @@ Result<unsigned long> namespaces_to_join(int pidfd, pid_t pid) {
   unsigned long flags = 0;
   for (const Namespace& ns : kNamespaces) {
     struct stat ours, theirs;
-    if (::stat(fmt::format("/proc/self/ns/{}", ns.name).c_str(), &ours) != 0) continue;  // a kernel without it
+    if (::stat(fmt::format("/proc/self/ns/{}", ns.name).c_str(), &ours) != 0)
+      continue;  // a kernel without it
     if (::stat(fmt::format("/proc/{}/ns/{}", pid, ns.name).c_str(), &theirs) != 0) {
-      if (!alive(pidfd)) return ended();
+      // A zombie has no namespaces left (ENOENT): it has ended too.
+      if (errno == ENOENT || !alive(pidfd)) return ended();
       return errno_error("read the container's {} namespace", ns.what);
     }
     if (ours.st_dev != theirs.st_dev || ours.st_ino != theirs.st_ino) flags |= ns.flag;

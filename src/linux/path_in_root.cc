@@ -117,6 +117,21 @@ Result<std::string> clean_relative_path(std::string_view path) {
   return out;
 }
 
+std::string clean_clamped_path(std::string_view path) {
+  std::vector<std::string> parts;
+  for (auto& part : split_components(path)) {
+    if (part == ".") continue;
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+      continue;
+    }
+    parts.push_back(std::move(part));
+  }
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : "/") + p;
+  return out;
+}
+
 Result<UniqueFd> open_directory_in_root(int root_fd, std::string_view rel) {
   return open_in_root(root_fd, rel, false, 0);
 }
@@ -159,23 +174,6 @@ Result<std::string> path_below_root(int root_fd, int fd) {
   return dir.substr(root.size() + 1);
 }
 
-// Like clean_relative_path, but ".." at the root stays at the root, as the
-// kernel resolves it under RESOLVE_IN_ROOT.
-std::string clean_clamped(std::string_view path) {
-  std::vector<std::string> parts;
-  for (auto& part : split_components(path)) {
-    if (part == ".") continue;
-    if (part == "..") {
-      if (!parts.empty()) parts.pop_back();
-      continue;
-    }
-    parts.push_back(std::move(part));
-  }
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : "/") + p;
-  return out;
-}
-
 bool is_directory(int fd) {
   struct stat st;
   return ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
@@ -212,7 +210,7 @@ Result<UniqueFd> open_mount_target_in_root(int root_fd, std::string_view rel_in,
     if (n < 0) return errno_error("create mount target `/{}`", rel_in);
     std::string link(target, n);
     std::string base = link.starts_with("/") ? "" : TRY(path_below_root(root_fd, parent.get()));
-    rel = clean_clamped(base + "/" + link);
+    rel = clean_clamped_path(base + "/" + link);
   }
   return Error(ELOOP, fmt::format("mount target `/{}`", rel_in));
 }

@@ -23,6 +23,11 @@ namespace skiff {
 /// would climb above the root. The root itself is "".
 Result<std::string> clean_relative_path(std::string_view path);
 
+/// Like clean_relative_path, but ".." at the root stays at the root, as the
+/// kernel resolves it under RESOLVE_IN_ROOT (and docker cleans a path in a
+/// container): never fails.
+std::string clean_clamped_path(std::string_view path);
+
 /// Opens directory `rel` (a clean relative path, "" for the root itself)
 /// inside `root_fd`, O_RDONLY|O_DIRECTORY|O_CLOEXEC.
 Result<UniqueFd> open_directory_in_root(int root_fd, std::string_view rel);

@@ -33,11 +33,13 @@ Status become_user(const ExecUser& user, bool may_setgroups) {
     return make_error("supplementary groups need a subordinate gid range (see `skiff info`)");
   }
   if (::setresgid(user.gid, user.gid, user.gid) != 0) {
-    if (errno == EINVAL) return make_error("gid {} is not mapped in the container (see `skiff info`)", user.gid);
+    if (errno == EINVAL)
+      return make_error("gid {} is not mapped in the container (see `skiff info`)", user.gid);
     return errno_error("set gid {}", user.gid);
   }
   if (::setresuid(user.uid, user.uid, user.uid) != 0) {
-    if (errno == EINVAL) return make_error("uid {} is not mapped in the container (see `skiff info`)", user.uid);
+    if (errno == EINVAL)
+      return make_error("uid {} is not mapped in the container (see `skiff info`)", user.uid);
     return errno_error("set uid {}", user.uid);
   }
   return {};
@@ -95,7 +97,8 @@ Status exec_init(const InitExec& exec, SyncSocket& sock) {
   // Privileges last. Without no_new_privs, loading seccomp needs
   // CAP_SYS_ADMIN, so it goes before capabilities are dropped (docker's
   // profile allows what comes after); with it, seccomp goes last.
-  if (exec.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno_error("set no_new_privs");
+  if (exec.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    return errno_error("set no_new_privs");
   if (!exec.no_new_privileges) TRY(load_seccomp(seccomp));
   TRY(apply_capabilities(exec.capabilities, [&] { return become_user(exec.user, exec.may_setgroups); }));
   if (exec.no_new_privileges) TRY(load_seccomp(seccomp));
@@ -119,7 +122,8 @@ Status wait_for_init_exec(SyncSocket& sock, ChildProcess& process) {
   Error error = SyncSocket::to_error(*frame);
   int status = TRY(process.wait());
   // The init's message already says why (docker's wording): no strerror.
-  if (WIFEXITED(status) && (WEXITSTATUS(status) == kExitCannotExecute || WEXITSTATUS(status) == kExitNotFound))
+  if (WIFEXITED(status) &&
+      (WEXITSTATUS(status) == kExitCannotExecute || WEXITSTATUS(status) == kExitNotFound))
     return Error(0, frame->payload, WEXITSTATUS(status));
   return error;
 }

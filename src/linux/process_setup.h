@@ -42,12 +42,12 @@ struct InitExec {
   std::vector<std::string> argv;  ///< the command; argv[0] looked up in PATH by the init
   std::vector<std::string> env;   ///< NAME=value
   ExecUser user;
-  bool may_setgroups = false;     ///< the user namespace allows setgroups (not a single-ID map)
+  bool may_setgroups = false;  ///< the user namespace allows setgroups (not a single-ID map)
   CapabilitySet capabilities;
   const std::vector<sock_filter>* seccomp = nullptr;  ///< empty or null: unconfined
   bool no_new_privileges = false;
-  bool stay_init = false;         ///< the init stays PID 1 (`--init`)
-  int init_fd = -1;               ///< the sealed init (open_init_binary())
+  bool stay_init = false;  ///< the init stays PID 1 (`--init`)
+  int init_fd = -1;        ///< the sealed init (open_init_binary())
 };
 
 /// Closes every descriptor but stdio and `sock` on exec, drops privileges

@@ -5,21 +5,7 @@ load helpers
 
 per_test_setup() { import_busybox; }
 
-per_test_teardown() {
-  local ids
-  ids=$("$SKIFF" ps -aq 2>/dev/null) || true
-  # shellcheck disable=SC2086
-  [ -z "$ids" ] || "$SKIFF" rm -f $ids >/dev/null 2>&1 || true
-}
-
-# start_sleeper NAME [CREATE_FLAGS...]: a running container whose command is
-# `sleep 1000`.
-start_sleeper() {
-  local name=$1
-  shift
-  run_skiff create --name "$name" "$@" busybox sleep 1000
-  run_skiff start "$name"
-}
+per_test_teardown() { remove_all_containers; }
 
 @test "exec runs in the container's environment and working directory; -e, --env-file and -w add to them" {
   start_sleeper web -e FROM_CREATE=1 -e SHARED=create -w /tmp

@@ -10,20 +10,7 @@ per_test_setup() {
   mkdir -p "$HOST"
 }
 
-per_test_teardown() {
-  local ids
-  ids=$("$SKIFF" ps -aq 2>/dev/null) || true
-  # shellcheck disable=SC2086
-  [ -z "$ids" ] || "$SKIFF" rm -f $ids >/dev/null 2>&1 || true
-}
-
-# start_sleeper NAME [CREATE_FLAGS...] [-- IMAGE]: a running container.
-start_sleeper() {
-  local name=$1
-  shift
-  run_skiff create --name "$name" "$@" busybox sleep 1000
-  run_skiff start "$name"
-}
+per_test_teardown() { remove_all_containers; }
 
 # in_container NAME COMMAND...: the command's output (the container runs).
 in_container() { "$SKIFF" exec "$@"; }

@@ -287,3 +287,21 @@ start_token_server() {
   echo "token_server.py did not start: $(cat "$dir/stderr")" >&2
   return 1
 }
+
+# remove_all_containers: `rm -f` of every container in the test's store, for
+# a per_test_teardown of tests that leave containers running.
+remove_all_containers() {
+  local ids
+  ids=$("$SKIFF" ps -aq 2>/dev/null) || true
+  # shellcheck disable=SC2086
+  [ -z "$ids" ] || "$SKIFF" rm -f $ids >/dev/null 2>&1 || true
+}
+
+# start_sleeper NAME [CREATE_FLAGS...]: a running busybox container whose
+# command is `sleep 1000`, made by create and start.
+start_sleeper() {
+  local name=$1
+  shift
+  run_skiff create --name "$name" "$@" busybox sleep 1000
+  run_skiff start "$name"
+}

@@ -11,7 +11,9 @@ namespace {
 
 CopyEndpoint endpoint(const std::string& argument) { return parse_copy_endpoint(argument); }
 
-bool same(const CopyEndpoint& a, const CopyEndpoint& b) { return a.container == b.container && a.path == b.path; }
+bool same(const CopyEndpoint& a, const CopyEndpoint& b) {
+  return a.container == b.container && a.path == b.path;
+}
 
 CopyPlan plan(const CopySource& source, const CopyTarget& target) {
   auto p = plan_copy(source, target);

@@ -848,7 +848,10 @@ TEST_CASE("the vfs copy applies layers bottom up with whiteouts and opaque folde
 TEST_CASE("outside a layer, .wh. names are plain files", "[store][cp]") {
   LayerRoot layer;
   TarBuilder tar;
-  tar.dir("etc").file("etc/motd", "hello").whiteout("etc/.wh.motd").add({.name = ".wh..wh..opq", .data = "o"});
+  tar.dir("etc")
+      .file("etc/motd", "hello")
+      .whiteout("etc/.wh.motd")
+      .add({.name = ".wh..wh..opq", .data = "o"});
   REQUIRE_OK(layer.extract_copy(tar));
   CHECK(layer.content("etc/motd") == "hello");
   CHECK(S_ISREG(layer.lstat("etc/.wh.motd").st_mode));
@@ -865,7 +868,8 @@ TEST_CASE("outside a layer, a folder and a non-folder never replace each other",
     tar.file("dir", "x");
     auto report = layer.extract_copy(tar);
     REQUIRE_FALSE(report.ok());
-    CHECK(report.error().text().find("cannot overwrite a directory with a non-directory") != std::string::npos);
+    CHECK(report.error().text().find("cannot overwrite a directory with a non-directory") !=
+          std::string::npos);
   }
   {
     TarBuilder tar;
@@ -877,7 +881,8 @@ TEST_CASE("outside a layer, a folder and a non-folder never replace each other",
     tar.dir("file");
     auto report = layer.extract_copy(tar);
     REQUIRE_FALSE(report.ok());
-    CHECK(report.error().text().find("cannot overwrite a non-directory with a directory") != std::string::npos);
+    CHECK(report.error().text().find("cannot overwrite a non-directory with a directory") !=
+          std::string::npos);
   }
   CHECK(layer.content("dir/keep") == "k");
   CHECK(layer.content("file") == "f");

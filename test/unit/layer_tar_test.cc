@@ -782,8 +782,8 @@ TEST_CASE("write_tree_tar with OCI whiteouts turns overlay's marks into .wh. ent
 namespace {
 
 // write_entry_tar_at of `name` in `dir` as `as_name`, read back.
-std::vector<std::string> entry_tar_names(const std::string& dir, const std::string& name, const std::string& as_name,
-                                         uint64_t* bytes = nullptr) {
+std::vector<std::string> entry_tar_names(const std::string& dir, const std::string& name,
+                                         const std::string& as_name, uint64_t* bytes = nullptr) {
   UniqueFd folder(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   REQUIRE(folder);
   UniqueFd out(::memfd_create("entry.tar", MFD_CLOEXEC));
@@ -805,12 +805,14 @@ std::vector<std::string> entry_tar_names(const std::string& dir, const std::stri
 TEST_CASE("write_entry_tar_at writes one entry under another name, or a folder's contents", "[tree-tar]") {
   TempDir tmp;
   std::string root = tmp / "tree";
-  REQUIRE(std::system(("set -e; mkdir -p '" + root + "/src/sub'; cd '" + root +
-                       "'; printf 12345 > src/sub/f; ln src/sub/f src/hard; ln -s sub/f src/soft; printf abc > file")
-                          .c_str()) == 0);
+  REQUIRE(std::system(
+              ("set -e; mkdir -p '" + root + "/src/sub'; cd '" + root +
+               "'; printf 12345 > src/sub/f; ln src/sub/f src/hard; ln -s sub/f src/soft; printf abc > file")
+                  .c_str()) == 0);
   uint64_t bytes = 0;
   CHECK(entry_tar_names(root, "src", "dest", &bytes) ==
-        std::vector<std::string>{"dest/", "dest/hard", "dest/soft -> sub/f", "dest/sub/", "dest/sub/f -> dest/hard"});
+        std::vector<std::string>{"dest/", "dest/hard", "dest/soft -> sub/f", "dest/sub/",
+                                 "dest/sub/f -> dest/hard"});
   CHECK(bytes == 5);
   CHECK(entry_tar_names(root, "src", "") ==
         std::vector<std::string>{"hard", "soft -> sub/f", "sub/", "sub/f -> hard"});
