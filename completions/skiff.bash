@@ -167,6 +167,16 @@ _skiff_complete_files() {
   mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 }
 
+# The value of -e/--env (our variables' names: NAME alone passes our value)
+# or --env-file, for run, create and exec; false after any other word.
+_skiff_complete_env_flag() {
+  case $prev in
+    -e | --env) mapfile -t COMPREPLY < <(compgen -e -- "$cur") ;;
+    --env-file) _skiff_complete_files ;;
+    *) return 1 ;;
+  esac
+}
+
 _skiff_complete_dirs() {
   compopt -o filenames 2>/dev/null
   mapfile -t COMPREPLY < <(compgen -d -- "$cur")
@@ -551,18 +561,10 @@ _skiff() {
         --read-only --tmpfs --volume --mount --interactive --tty --init --network --net --pull --platform
         --cap-add --cap-drop --privileged --security-opt -e -w -u -h -l -v -i -t)
       [[ $path == run ]] && flags+=(--detach -d)
+      _skiff_complete_env_flag && return
       case $prev in
         --name | -w | --workdir | -u | --user | --group-add | --entrypoint | -h | --hostname | -l | --label | \
           --tmpfs)
-          return
-          ;;
-        -e | --env)
-          # NAME alone passes our value: offer our variables' names.
-          mapfile -t COMPREPLY < <(compgen -e -- "$cur")
-          return
-          ;;
-        --env-file)
-          _skiff_complete_files
           return
           ;;
         -v | --volume)
@@ -624,16 +626,9 @@ _skiff() {
       ((nargs == 0)) || return 0
       flags=(--interactive --tty --detach --env --env-file --workdir --user --privileged --detach-keys --help
         -i -t -d -e -w -u -h)
+      _skiff_complete_env_flag && return
       case $prev in
         -w | --workdir | -u | --user | --detach-keys) return ;;
-        -e | --env)
-          mapfile -t COMPREPLY < <(compgen -e -- "$cur")
-          return
-          ;;
-        --env-file)
-          _skiff_complete_files
-          return
-          ;;
       esac
       if [[ $cur == -* ]]; then
         _skiff_reply "${flags[@]}"
