@@ -182,6 +182,16 @@ _skiff_complete_files() {
   mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 }
 
+# The value of -e/--env (our variables' names: NAME alone passes our value)
+# or --env-file, for run, create and exec; false after any other word.
+_skiff_complete_env_flag() {
+  case $prev in
+    -e | --env) mapfile -t COMPREPLY < <(compgen -e -- "$cur") ;;
+    --env-file) _skiff_complete_files ;;
+    *) return 1 ;;
+  esac
+}
+
 _skiff_complete_dirs() {
   compopt -o filenames 2>/dev/null
   mapfile -t COMPREPLY < <(compgen -d -- "$cur")
@@ -239,24 +249,29 @@ _skiff() {
       continue
     fi
     # `run` and `create`: options (and their values) until IMAGE; every word
-    # after IMAGE is the container's command, whatever it looks like.
+    # after IMAGE is the container's command, whatever it looks like. `exec`
+    # likewise after CONTAINER.
     case "$command${subcommand:+ $subcommand}" in
-      run | create | "container run" | "container create")
+      run | create | "container run" | "container create" | exec | "container exec")
         if ((nargs == 0)); then
+          # The options that take a value, long and short.
+          local valued=" --name -e --env --env-file -w --workdir -u --user --group-add --entrypoint -h --hostname
+            -l --label --tmpfs -v --volume --mount --network --net --pull --platform --cap-add --cap-drop
+            --security-opt --restart --stop-signal --stop-timeout --log-driver --log-opt --detach-keys " letters=ewuhlv
+          if [[ $command == exec || $subcommand == exec ]]; then
+            valued=" -e --env --env-file -w --workdir -u --user --detach-keys " letters=ewu
+          fi
           case $w in
-            --name | -e | --env | --env-file | -w | --workdir | -u | --user | --group-add | --entrypoint | \
-              -h | --hostname | -l | --label | --tmpfs | -v | --volume | --mount | --network | --net | --pull | \
-              --platform | --cap-add | --cap-drop | --security-opt | --log-driver | --log-opt)
-              i=$((i + 1))
+            --*)
+              [[ $valued == *[[:space:]]$w[[:space:]]* ]] && i=$((i + 1))
               continue
               ;;
-            --*) continue ;;
             -?*)
               # A group of short flags (-it); one taking a value ends it, the
               # value attached (-eA=1) or in the next word.
               local k
               for ((k = 1; k < ${#w}; k++)); do
-                if [[ ewuhlv == *"${w:k:1}"* ]]; then
+                if [[ $letters == *"${w:k:1}"* ]]; then
                   ((k + 1 == ${#w})) && i=$((i + 1))
                   break
                 fi
@@ -303,7 +318,7 @@ _skiff() {
     if [[ $cur == -* ]]; then
       _skiff_reply --root --runroot --storage-driver --version --help -v -h
     else
-      _skiff_reply attach container create export image images import info inspect kill load login logout logs ps pull push rename restart rm rmi run save search start stop system tag version volume wait
+      _skiff_reply attach container cp create exec export image images import info inspect kill load login logout logs ps pull push rename restart rm rmi run save search start stop system tag version volume wait
     fi
     return
   fi
@@ -313,7 +328,7 @@ _skiff() {
   case $command in
     image) group="ls list import inspect pull push tag rm remove prune save load" ;;
     system) group="check info reset" ;;
-    container) group="attach create export inspect kill list logs ls ps remove rename restart rm run start stop wait" ;;
+    container) group="attach cp create exec export inspect kill list logs ls ps remove rename restart rm run start stop wait" ;;
     volume) group="create inspect list ls prune remove rm" ;;
   esac
   if [[ -n $group ]]; then
@@ -346,6 +361,8 @@ _skiff() {
     "container start") path=start ;;
     "container export") path=export ;;
     "container logs") path=logs ;;
+    "container exec") path=exec ;;
+    "container cp") path=cp ;;
     "container rm" | "container remove") path=rm ;;
     "container stop") path=stop ;;
     "container kill") path=kill ;;
@@ -572,18 +589,10 @@ _skiff() {
         --read-only --tmpfs --volume --mount --interactive --tty --init --network --net --pull --platform
         --cap-add --cap-drop --privileged --security-opt --restart --stop-signal --stop-timeout --log-driver --log-opt -e -w -u -h -l -v -i -t)
       [[ $path == run ]] && flags+=(--detach --detach-keys -d)
+      _skiff_complete_env_flag && return
       case $prev in
         --name | -w | --workdir | -u | --user | --group-add | --entrypoint | -h | --hostname | -l | --label | \
           --tmpfs)
-          return
-          ;;
-        -e | --env)
-          # NAME alone passes our value: offer our variables' names.
-          mapfile -t COMPREPLY < <(compgen -e -- "$cur")
-          return
-          ;;
-        --env-file)
-          _skiff_complete_files
           return
           ;;
         -v | --volume)
@@ -729,6 +738,38 @@ _skiff() {
         _skiff_reply "${flags[@]}"
       else
         _skiff_complete_containers
+      fi
+      ;;
+    exec)
+      # After CONTAINER: the command and its arguments.
+      ((nargs == 0)) || return 0
+      flags=(--interactive --tty --detach --env --env-file --workdir --user --privileged --detach-keys --help
+        -i -t -d -e -w -u -h)
+      _skiff_complete_env_flag && return
+      case $prev in
+        -w | --workdir | -u | --user | --detach-keys) return ;;
+      esac
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      else
+        _skiff_complete_containers
+      fi
+      ;;
+    cp)
+      flags=(--archive --follow-link --quiet --help -a -L -q -h)
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      elif [[ $cur == *:* || $cur == /* || $cur == .* ]]; then
+        # A host path, or a path inside a container: nothing to offer there.
+        [[ $cur == *:* ]] || _skiff_complete_files
+      else
+        # CONTAINER: (then its path) or a host path.
+        local name
+        _skiff_complete_containers
+        local -a containers=("${COMPREPLY[@]}")
+        _skiff_complete_files
+        for name in "${containers[@]}"; do COMPREPLY+=("$name:"); done
+        _skiff_nospace
       fi
       ;;
     export)

@@ -59,6 +59,8 @@ void add_rm_command(CLI::App& app, CLI::App& container, Context& ctx);
 void add_container_inspect_command(CLI::App& container, Context& ctx);
 void add_export_command(CLI::App& app, CLI::App& container, Context& ctx);
 void add_logs_command(CLI::App& app, CLI::App& container, Context& ctx);
+void add_exec_command(CLI::App& app, CLI::App& container, Context& ctx);
+void add_cp_command(CLI::App& app, CLI::App& container, Context& ctx);
 void add_login_commands(CLI::App& app, Context& ctx);  // login and logout
 void add_search_command(CLI::App& app, Context& ctx);
 void add_stop_command(CLI::App& app, CLI::App& container, Context& ctx);
@@ -74,8 +76,8 @@ void add_volume_inspect_command(CLI::App& volume, Context& ctx);
 void add_volume_rm_command(CLI::App& volume, Context& ctx);
 void add_volume_prune_command(CLI::App& volume, Context& ctx);
 
-/// Commands whose arguments after the first positional (IMAGE) belong to
-/// the container's command, never to skiff: `run`, `create`.
+/// Commands whose arguments after the first positional (IMAGE, CONTAINER)
+/// belong to the container's command, never to skiff: `run`, `create`, `exec`.
 bool stops_at_first_positional(const CLI::App& cmd);
 
 /// docker's loop over container arguments: `act` on each, its name printed

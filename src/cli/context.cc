@@ -60,6 +60,8 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   add_container_inspect_command(*container, ctx);
   add_export_command(app, *container, ctx);
   add_logs_command(app, *container, ctx);
+  add_exec_command(app, *container, ctx);
+  add_cp_command(app, *container, ctx);
   add_login_commands(app, ctx);
   add_search_command(app, ctx);
   add_stop_command(app, *container, ctx);
@@ -77,7 +79,7 @@ void add_all_commands(CLI::App& app, Context& ctx) {
 }
 
 bool stops_at_first_positional(const CLI::App& cmd) {
-  return cmd.get_name() == "run" || cmd.get_name() == "create";
+  return cmd.get_name() == "run" || cmd.get_name() == "create" || cmd.get_name() == "exec";
 }
 
 }  // namespace skiff::cli

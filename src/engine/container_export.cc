@@ -5,6 +5,7 @@
 
 #include "base/fs.h"
 #include "base/output.h"
+#include "engine/container_rootfs.h"
 #include "image/layer_tar.h"
 #include "linux/probe.h"
 #include "linux/root_view.h"
@@ -35,15 +36,11 @@ class OutputSink : public ByteSink {
 };
 
 Result<RootViewSpec> root_view_of(const Store& store, const Container& c) {
+  RootfsSpec rootfs = TRY(container_rootfs(store, c));
   RootViewSpec view;
-  view.driver = TRY(parse_rootfs_driver(c.config.value("storage_driver", "native")));
-  if (view.driver != RootfsDriver::kVfs) view.layers.push_back(c.dir + "/upper");
-  std::vector<std::string> layers = json_strings(c.config["layers"]);
-  for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
-    std::string diff = store.layer_dir(*it) + "/diff";
-    if (!path_exists(diff)) return make_error("layer `{}` of the container's image is missing from the store", *it);
-    view.layers.push_back(diff);
-  }
+  view.driver = rootfs.driver;
+  if (view.driver != RootfsDriver::kVfs) view.layers.push_back(rootfs.upper_dir);
+  view.layers.insert(view.layers.end(), rootfs.lower_dirs.begin(), rootfs.lower_dirs.end());
   view.mountpoint = c.dir + "/merged";
   view.copy = c.dir + "/rootfs";
   view.scratch = c.dir + "/.export-" + random_hex(12);

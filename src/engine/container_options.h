@@ -52,6 +52,10 @@ Result<MountFlag> parse_mount_flag(std::string_view text);
 /// and the flags ro, rw, exec, noexec, nosuid, nodev; noexec by default, as docker.
 Result<VolumeSpec> parse_tmpfs_flag(std::string_view text);
 
+/// runc's PATH for an image whose environment has none.
+inline constexpr const char* kDefaultPath =
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 /// Looks a variable up in skiff's own environment (-e NAME, --env-file lines without "=").
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 /// One -e value or env-file line as NAME=value; nullopt for "NAME" unset in `lookup`.

@@ -1,7 +1,5 @@
 #include "engine/container_start.h"
 
-#include <seccomp.h>
-#include <sys/utsname.h>
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,11 +10,12 @@
 
 #include "base/fs.h"
 #include "base/output.h"
-#include "base/sha256.h"
 #include "base/trace.h"
 #include "engine/container_log.h"
 #include "engine/container_options.h"
 #include "engine/container_process.h"
+#include "engine/container_rootfs.h"
+#include "engine/container_security.h"
 #include "engine/foreground.h"
 #include "image/image_store.h"
 #include "linux/caps.h"
@@ -24,7 +23,6 @@
 #include "linux/init_binary.h"
 #include "linux/probe.h"
 #include "linux/process_info.h"
-#include "linux/seccomp_profile.h"
 #include "linux/userns.h"
 
 namespace skiff {
@@ -48,38 +46,6 @@ void warn_single_id_mapping(const Store& store, const IdMapping& mapping) {
   (void)write_file_atomically(marker, "", 0600);
 }
 
-// Compiling docker's profile takes libseccomp ~15 ms, longer than the rest of
-// a container's start. The program depends only on the profile, the
-// capabilities, the kernel and libseccomp, so it is kept in the runtime
-// folder under a hash of those and compiled once per boot.
-Result<std::vector<sock_filter>> compile_seccomp_cached(const Store& store, const SeccompProfile& profile,
-                                                         const CapabilitySet& caps) {
-  struct utsname uts;
-  ::uname(&uts);
-  const scmp_version* lib = seccomp_version();
-  Sha256 key;
-  key.update(to_compact_json(profile.json));
-  for (const auto& c : caps.names) key.update(c + ",");
-  key.update(fmt::format("|{}|{}|{}|{}.{}.{}", uts.release, uts.version, uts.machine, lib->major, lib->minor, lib->micro));
-  std::string path = store.runroot() + "/seccomp-" + key.hex_digest().substr(0, 32) + ".bpf";
-  if (auto cached = read_file(path, 1 << 20); cached.ok() && !cached->empty() && cached->size() % sizeof(sock_filter) == 0) {
-    std::vector<sock_filter> program(cached->size() / sizeof(sock_filter));
-    std::memcpy(program.data(), cached->data(), cached->size());
-    return program;
-  }
-  std::vector<sock_filter> program = TRY(compile_seccomp(profile, caps.names));
-  if (!program.empty())
-    (void)write_file_quickly(path, std::string_view(reinterpret_cast<const char*>(program.data()),
-                                                    program.size() * sizeof(sock_filter)));
-  return program;
-}
-
-Result<std::vector<sock_filter>> container_seccomp(const Store& store, const Json& setting, const CapabilitySet& caps) {
-  if (setting.is_string() && setting.get<std::string>() == "unconfined") return std::vector<sock_filter>{};
-  if (setting.is_object()) return compile_seccomp_cached(store, TRY(parse_seccomp_profile(setting)), caps);
-  return compile_seccomp_cached(store, default_seccomp_profile(), caps);
-}
-
 }  // namespace
 
 Result<LaunchSpec> make_launch_spec(const Store& store, const Container& c) {
@@ -87,17 +53,7 @@ Result<LaunchSpec> make_launch_spec(const Store& store, const Container& c) {
   const Json& cc = config["Config"];
   const Json& host = config["HostConfig"];
   ContainerSpec spec;
-  spec.rootfs.driver = TRY(parse_rootfs_driver(config.value("storage_driver", "native")));
-  std::vector<std::string> layers = json_strings(config["layers"]);
-  for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
-    std::string diff = store.layer_dir(*it) + "/diff";
-    if (!path_exists(diff)) return make_error("layer `{}` of the container's image is missing from the store", *it);
-    spec.rootfs.lower_dirs.push_back(diff);
-  }
-  spec.rootfs.upper_dir = c.dir + "/upper";
-  spec.rootfs.work_dir = c.dir + "/work";
-  // vfs: a copy made on the first start (linux/vfs_root.h), kept like an upper folder.
-  spec.rootfs.merged_dir = c.dir + (spec.rootfs.driver == RootfsDriver::kVfs ? "/rootfs" : "/merged");
+  spec.rootfs = TRY(container_rootfs(store, c));
   spec.volumes = config_volumes(config);
   spec.network = host.value("NetworkMode", "none");
   spec.read_only_rootfs = host.value("ReadonlyRootfs", false);
@@ -121,9 +77,10 @@ Result<LaunchSpec> make_launch_spec(const Store& store, const Container& c) {
   launch.cwd = workdir.empty() ? "/" : workdir;
   launch.user = cc.value("User", "");
   launch.group_add = json_strings(host["GroupAdd"]);
-  launch.capabilities = TRY(resolve_capabilities(json_strings(host["CapAdd"]), json_strings(host["CapDrop"]), spec.privileged));
-  launch.seccomp = TRY(std::move(container_seccomp(store, config["seccomp"], launch.capabilities)).wrap("compile the seccomp profile"));
-  launch.no_new_privileges = config.value("no_new_privileges", false);
+  ContainerSecurity security = TRY(container_security(store, c));
+  launch.capabilities = std::move(security.capabilities);
+  launch.seccomp = std::move(security.seccomp);
+  launch.no_new_privileges = security.no_new_privileges;
   launch.init = host.value("Init", false);
   launch.tty = cc.value("Tty", false);
   if (spec.rootfs.driver == RootfsDriver::kFuseOverlayfs) launch.fuse_overlayfs = find_program("fuse-overlayfs");

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -84,11 +85,13 @@ struct ArchiveFree {
 struct DeferredTimes {
   std::string path;
   struct timespec times[2];
+  std::optional<mode_t> mode;  // set last (ExtractOptions::layer off)
 };
 
 class Extractor {
  public:
-  Extractor(int root_fd, int stash_fd) : root_fd_(root_fd), stash_fd_(stash_fd) {}
+  Extractor(int root_fd, const ExtractOptions& options)
+      : root_fd_(root_fd), stash_fd_(options.stash_fd), options_(options) {}
   Result<ExtractReport> run(int tar_fd);
 
  private:
@@ -114,6 +117,7 @@ class Extractor {
 
   int root_fd_;
   int stash_fd_;
+  ExtractOptions options_;
   uid_t euid_ = ::geteuid();  // asked once, not for each of the layer's entries
   uint64_t stashed_ = 0;            // stash/v1 .. v<stashed_>
   std::vector<ino_t> body_inodes_;  // the inode of each body, by index
@@ -194,6 +198,8 @@ Result<ExtractReport> Extractor::run(int tar_fd) {
     if (!raw_name) return make_error("read tar: entry {} has no name", report_.entries + 1);
     auto entry = layer_entry_name(raw_name);
     if (!entry.ok()) return std::move(entry).error().wrap("layer entry `{}`", raw_name);
+    // Outside a layer, `.wh.` names are names like any other.
+    if (!options_.layer && entry->kind != LayerEntryKind::kRoot) entry->kind = LayerEntryKind::kPlain;
     TRY(std::move(extract_entry(a.get(), e, *entry)).wrap("extract `{}`", raw_name));
     report_.entries++;
   }
@@ -205,6 +211,7 @@ Result<ExtractReport> Extractor::run(int tar_fd) {
   // replaced with a symlink must not pass its times to the link's target.
   for (const auto& d : directory_times_) {
     if (d.path.empty()) {
+      if (d.mode) ::fchmod(root_fd_, *d.mode);
       ::futimens(root_fd_, d.times);
       continue;
     }
@@ -212,7 +219,9 @@ Result<ExtractReport> Extractor::run(int tar_fd) {
     auto dir = open_directory_in_root(root_fd_, parent);
     if (!dir.ok()) continue;
     UniqueFd fd(::openat(dir->get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (fd) ::futimens(fd.get(), d.times);
+    if (!fd) continue;
+    if (d.mode && ::fchmod(fd.get(), *d.mode) != 0) return errno_error("chmod `{}`", d.path);
+    ::futimens(fd.get(), d.times);
   }
   return report_;
 }
@@ -235,6 +244,10 @@ Status Extractor::make_room(int dir, const std::string& name, bool keep_director
     return errno_error("stat");
   }
   if (keep_directory && S_ISDIR(st.st_mode)) return {};
+  if (!options_.layer && S_ISDIR(st.st_mode))
+    return make_error("cannot overwrite a directory with a non-directory");
+  if (!options_.layer && keep_directory)
+    return make_error("cannot overwrite a non-directory with a directory");
   Status removed = discard(dir, name);
   invalidate_cache();  // `dir` (maybe the cached fd) is gone; callers ask parent_fd again
   return removed;
@@ -278,6 +291,7 @@ Result<int64_t> Extractor::write_data(struct archive* a, int fd, const std::stri
 
 void Extractor::set_owner(int dir, const std::string& name, int fd, struct archive_entry* e,
                           const std::string& rel) {
+  if (!options_.keep_owners) return;
   uid_t uid = archive_entry_uid(e);
   gid_t gid = archive_entry_gid(e);
   if (uid == 0 && gid == 0 && euid_ == 0) {
@@ -314,8 +328,9 @@ Status Extractor::extract_entry(struct archive* a, struct archive_entry* e, cons
 
   if (entry.kind == LayerEntryKind::kRoot) {  // "./": the layer root itself
     set_owner(-1, "", root_fd_, e, ".");
-    ::fchmod(root_fd_, perm);
-    directory_times_.push_back({"", {times[0], times[1]}});
+    if (options_.layer) ::fchmod(root_fd_, perm);
+    directory_times_.push_back(
+        {"", {times[0], times[1]}, options_.layer ? std::nullopt : std::optional(perm)});
     return {};
   }
   int dir = TRY(parent_fd(parent));
@@ -363,8 +378,12 @@ Status Extractor::extract_entry(struct archive* a, struct archive_entry* e, cons
       if (!fd) return errno_error("open directory");
       set_owner(dir, name, fd.get(), e, rel);
       set_xattrs(fd.get(), e);
+      if (!options_.layer) {
+        directory_times_.push_back({rel, {times[0], times[1]}, perm});
+        return {};
+      }
       if (::fchmod(fd.get(), perm) != 0) return errno_error("chmod");
-      directory_times_.push_back({rel, {times[0], times[1]}});
+      directory_times_.push_back({rel, {times[0], times[1]}, std::nullopt});
       return {};
     }
     case AE_IFREG: {
@@ -426,9 +445,13 @@ Status Extractor::extract_entry(struct archive* a, struct archive_entry* e, cons
 
 }  // namespace
 
-Result<ExtractReport> extract_tar_layer(int tar_fd, int root_fd, int stash_fd) {
-  Extractor extractor(root_fd, stash_fd);
+Result<ExtractReport> extract_tar(int tar_fd, int root_fd, const ExtractOptions& options) {
+  Extractor extractor(root_fd, options);
   return extractor.run(tar_fd);
+}
+
+Result<ExtractReport> extract_tar_layer(int tar_fd, int root_fd, int stash_fd) {
+  return extract_tar(tar_fd, root_fd, {.stash_fd = stash_fd});
 }
 
 }  // namespace skiff

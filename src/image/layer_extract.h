@@ -49,6 +49,23 @@ struct ExtractReport {
 /// bodies, from 0), and the rest of the stash is removed.
 Result<ExtractReport> extract_tar_layer(int tar_fd, int root_fd, int stash_fd = -1);
 
+/// How extract_tar treats what it meets; the defaults are a layer's rules.
+struct ExtractOptions {
+  /// An image layer: OCI whiteouts become overlay whiteouts, and an entry
+  /// replaces whatever is in its way, a folder too. Off (`skiff cp`):
+  /// `.wh.` names are plain files, a folder and a non-folder never replace
+  /// each other (an error, as docker's cp), and folders get their modes
+  /// last, so a read-only folder can still be filled by its owner.
+  bool layer = true;
+  /// Entries get the owners the archive names; off, they belong to
+  /// whoever extracts them.
+  bool keep_owners = true;
+  int stash_fd = -1;  ///< as extract_tar_layer's
+};
+
+/// extract_tar_layer with `options`.
+Result<ExtractReport> extract_tar(int tar_fd, int root_fd, const ExtractOptions& options);
+
 /// What the extractor makes of an entry's name, as libarchive reports it
 /// (pax `path`, GNU long name, or ustar prefix and name). The one place
 /// entry names are normalised: the tar recipe must agree with it exactly.

@@ -189,6 +189,19 @@ class TreeTar {
     return tar_.finish();
   }
 
+  /// Entry `name` of `dir_fd` as `as_name` ("": a folder's contents only).
+  Result<uint64_t> run_entry(int dir_fd, const std::string& name, const std::string& as_name) {
+    if (as_name.empty()) {
+      UniqueFd sub(::openat(dir_fd, name.c_str(), kDirFlags));
+      if (!sub) return errno_error("open `{}`", name);
+      TRY(walk(sub.get(), ""));
+    } else {
+      TRY(entry(dir_fd, name, as_name, ""));
+    }
+    TRY(tar_.finish());
+    return content_bytes_;
+  }
+
  private:
   static std::vector<std::pair<std::string, std::string>> xattrs_of(int fd) {
     std::vector<std::pair<std::string, std::string>> out;
@@ -223,77 +236,83 @@ class TreeTar {
   Status walk(int dir_fd, const std::string& prefix) {
     std::vector<std::string> names = TRY(std::move(list_directory(dir_fd)).wrap("read `{}`", prefix.empty() ? "." : prefix));
     std::sort(names.begin(), names.end());
-    for (const auto& name : names) {
-      std::string rel = prefix.empty() ? name : prefix + "/" + name;
-      struct stat st;
-      if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        if (errno == ENOENT) continue;  // removed while we read (a running container's export)
-        return errno_error("stat `{}`", rel);
+    for (const auto& name : names)
+      TRY(entry(dir_fd, name, prefix.empty() ? name : prefix + "/" + name, prefix));
+    return {};
+  }
+
+  // Entry `name` of the folder open at `dir_fd`, written as `rel` (in the
+  // folder `prefix`), and what it holds.
+  Status entry(int dir_fd, const std::string& name, const std::string& rel, const std::string& prefix) {
+    struct stat st;
+    if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) return {};  // removed while we read (a running container's export)
+      return errno_error("stat `{}`", rel);
+    }
+    TarHeader h;
+    h.name = rel;
+    h.mode = st.st_mode & 07777;
+    h.uid = st.st_uid;
+    h.gid = st.st_gid;
+    h.mtime = st.st_mtim.tv_sec;
+    if (S_ISDIR(st.st_mode)) {
+      UniqueFd sub(::openat(dir_fd, name.c_str(), kDirFlags));
+      if (!sub) return errno_error("open `{}`", rel);
+      h.type = '5';
+      h.xattrs = xattrs_of(sub.get());
+      TRY(tar_.write_header(h));
+      if (options_.oci_whiteouts && is_opaque(sub.get())) {
+        TarHeader marker = h;
+        marker.name = rel + "/.wh..wh..opq";
+        marker.type = '0';
+        marker.mode = h.mode & 0777;
+        marker.xattrs.clear();
+        TRY(tar_.write_header(marker));
       }
-      TarHeader h;
-      h.name = rel;
-      h.mode = st.st_mode & 07777;
-      h.uid = st.st_uid;
-      h.gid = st.st_gid;
-      h.mtime = st.st_mtim.tv_sec;
-      if (S_ISDIR(st.st_mode)) {
-        UniqueFd sub(::openat(dir_fd, name.c_str(), kDirFlags));
-        if (!sub) return errno_error("open `{}`", rel);
-        h.type = '5';
-        h.xattrs = xattrs_of(sub.get());
+      TRY(walk(sub.get(), rel));
+      return {};
+    }
+    if (options_.oci_whiteouts && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
+      // An overlay whiteout (they may share one inode): OCI's empty .wh. file.
+      h.name = (prefix.empty() ? "" : prefix + "/") + ".wh." + name;
+      h.type = '0';
+      TRY(tar_.write_header(h));
+      return {};
+    }
+    if (S_ISSOCK(st.st_mode)) return {};  // tar has no sockets
+    if (st.st_nlink > 1) {
+      auto [it, first] = links_.try_emplace({st.st_dev, st.st_ino}, rel);
+      if (!first) {
+        h.type = '1';
+        h.link = it->second;
         TRY(tar_.write_header(h));
-        if (options_.oci_whiteouts && is_opaque(sub.get())) {
-          TarHeader marker = h;
-          marker.name = rel + "/.wh..wh..opq";
-          marker.type = '0';
-          marker.mode = h.mode & 0777;
-          marker.xattrs.clear();
-          TRY(tar_.write_header(marker));
-        }
-        TRY(walk(sub.get(), rel));
-        continue;
+        return {};
       }
-      if (options_.oci_whiteouts && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
-        // An overlay whiteout (they may share one inode): OCI's empty .wh. file.
-        h.name = (prefix.empty() ? "" : prefix + "/") + ".wh." + name;
-        h.type = '0';
-        TRY(tar_.write_header(h));
-        continue;
+    }
+    if (S_ISREG(st.st_mode)) {
+      UniqueFd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+      if (!fd) return errno_error("open `{}`", rel);
+      if (::fstat(fd.get(), &st) != 0) return errno_error("stat `{}`", rel);
+      h.size = uint64_t(st.st_size);
+      h.xattrs = xattrs_of(fd.get());
+      TRY(tar_.write_header(h));
+      TRY(tar_.write_content(fd.get(), h.size, rel));
+      content_bytes_ += h.size;
+    } else if (S_ISLNK(st.st_mode)) {
+      std::string target(size_t(st.st_size) + 1, '\0');
+      ssize_t n = ::readlinkat(dir_fd, name.c_str(), target.data(), target.size());
+      if (n < 0) return errno_error("read link `{}`", rel);
+      target.resize(size_t(n));
+      h.type = '2';
+      h.link = std::move(target);
+      TRY(tar_.write_header(h));
+    } else {
+      h.type = S_ISCHR(st.st_mode) ? '3' : S_ISBLK(st.st_mode) ? '4' : '6';
+      if (h.type != '6') {
+        h.devmajor = major(st.st_rdev);
+        h.devminor = minor(st.st_rdev);
       }
-      if (S_ISSOCK(st.st_mode)) continue;  // tar has no sockets
-      if (st.st_nlink > 1) {
-        auto [it, first] = links_.try_emplace({st.st_dev, st.st_ino}, rel);
-        if (!first) {
-          h.type = '1';
-          h.link = it->second;
-          TRY(tar_.write_header(h));
-          continue;
-        }
-      }
-      if (S_ISREG(st.st_mode)) {
-        UniqueFd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-        if (!fd) return errno_error("open `{}`", rel);
-        if (::fstat(fd.get(), &st) != 0) return errno_error("stat `{}`", rel);
-        h.size = uint64_t(st.st_size);
-        h.xattrs = xattrs_of(fd.get());
-        TRY(tar_.write_header(h));
-        TRY(tar_.write_content(fd.get(), h.size, rel));
-      } else if (S_ISLNK(st.st_mode)) {
-        std::string target(size_t(st.st_size) + 1, '\0');
-        ssize_t n = ::readlinkat(dir_fd, name.c_str(), target.data(), target.size());
-        if (n < 0) return errno_error("read link `{}`", rel);
-        target.resize(size_t(n));
-        h.type = '2';
-        h.link = std::move(target);
-        TRY(tar_.write_header(h));
-      } else {
-        h.type = S_ISCHR(st.st_mode) ? '3' : S_ISBLK(st.st_mode) ? '4' : '6';
-        if (h.type != '6') {
-          h.devmajor = major(st.st_rdev);
-          h.devminor = minor(st.st_rdev);
-        }
-        TRY(tar_.write_header(h));
-      }
+      TRY(tar_.write_header(h));
     }
     return {};
   }
@@ -301,6 +320,7 @@ class TreeTar {
   const TreeTarOptions& options_;
   TarWriter tar_;
   std::map<std::pair<dev_t, ino_t>, std::string> links_;  // inode -> its first name in the tar
+  uint64_t content_bytes_ = 0;
 };
 
 }  // namespace
@@ -343,15 +363,32 @@ Status write_layer_tar(const Store& store, const std::string& chain_id, ByteSink
   return out.finish();
 }
 
-Status write_tree_tar_at(int root_fd, const TreeTarOptions& options, int out_fd) {
-  // A folder open for each level of depth: allow as many as we may.
+namespace {
+
+// A tree walk holds a folder open for each level of depth: allow as many
+// descriptors as we may.
+void raise_open_file_limit() {
   struct rlimit limit;
   if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
     limit.rlim_cur = limit.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &limit);
   }
+}
+
+}  // namespace
+
+Status write_tree_tar_at(int root_fd, const TreeTarOptions& options, int out_fd) {
+  raise_open_file_limit();
   TreeTar tar(options, out_fd);
   return tar.run(root_fd);
+}
+
+Result<uint64_t> write_entry_tar_at(int dir_fd, const std::string& name, const std::string& as_name,
+                                    int out_fd) {
+  raise_open_file_limit();
+  TreeTarOptions options;
+  TreeTar tar(options, out_fd);
+  return tar.run_entry(dir_fd, name, as_name);
 }
 
 Status write_tree_tar(const std::string& dir, const TreeTarOptions& options, ByteSink& out) {

@@ -57,4 +57,12 @@ Status write_tree_tar(const std::string& dir, const TreeTarOptions& options, Byt
 /// of a tree (export mounts a container's root first).
 Status write_tree_tar_at(int root_fd, const TreeTarOptions& options, int out_fd);
 
+/// One entry of the folder open at `dir_fd` (`name`; "." for that folder
+/// itself) as a tar into `out_fd`, named `as_name`, and, for a folder,
+/// everything in it below `as_name/` (as write_tree_tar_at writes a tree,
+/// nothing followed, no whiteouts made). An empty `as_name` writes only a
+/// folder's contents. Returns the bytes of file content written (`skiff cp`).
+Result<uint64_t> write_entry_tar_at(int dir_fd, const std::string& name, const std::string& as_name,
+                                    int out_fd);
+
 }  // namespace skiff

@@ -56,4 +56,10 @@ std::string describe_wait_status(int status) {
   return fmt::format("ended with status {}", status);
 }
 
+int wait_status_exit_code(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return kExitSkiffFailed;
+}
+
 }  // namespace skiff

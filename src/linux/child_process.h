@@ -38,4 +38,8 @@ class ChildProcess {
 /// "exited with code N" / "killed by signal SIGKILL" for a wait status.
 std::string describe_wait_status(int status);
 
+/// A shell's exit code for a wait status: the code, or 128+N when killed by
+/// signal N (125 for anything else).
+int wait_status_exit_code(int status);
+
 }  // namespace skiff

@@ -18,6 +18,7 @@
 #include "image/user_spec.h"
 #include "linux/mounts.h"
 #include "linux/path_in_root.h"
+#include "linux/process_setup.h"
 #include "linux/seccomp_profile.h"
 #include "linux/sync_socket.h"
 #include "linux/userns.h"
@@ -27,13 +28,6 @@
 namespace skiff {
 
 namespace {
-
-std::vector<char*> c_strings(const std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
 
 Status bring_up_loopback() {
   UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
@@ -46,46 +40,6 @@ Status bring_up_loopback() {
   return {};
 }
 
-// The user the command runs as: groups, gid, uid, in that order (setgroups
-// and setgid need the privileges setuid gives up).
-Status become_user(const ExecUser& user, bool may_setgroups) {
-  if (may_setgroups) {
-    std::vector<gid_t> groups(user.additional_gids.begin(), user.additional_gids.end());
-    if (::setgroups(groups.size(), groups.data()) != 0) return errno_error("set supplementary groups");
-  } else if (!user.additional_gids.empty()) {
-    return make_error("supplementary groups need a subordinate gid range (see `skiff info`)");
-  }
-  if (::setresgid(user.gid, user.gid, user.gid) != 0) {
-    if (errno == EINVAL) return make_error("gid {} is not mapped in the container (see `skiff info`)", user.gid);
-    return errno_error("set gid {}", user.gid);
-  }
-  if (::setresuid(user.uid, user.uid, user.uid) != 0) {
-    if (errno == EINVAL) return make_error("uid {} is not mapped in the container (see `skiff info`)", user.uid);
-    return errno_error("set uid {}", user.uid);
-  }
-  return {};
-}
-
-// A pty from the container's own devpts: the slave becomes the command's
-// controlling terminal and stdio, the master goes to the parent.
-Status set_up_pty(const LaunchSpec& spec, SyncSocket& sock, const ExecUser& user) {
-  UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!master) return errno_error("open `/dev/ptmx`");
-  int unlock = 0;
-  if (::ioctl(master.get(), TIOCSPTLCK, &unlock) != 0) return errno_error("unlock the pty");
-  // TIOCGPTPEER opens the slave without a path lookup in the image's /dev.
-  UniqueFd slave(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!slave) return errno_error("open the pty's slave");
-  if (spec.window) (void)::ioctl(slave.get(), TIOCSWINSZ, &*spec.window);
-  // The command may reopen its terminal once it runs as its own user.
-  (void)::fchown(slave.get(), user.uid, -1);
-  if (::setsid() < 0) return errno_error("start a session");
-  if (::ioctl(slave.get(), TIOCSCTTY, 0) != 0) return errno_error("set the controlling terminal");
-  for (int i = 0; i < 3; ++i)
-    if (::dup2(slave.get(), i) < 0) return errno_error("set up the terminal as stdio");
-  return sock.send_fd(master.get());
-}
-
 Status child_side(const LaunchSpec& spec, SyncSocket& sock);
 
 // Child: cloned into the new namespaces; a copy of the single-threaded
@@ -94,11 +48,7 @@ Status child_side(const LaunchSpec& spec, SyncSocket& sock);
 Status child_start(unsigned long clone_flags, const SpecMaker& make_spec, SyncSocket& sock) {
   // Nothing of skiff's signal handling reaches the command: unblock all and
   // restore default dispositions (skiff ignores SIGPIPE).
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  for (int sig = 1; sig < NSIG; ++sig)
-    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+  reset_signal_handling();
   // If the monitor dies, so does the container (it has nobody to report to).
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
 
@@ -191,43 +141,22 @@ Status child_side(const LaunchSpec& spec, SyncSocket& sock) {
   if (plan.clone_flags & CLONE_NEWNET) TRY(bring_up_loopback());
 
   // stdio: the parent's choices, or the pty.
-  if (spec.tty) {
-    TRY(set_up_pty(spec, sock, user));
-  }
-  for (int i = 0; i < 3; ++i) {
-    if (spec.tty && spec.stdio[i] < 0) continue;
-    int fd = spec.stdio[i] >= 0 ? spec.stdio[i] : null.get();
-    if (fd != i && ::dup2(fd, i) < 0) return errno_error("set up stdio");
-    if (fd == i) ::fcntl(i, F_SETFD, 0);
-  }
+  if (spec.tty) TRY(set_up_pty(spec.window, sock, user));
+  TRY(install_stdio(spec.stdio, spec.tty, null.get()));
   if (::chdir(spec.cwd.c_str()) != 0) return errno_error("enter working directory `{}`", spec.cwd);
 
-  // No descriptor of skiff's, or of whoever started skiff, survives exec.
-  ::syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-  // The init reports exec failures on the sync socket: it must survive one exec.
-  int sync_fd = sock.fd();
-  if (::fcntl(sync_fd, F_SETFD, 0) != 0) return errno_error("pass the sync socket");
-  if (::fcntl(spec.init_fd, F_SETFD, FD_CLOEXEC) != 0) return errno_error("prepare the init");
-
-  // Privileges last. Without no_new_privs, loading seccomp needs
-  // CAP_SYS_ADMIN, so it goes before capabilities are dropped (docker's
-  // profile allows what comes after); with it, seccomp goes last.
-  if (spec.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno_error("set no_new_privs");
-  if (!spec.no_new_privileges) TRY(load_seccomp(spec.seccomp));
-  TRY(apply_capabilities(spec.capabilities, [&] { return become_user(user, may_setgroups); }));
-  if (spec.no_new_privileges) TRY(load_seccomp(spec.seccomp));
-
-  trace("child: exec init");
-  std::string sync_arg = std::to_string(sync_fd);
-  std::vector<std::string> args{"skiff-init"};
-  if (spec.init) args.push_back("-i");
-  args.push_back("-p");  // the container dies with its monitor, whatever kills it
-  args.insert(args.end(), {"-s", sync_arg, "--"});
-  args.insert(args.end(), spec.argv.begin(), spec.argv.end());
-  std::vector<char*> argv = c_strings(args);
-  std::vector<char*> envp = c_strings(spec.env);
-  ::syscall(SYS_execveat, spec.init_fd, "", argv.data(), envp.data(), AT_EMPTY_PATH);
-  return errno_error("execute skiff's init");
+  return exec_init({.argv = spec.argv,
+                    .env = spec.env,
+                    .user = user,
+                    .may_setgroups = may_setgroups,
+                    .capabilities = spec.capabilities,
+                    .seccomp = &spec.seccomp,
+                    .no_new_privileges = spec.no_new_privileges,
+                    .stay_init = spec.init,
+                    // The container dies with its monitor, whatever kills it.
+                    .die_with_parent = true,
+                    .init_fd = spec.init_fd},
+                   sock);
 }
 
 }  // namespace
@@ -275,15 +204,8 @@ Result<LaunchedContainer> ContainerLaunch::finish(std::string_view payload) {
   LaunchedContainer launched{std::move(process_), {}};
   if (tty_) launched.pty_master = TRY(sock_.receive_fd("container"));
 
-  // EOF means the command was exec'd; a frame is the reason it wasn't.
-  auto frame = TRY(sock_.receive_or_eof("container"));
-  if (!frame) return launched;
-  Error error = SyncSocket::to_error(*frame);
-  int status = TRY(launched.process.wait());
-  // The init's message already says why (docker's wording): no strerror.
-  if (WIFEXITED(status) && (WEXITSTATUS(status) == kExitCannotExecute || WEXITSTATUS(status) == kExitNotFound))
-    return Error(0, frame->payload, WEXITSTATUS(status));
-  return error;
+  TRY(wait_for_init_exec(sock_, launched.process));
+  return launched;
 }
 
 }  // namespace skiff

@@ -117,6 +117,21 @@ Result<std::string> clean_relative_path(std::string_view path) {
   return out;
 }
 
+std::string clean_clamped_path(std::string_view path) {
+  std::vector<std::string> parts;
+  for (auto& part : split_components(path)) {
+    if (part == ".") continue;
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+      continue;
+    }
+    parts.push_back(std::move(part));
+  }
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : "/") + p;
+  return out;
+}
+
 Result<UniqueFd> open_directory_in_root(int root_fd, std::string_view rel) {
   return open_in_root(root_fd, rel, false, 0);
 }
@@ -159,23 +174,6 @@ Result<std::string> path_below_root(int root_fd, int fd) {
   return dir.substr(root.size() + 1);
 }
 
-// Like clean_relative_path, but ".." at the root stays at the root, as the
-// kernel resolves it under RESOLVE_IN_ROOT.
-std::string clean_clamped(std::string_view path) {
-  std::vector<std::string> parts;
-  for (auto& part : split_components(path)) {
-    if (part == ".") continue;
-    if (part == "..") {
-      if (!parts.empty()) parts.pop_back();
-      continue;
-    }
-    parts.push_back(std::move(part));
-  }
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : "/") + p;
-  return out;
-}
-
 bool is_directory(int fd) {
   struct stat st;
   return ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
@@ -212,9 +210,67 @@ Result<UniqueFd> open_mount_target_in_root(int root_fd, std::string_view rel_in,
     if (n < 0) return errno_error("create mount target `/{}`", rel_in);
     std::string link(target, n);
     std::string base = link.starts_with("/") ? "" : TRY(path_below_root(root_fd, parent.get()));
-    rel = clean_clamped(base + "/" + link);
+    rel = clean_clamped_path(base + "/" + link);
   }
   return Error(ELOOP, fmt::format("mount target `/{}`", rel_in));
+}
+
+Result<std::string> real_path_in_root(int root_fd, std::string_view rel) {
+  std::vector<std::string> names;  // resolved components
+  std::vector<UniqueFd> dirs;      // the folder each one is, while they are folders
+  std::deque<std::string> todo = split_components(rel);
+  bool missing = false;
+  bool leaf = false;  // the last resolved component is not a folder
+  int symlinks = 0;
+  while (!todo.empty()) {
+    std::string name = std::move(todo.front());
+    todo.pop_front();
+    if (name == ".") continue;
+    if (leaf) return Error(ENOTDIR, fmt::format("resolve `{}`", rel));
+    if (name == "..") {
+      if (!names.empty()) names.pop_back();  // ".." at the root stays at the root
+      while (dirs.size() > names.size()) dirs.pop_back();
+      missing = names.size() > dirs.size();
+      continue;
+    }
+    if (missing) {
+      names.push_back(std::move(name));
+      continue;
+    }
+    int current = dirs.empty() ? root_fd : dirs.back().get();
+    struct stat st;
+    if (::fstatat(current, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno != ENOENT) return errno_error("resolve `{}`", rel);
+      missing = true;
+      names.push_back(std::move(name));
+      continue;
+    }
+    if (S_ISLNK(st.st_mode)) {
+      if (++symlinks > kMaxSymlinks) return Error(ELOOP, fmt::format("resolve `{}`", rel));
+      char target[4096];
+      ssize_t n = ::readlinkat(current, name.c_str(), target, sizeof target - 1);
+      if (n < 0) return errno_error("read link `{}`", name);
+      std::string_view link(target, size_t(n));
+      if (!link.empty() && link[0] == '/') {  // absolute: from the root
+        names.clear();
+        dirs.clear();
+      }
+      auto parts = split_components(link);
+      todo.insert(todo.begin(), parts.begin(), parts.end());
+      continue;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      UniqueFd dir(::openat(current, name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (!dir) return errno_error("open `{}`", name);
+      dirs.push_back(std::move(dir));
+    } else {
+      leaf = true;
+    }
+    names.push_back(std::move(name));
+  }
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : "/") + n;
+  return out;
 }
 
 void force_path_walk_fallback(bool on) { g_force_fallback = on; }

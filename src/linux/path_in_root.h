@@ -23,6 +23,11 @@ namespace skiff {
 /// would climb above the root. The root itself is "".
 Result<std::string> clean_relative_path(std::string_view path);
 
+/// Like clean_relative_path, but ".." at the root stays at the root, as the
+/// kernel resolves it under RESOLVE_IN_ROOT (and docker cleans a path in a
+/// container): never fails.
+std::string clean_clamped_path(std::string_view path);
+
 /// Opens directory `rel` (a clean relative path, "" for the root itself)
 /// inside `root_fd`, O_RDONLY|O_DIRECTORY|O_CLOEXEC.
 Result<UniqueFd> open_directory_in_root(int root_fd, std::string_view rel);
@@ -41,6 +46,13 @@ Result<UniqueFd> resolve_in_root(int root_fd, std::string_view rel);
 /// can't point a mount at a host path. An existing target of the wrong type
 /// (a file where a directory is mounted) is an ENOTDIR / EISDIR error.
 Result<UniqueFd> open_mount_target_in_root(int root_fd, std::string_view rel, bool directory);
+/// `rel` with every symlink on its way expanded inside the root, the last
+/// component's too, as a clean relative path ("" for the root): a path to
+/// open without meeting a symlink. ".." at the root stays at the root, as
+/// the kernel resolves it under RESOLVE_IN_ROOT. From the first component
+/// that doesn't exist on, the rest is kept as it is. ENOTDIR when a
+/// non-directory has more components after it, ELOOP after 40 links.
+Result<std::string> real_path_in_root(int root_fd, std::string_view rel);
 /// For tests: when true, the walk is used even where openat2 works.
 void force_path_walk_fallback(bool on);
 

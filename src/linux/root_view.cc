@@ -23,7 +23,14 @@ Status assemble_and_run(const RootViewSpec& spec, const std::function<Status(int
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return errno_error("make mounts private");
   std::string root = spec.mountpoint;
   bool scratch = false;
-  if (spec.driver == RootfsDriver::kVfs) {
+  if (spec.driver == RootfsDriver::kVfs && spec.writable) {
+    // The container's own copy, made now if it never started (its start
+    // then finds it), bound on itself so that mounts can go on and under it.
+    root = spec.copy;
+    TRY(ensure_vfs_root(spec.layers, root));
+    if (::mount(root.c_str(), root.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+      return errno_error("bind `{}` on itself", root);
+  } else if (spec.driver == RootfsDriver::kVfs) {
     root = spec.copy;
     if (!path_exists(root)) {
       // Never started: no copy yet. Make one of the image's layers for us
@@ -33,17 +40,25 @@ Status assemble_and_run(const RootViewSpec& spec, const std::function<Status(int
       scratch = true;
     }
   } else {
-    ReadOnlyOverlay overlay = TRY(read_only_overlay_options(spec.driver, spec.layers));
+    ReadOnlyOverlay overlay{spec.overlay_options, spec.overlay_chdir};
+    if (!spec.writable) overlay = TRY(read_only_overlay_options(spec.driver, spec.layers));
     if (spec.driver == RootfsDriver::kNative) {
       if (!overlay.chdir.empty() && ::chdir(overlay.chdir.c_str()) != 0)
         return errno_error("enter `{}`", overlay.chdir);
-      if (::mount("overlay", spec.mountpoint.c_str(), "overlay", MS_RDONLY, overlay.options.c_str()) != 0)
+      unsigned long flags = spec.writable ? 0 : MS_RDONLY;
+      if (::mount("overlay", spec.mountpoint.c_str(), "overlay", flags, overlay.options.c_str()) != 0)
         return errno_error("mount overlay on `{}`", spec.mountpoint);
     } else {
       UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
       if (!null) return errno_error("open `/dev/null`");
       TRY(run_fuse_overlayfs(spec.fuse_overlayfs, overlay.options, spec.mountpoint, null.get()));
     }
+  }
+  if (!spec.mounts.empty()) {
+    // Resolved by descriptor inside the view, as a start does.
+    UniqueFd at(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!at) return errno_error("open `{}`", root);
+    TRY(perform_mount_steps(at.get(), spec.mounts));
   }
   UniqueFd root_fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root_fd) return errno_error("open `{}`", root);

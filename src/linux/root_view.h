@@ -1,8 +1,14 @@
-// A container's root file system, read-only, for `skiff export`: the
-// container's upper folder laid over its image's layers the way its storage
-// driver mounts them, but as lower layers only. Nothing is written (a
-// running container keeps its overlay's work folder to itself), and the
-// mount lives in a mount namespace that ends with the process that made it.
+// A container's root file system outside the container, in a mount
+// namespace that ends with the process that made it.
+//
+// Read-only, for `skiff export`: the container's upper folder laid over its
+// image's layers the way its storage driver mounts them, but as lower layers
+// only. Nothing is written (a running container keeps its overlay's work
+// folder to itself).
+//
+// Writable, for `skiff cp` into a container that is not running: mounted as
+// its start mounts it (its upper and work folders; vfs: its copy, made
+// first when missing), with its bind volumes on top.
 #pragma once
 
 #include <functional>
@@ -24,6 +30,14 @@ struct RootViewSpec {
   std::string copy;            ///< vfs: the container's copy (missing until its first start)
   std::string scratch;         ///< vfs, never started: where a copy of the layers is made meanwhile
   std::string fuse_overlayfs;  ///< the program, for RootfsDriver::kFuseOverlayfs
+  /// Writable: the container's overlay options with its upper and work
+  /// folders (ContainerPlan's overlay_options, relative to overlay_chdir
+  /// when that is set). vfs: `copy` is written, made first when missing.
+  bool writable = false;
+  std::string overlay_options;
+  std::string overlay_chdir;
+  /// Performed on the view once assembled (the container's bind volumes).
+  std::vector<MountStep> mounts;
 };
 
 /// Runs `body` with the view's root open (O_RDONLY | O_DIRECTORY). Call as

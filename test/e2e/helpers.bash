@@ -298,3 +298,12 @@ start_token_server() {
   echo "token_server.py did not start: $(cat "$dir/stderr")" >&2
   return 1
 }
+
+# start_sleeper NAME [CREATE_FLAGS...]: a running busybox container whose
+# command is `sleep 1000`, made by create and start.
+start_sleeper() {
+  local name=$1
+  shift
+  run_skiff create --name "$name" "$@" busybox sleep 1000
+  run_skiff start "$name"
+}

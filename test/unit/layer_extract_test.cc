@@ -170,6 +170,12 @@ struct LayerRoot {
     return extract_tar_layer(in.get(), fd.get());
   }
 
+  // As `skiff cp` extracts: no layer rules, owners kept only when asked.
+  Result<ExtractReport> extract_copy(TarBuilder& tar, bool keep_owners = false) {
+    UniqueFd in = tar.finish();
+    return extract_tar(in.get(), fd.get(), {.layer = false, .keep_owners = keep_owners});
+  }
+
   // Extracts in a child in a new user namespace with `mapping`, as skiff does.
   Result<ExtractReport> extract_in_userns(TarBuilder& tar, const IdMapping& mapping) {
     UniqueFd in = tar.finish();
@@ -829,4 +835,89 @@ TEST_CASE("the vfs copy applies layers bottom up with whiteouts and opaque folde
   copy();
   CHECK(read_file(dest + "/etc/mine").value() == "mine");
   REQUIRE(::chmod((dest + "/usr").c_str(), 0755) == 0);  // so TempDir can clean up
+}
+
+// ---- skiff cp's extraction (ExtractOptions::layer off) ----
+
+TEST_CASE("outside a layer, .wh. names are plain files", "[store][cp]") {
+  LayerRoot layer;
+  TarBuilder tar;
+  tar.dir("etc")
+      .file("etc/motd", "hello")
+      .whiteout("etc/.wh.motd")
+      .add({.name = ".wh..wh..opq", .data = "o"});
+  REQUIRE_OK(layer.extract_copy(tar));
+  CHECK(layer.content("etc/motd") == "hello");
+  CHECK(S_ISREG(layer.lstat("etc/.wh.motd").st_mode));
+  CHECK(layer.content(".wh..wh..opq") == "o");
+}
+
+TEST_CASE("outside a layer, a folder and a non-folder never replace each other", "[store][cp]") {
+  LayerRoot layer;
+  REQUIRE(::mkdir(layer.at("dir").c_str(), 0755) == 0);
+  REQUIRE_OK(write_file_atomically(layer.at("dir/keep"), "k"));
+  REQUIRE_OK(write_file_atomically(layer.at("file"), "f"));
+  {
+    TarBuilder tar;
+    tar.file("dir", "x");
+    auto report = layer.extract_copy(tar);
+    REQUIRE_FALSE(report.ok());
+    CHECK(report.error().text().find("cannot overwrite a directory with a non-directory") !=
+          std::string::npos);
+  }
+  {
+    TarBuilder tar;
+    tar.symlink("dir", "/");
+    REQUIRE_FALSE(layer.extract_copy(tar).ok());
+  }
+  {
+    TarBuilder tar;
+    tar.dir("file");
+    auto report = layer.extract_copy(tar);
+    REQUIRE_FALSE(report.ok());
+    CHECK(report.error().text().find("cannot overwrite a non-directory with a directory") !=
+          std::string::npos);
+  }
+  CHECK(layer.content("dir/keep") == "k");
+  CHECK(layer.content("file") == "f");
+  // A file still replaces a file, and a folder merges into a folder.
+  TarBuilder tar;
+  tar.file("file", "new").dir("dir", 0700).file("dir/added", "a");
+  REQUIRE_OK(layer.extract_copy(tar));
+  CHECK(layer.content("file") == "new");
+  CHECK(layer.content("dir/keep") == "k");
+  CHECK(layer.content("dir/added") == "a");
+  CHECK((layer.lstat("dir").st_mode & 07777) == 0700);
+  layer.check_outside_untouched();
+}
+
+TEST_CASE("outside a layer, a read-only folder is filled before it gets its mode", "[store][cp]") {
+  LayerRoot layer;
+  TarBuilder tar;
+  tar.dir("ro", 0555).file("ro/inside", "i", 0444).dir("ro/sub", 0500).file("ro/sub/deep", "d");
+  REQUIRE_OK(layer.extract_copy(tar));
+  CHECK(layer.content("ro/sub/deep") == "d");
+  CHECK((layer.lstat("ro").st_mode & 07777) == 0555);
+  CHECK((layer.lstat("ro/sub").st_mode & 07777) == 0500);
+  // So that TempDir can remove it.
+  ::chmod(layer.at("ro/sub").c_str(), 0755);
+  ::chmod(layer.at("ro").c_str(), 0755);
+}
+
+TEST_CASE("outside a layer, owners are the extractor's unless kept", "[store][cp]") {
+  LayerRoot layer;
+  TarBuilder tar;
+  tar.add({.name = "owned", .data = "x", .uid = 4242, .gid = 4343});
+  REQUIRE_OK(layer.extract_copy(tar, false));
+  CHECK(layer.lstat("owned").st_uid == ::geteuid());
+  CHECK(layer.lstat("owned").st_gid == ::getegid());
+}
+
+TEST_CASE("outside a layer, entries still never lead out of the root", "[store][cp]") {
+  LayerRoot layer;
+  TarBuilder tar;
+  tar.symlink("out", layer.outside).file("out/secret", "overwritten").symlink("up", "../outside");
+  tar.file("up/secret", "overwritten").hardlink("hard", "../outside/secret");
+  REQUIRE_FALSE(layer.extract_copy(tar).ok());
+  layer.check_outside_untouched();
 }

@@ -779,6 +779,51 @@ TEST_CASE("write_tree_tar with OCI whiteouts turns overlay's marks into .wh. ent
   CHECK(names == std::vector<std::string>{"deleted", "opaque/", "opaque/new"});
 }
 
+namespace {
+
+// write_entry_tar_at of `name` in `dir` as `as_name`, read back.
+std::vector<std::string> entry_tar_names(const std::string& dir, const std::string& name,
+                                         const std::string& as_name, uint64_t* bytes = nullptr) {
+  UniqueFd folder(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  REQUIRE(folder);
+  UniqueFd out(::memfd_create("entry.tar", MFD_CLOEXEC));
+  REQUIRE(out);
+  auto written = write_entry_tar_at(folder.get(), name, as_name, out.get());
+  REQUIRE_OK(written);
+  if (bytes) *bytes = *written;
+  REQUIRE(::lseek(out.get(), 0, SEEK_SET) == 0);
+  std::string tar;
+  char buf[65536];
+  for (ssize_t n; (n = ::read(out.get(), buf, sizeof buf)) > 0;) tar.append(buf, size_t(n));
+  std::vector<std::string> names;
+  for (const auto& e : read_tar(tar)) names.push_back(e.name + (e.link.empty() ? "" : " -> " + e.link));
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("write_entry_tar_at writes one entry under another name, or a folder's contents", "[tree-tar]") {
+  TempDir tmp;
+  std::string root = tmp / "tree";
+  REQUIRE(std::system(
+              ("set -e; mkdir -p '" + root + "/src/sub'; cd '" + root +
+               "'; printf 12345 > src/sub/f; ln src/sub/f src/hard; ln -s sub/f src/soft; printf abc > file")
+                  .c_str()) == 0);
+  uint64_t bytes = 0;
+  CHECK(entry_tar_names(root, "src", "dest", &bytes) ==
+        std::vector<std::string>{"dest/", "dest/hard", "dest/soft -> sub/f", "dest/sub/",
+                                 "dest/sub/f -> dest/hard"});
+  CHECK(bytes == 5);
+  CHECK(entry_tar_names(root, "src", "") ==
+        std::vector<std::string>{"hard", "soft -> sub/f", "sub/", "sub/f -> hard"});
+  CHECK(entry_tar_names(root, "file", "renamed", &bytes) == std::vector<std::string>{"renamed"});
+  CHECK(bytes == 3);
+  // A symlink is written as a link, never followed.
+  CHECK(entry_tar_names(root + "/src", "soft", "soft") == std::vector<std::string>{"soft -> sub/f"});
+  // "." is the folder itself.
+  CHECK(entry_tar_names(root + "/src/sub", ".", "top") == std::vector<std::string>{"top/", "top/f"});
+}
+
 TEST_CASE("read-only overlay options list the layers, relative when long", "[recipe]") {
   auto native = read_only_overlay_options(RootfsDriver::kNative, {"/s/upper", "/s/l,1", "/s/l2"});
   REQUIRE_OK(native);

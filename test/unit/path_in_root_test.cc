@@ -317,3 +317,46 @@ TEST_CASE("the fallback walk gives the same answers as openat2", "[paths]") {
     CHECK(inode[0] == inode[1]);
   }
 }
+
+TEST_CASE("real_path_in_root expands every symlink inside the root", "[paths]") {
+  HostileRoot t;
+  auto real = [&](std::string_view rel) {
+    INFO("real path of `" << rel << "`");
+    auto path = real_path_in_root(t.fd.get(), rel);
+    REQUIRE_OK(path);
+    return *path;
+  };
+  CHECK(real("") == "");
+  CHECK(real("dir/sub") == "dir/sub");
+  CHECK(real("/dir//./sub/") == "dir/sub");
+  CHECK(real("to_file") == "file");
+  CHECK(real("abs_root") == "");
+  CHECK(real("abs_root/dir/sibling") == "dir/sub");
+  CHECK(real("abs_dir/sub") == "dir/sub");
+  CHECK(real("chain") == "dir/sub");
+  CHECK(real("dir/up") == "");
+  CHECK(real("rel_up/dir") == "dir");
+  CHECK(real("../../dir/../file") == "file");
+  // An outside path is only a name inside the root, missing there.
+  CHECK(real("abs_out/secret") == t.outside.substr(1) + "/secret");
+  CHECK(real("rel_out/secret") == "outside/secret");
+  // Missing components are kept; ".." after them is applied to them.
+  CHECK(real("dangling") == "made/here");
+  CHECK(real("dir/new/deeper/../x") == "dir/new/x");
+  CHECK(real("dir/new/../../file") == "file");
+  t.check_outside_untouched();
+}
+
+TEST_CASE("real_path_in_root refuses loops and names below a file", "[paths]") {
+  HostileRoot t;
+  auto fails = [&](std::string_view rel, int errnum) {
+    INFO("real path of `" << rel << "`");
+    auto path = real_path_in_root(t.fd.get(), rel);
+    REQUIRE_FALSE(path.ok());
+    CHECK(path.error().errnum() == errnum);
+  };
+  fails("loop1", ELOOP);
+  fails("self/x", ELOOP);
+  fails("file/x", ENOTDIR);
+  fails("to_file/x", ENOTDIR);
+}
