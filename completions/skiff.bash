@@ -235,7 +235,8 @@ _skiff() {
           case $w in
             --name | -e | --env | --env-file | -w | --workdir | -u | --user | --group-add | --entrypoint | \
               -h | --hostname | -l | --label | --tmpfs | -v | --volume | --mount | --network | --net | --pull | \
-              --platform | --cap-add | --cap-drop | --security-opt)
+              --platform | --cap-add | --cap-drop | --security-opt | \
+              -m | --memory | --memory-swap | --cpus | -c | --cpu-shares | --pids-limit)
               i=$((i + 1))
               continue
               ;;
@@ -245,7 +246,7 @@ _skiff() {
               # value attached (-eA=1) or in the next word.
               local k
               for ((k = 1; k < ${#w}; k++)); do
-                if [[ ewuhlv == *"${w:k:1}"* ]]; then
+                if [[ ewuhlvmc == *"${w:k:1}"* ]]; then
                   ((k + 1 == ${#w})) && i=$((i + 1))
                   break
                 fi
@@ -265,6 +266,7 @@ _skiff() {
         case "$command${subcommand:+ $subcommand}:$w" in
           "rmi:-f" | "image rm:-f" | "image remove:-f" | "image prune:-f" | "system reset:-f") ;;
           "rm:-f" | "container rm:-f" | "container remove:-f") ;;
+          "container prune:-f") ;;
           *:-i | *:--input) [[ $command == load || $subcommand == load ]] && i=$((i + 1)) ;;
           *) i=$((i + 1)) ;;
         esac
@@ -290,7 +292,7 @@ _skiff() {
     if [[ $cur == -* ]]; then
       _skiff_reply --root --runroot --storage-driver --version --help -v -h
     else
-      _skiff_reply attach container create export image images import info inspect kill load login logout ps pull push rename restart rm rmi run save search start stop system tag version wait
+      _skiff_reply attach container create diff export image images import info inspect kill load login logout pause port ps pull push rename restart rm rmi run save search start stats stop system tag top unpause version wait
     fi
     return
   fi
@@ -300,7 +302,7 @@ _skiff() {
   case $command in
     image) group="ls list import inspect pull push tag rm remove prune save load" ;;
     system) group="info reset" ;;
-    container) group="attach create export inspect kill list ls ps remove rename restart rm run start stop wait" ;;
+    container) group="attach create diff export inspect kill list ls pause port prune ps remove rename restart rm run start stats stop top unpause wait" ;;
   esac
   if [[ -n $group ]]; then
     if [[ -z $subcommand ]]; then
@@ -338,6 +340,12 @@ _skiff() {
     "container wait") path=wait ;;
     "container rename") path=rename ;;
     "container attach") path=attach ;;
+    "container top") path=top ;;
+    "container port") path=port ;;
+    "container stats") path=stats ;;
+    "container diff") path=diff ;;
+    "container pause") path=pause ;;
+    "container unpause") path=unpause ;;
   esac
 
   local -a flags=()
@@ -553,7 +561,8 @@ _skiff() {
       ((nargs == 0)) || return 0
       flags=(--help --name --rm --env --env-file --workdir --user --group-add --entrypoint --hostname --label
         --read-only --tmpfs --volume --mount --interactive --tty --init --network --net --pull --platform
-        --cap-add --cap-drop --privileged --security-opt --restart --stop-signal --stop-timeout -e -w -u -h -l -v -i -t)
+        --cap-add --cap-drop --privileged --security-opt --restart --stop-signal --stop-timeout -e -w -u -h -l -v -i -t
+        --memory --memory-swap --cpus --cpu-shares --pids-limit -m -c)
       [[ $path == run ]] && flags+=(--detach --detach-keys -d)
       case $prev in
         --name | -w | --workdir | -u | --user | --group-add | --entrypoint | -h | --hostname | -l | --label | \
@@ -598,6 +607,9 @@ _skiff() {
           return
           ;;
         --stop-timeout | --detach-keys)
+          return
+          ;;
+        -m | --memory | --memory-swap | --cpus | -c | --cpu-shares | --pids-limit)
           return
           ;;
         --platform)
@@ -745,6 +757,62 @@ _skiff() {
       ;;
     "system reset")
       flags=(--force --help -f -h)
+      [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
+      ;;
+    top)
+      # After CONTAINER: options for ps.
+      flags=(--help -h)
+      if ((nargs == 0)); then
+        if [[ $cur == -* ]]; then
+          _skiff_reply "${flags[@]}"
+        else
+          _skiff_complete_containers
+        fi
+      fi
+      ;;
+    port)
+      flags=(--help -h)
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      elif ((nargs == 0)); then
+        _skiff_complete_containers
+      fi
+      ;;
+    diff)
+      flags=(--help -h)
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      elif ((nargs == 0)); then
+        _skiff_complete_containers
+      fi
+      ;;
+    pause | unpause)
+      flags=(--help -h)
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      else
+        _skiff_complete_containers
+      fi
+      ;;
+    stats)
+      flags=(--all --format --no-stream --no-trunc --help -a -h)
+      if [[ $prev == --format ]]; then
+        _skiff_reply json table
+        return
+      fi
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      else
+        _skiff_complete_containers
+      fi
+      ;;
+    "container prune")
+      flags=(--filter --force --help -f -h)
+      if [[ $prev == --filter ]]; then
+        _skiff_reply until= label= label!=
+        _skiff_nospace
+        return
+      fi
       [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
       ;;
   esac

@@ -20,6 +20,18 @@ std::string human_size(double bytes) {
   return buf;
 }
 
+std::string binary_size(double bytes) {
+  static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"};
+  int unit = 0;
+  while (bytes >= 1024.0 && unit < 8) {
+    bytes /= 1024.0;
+    unit++;
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.4g%s", bytes, kUnits[unit]);
+  return buf;
+}
+
 std::string human_duration(double seconds) {
   if (seconds < 1) return "Less than a second";
   if (std::lround(std::floor(seconds)) == 1) return "1 second";

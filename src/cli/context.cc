@@ -66,10 +66,16 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   add_wait_command(app, *container, ctx);
   add_rename_command(app, *container, ctx);
   add_attach_command(app, *container, ctx);
+  add_top_command(app, *container, ctx);
+  add_port_command(app, *container, ctx);
+  add_stats_command(app, *container, ctx);
+  add_diff_command(app, *container, ctx);
+  add_pause_commands(app, *container, ctx);
+  add_container_prune_command(*container, ctx);
 }
 
 bool stops_at_first_positional(const CLI::App& cmd) {
-  return cmd.get_name() == "run" || cmd.get_name() == "create";
+  return cmd.get_name() == "run" || cmd.get_name() == "create" || cmd.get_name() == "top";
 }
 
 }  // namespace skiff::cli

@@ -1,6 +1,7 @@
 #include "engine/container_options.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 
@@ -9,12 +10,14 @@
 #include "engine/container_process.h"
 #include "engine/images.h"
 #include "engine/pull.h"
+#include "engine/resource_limits.h"
 #include "engine/storage_driver.h"
 #include "image/image_config.h"
 #include "image/image_store.h"
 #include "image/reference.h"
 #include "linux/caps.h"
 #include "linux/path_in_root.h"
+#include "linux/probe.h"
 #include "linux/seccomp_profile.h"
 #include "registry/registries_conf.h"
 
@@ -282,6 +285,11 @@ Result<Json> parse_restart_policy(std::string_view text) {
 }
 
 Result<ContainerDraft> make_container_draft(const Store& store, const CreateOptions& o) {
+  // Resource limits first: a host that can't enforce them refuses before
+  // anything else happens (an image pull).
+  ResourceLimits limits = TRY(parse_resource_limits(o.limits, ::sysconf(_SC_NPROCESSORS_ONLN)));
+  if (!limits_to_enforce(limits).empty())
+    TRY(check_resource_limits(limits, read_cgroup_facts(), ::geteuid()));
   if (!o.name.empty()) TRY(check_container_name(o.name));
   if (o.network != "none" && o.network != "host")
     return make_error("invalid --network `{}`: skiff supports none and host so far", o.network);
@@ -449,6 +457,7 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
       {"Init", o.init},
       {"RestartPolicy", restart},
   };
+  record_resource_limits(host, limits);
   Json mounts = Json::array();
   Json volume_specs = Json::array();
   for (size_t i = 0; i < volumes.size(); ++i) {

@@ -12,6 +12,7 @@
 #include "base/fs.h"
 #include "base/output.h"
 #include "base/units.h"
+#include "engine/filters.h"
 #include "image/image_config.h"
 #include "image/layer_store.h"
 #include "image/reference.h"
@@ -82,61 +83,16 @@ void remove_trash(const std::vector<std::string>& trash) {
   if (auto removed = remove_layer_trees(trash); !removed.ok()) warn("{}", removed.error().text());
 }
 
-struct Filter {
-  std::string key, value;
-  bool negated = false;
-};
-
-Result<std::vector<Filter>> parse_filters(const std::vector<std::string>& specs,
-                                          std::initializer_list<std::string_view> allowed) {
-  std::vector<Filter> out;
-  for (const auto& spec : specs) {
-    auto eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return make_error("invalid filter `{}`: expected KEY=VALUE", spec);
-    Filter f{spec.substr(0, eq), spec.substr(eq + 1)};
-    if (!f.key.empty() && f.key.back() == '!') {
-      f.negated = true;
-      f.key.pop_back();
-      if (f.key != "label") return make_error("invalid filter `{}`: only label may be negated", spec);
-    }
-    if (std::find(allowed.begin(), allowed.end(), f.key) == allowed.end()) {
-      std::string names;
-      for (auto a : allowed) names += (names.empty() ? "" : ", ") + std::string(a);
-      return make_error("invalid filter `{}`: the filters here are {}", f.key, names);
-    }
-    out.push_back(std::move(f));
-  }
-  return out;
-}
-
-// label=KEY or label=KEY=VALUE against an image's config labels.
-bool labels_match(const Json& config, const Filter& f) {
-  const Json* labels = nullptr;
-  if (config.contains("config") && config["config"].contains("Labels") &&
-      config["config"]["Labels"].is_object())
-    labels = &config["config"]["Labels"];
-  auto eq = f.value.find('=');
-  std::string key = f.value.substr(0, eq);
-  bool found = labels && labels->contains(key);
-  if (found && eq != std::string::npos)
-    found = (*labels)[key].is_string() && (*labels)[key].get<std::string>() == f.value.substr(eq + 1);
-  return found != f.negated;
+// An image's config labels (null when it has none).
+Json image_labels(const Json& config) {
+  if (config.contains("config") && config["config"].is_object() && config["config"].contains("Labels"))
+    return config["config"]["Labels"];
+  return nullptr;
 }
 
 double created_seconds(const ImageRecord& image) {
   auto ts = parse_rfc3339(image.created);
   return ts ? double(ts->tv_sec) + ts->tv_nsec / 1e9 : 0;
-}
-
-// until=<RFC 3339 time, Unix seconds, or a duration before now>
-Result<double> parse_until(const std::string& value) {
-  if (auto ts = parse_rfc3339(value)) return double(ts->tv_sec);
-  if (auto d = parse_duration(value)) return double(::time(nullptr)) - *d;
-  char* end;
-  double unix_time = std::strtod(value.c_str(), &end);
-  if (!value.empty() && *end == '\0') return unix_time;
-  return make_error("invalid filter value `until={}`: expected a time or a duration like 24h", value);
 }
 
 }  // namespace
@@ -283,7 +239,7 @@ Result<std::vector<Json>> list_image_rows(const Store& store, const ImageListOpt
       } else if (f.key == "label") {
         if (!config)
           config = load_image_config(store, image).ok() ? *load_image_config(store, image) : Json::object();
-        keep = keep && labels_match(*config, f);
+        keep = keep && labels_match(image_labels(*config), f);
       }
     }
     if (!keep) continue;
@@ -469,7 +425,7 @@ Result<PruneOutcome> prune_images(const Store& store, bool all,
       for (const auto& f : filters) {
         if (f.key != "label") continue;
         auto config = load_image_config(store, image);
-        keep = keep || !labels_match(config.ok() ? *config : Json::object(), f);
+        keep = keep || !labels_match(config.ok() ? image_labels(*config) : Json(), f);
       }
       if (!keep) doomed.push_back(image);
     }
