@@ -254,6 +254,18 @@ D /var/tmp'
   [ ! -r "$SKIFF_ROOT/containers/$("$SKIFF" inspect -f '{{.Id}}' d3)/upper/secret" ]
 }
 
+@test "diff never follows the image's symlinks out of the container's root" {
+  import_rootfs linked --symlink /hostlink=/ --symlink /up=../../../../..
+  for driver in native vfs; do
+    run_skiff --storage-driver "$driver" run --name "l-$driver" linked sh -c \
+      'rm /hostlink /up; mkdir -p /hostlink/etc /up/etc; echo x > /hostlink/etc/passwd; echo x > /up/etc/passwd'
+    run_skiff diff "l-$driver"
+    # The host's /etc exists; the image's never had these paths.
+    assert_equal "$output" "$(printf '%s\n' 'C /hostlink' 'A /hostlink/etc' 'A /hostlink/etc/passwd' \
+      'C /up' 'A /up/etc' 'A /up/etc/passwd')"
+  done
+}
+
 @test "diff of a missing container is an error" {
   run_skiff 125 diff nosuch
   assert_skiff_error "No such container: nosuch"
