@@ -8,12 +8,7 @@ per_test_setup() { import_busybox; }
 
 # Every container of the test is gone, with its monitor, before the
 # teardown looks for leftover processes.
-per_test_teardown() {
-  local ids
-  ids=$("$SKIFF" ps -aq 2>/dev/null) || true
-  # shellcheck disable=SC2086
-  [ -z "$ids" ] || "$SKIFF" rm -f $ids >/dev/null 2>&1 || true
-}
+per_test_teardown() { remove_all_containers; }
 
 # The host PID of a container's monitor (the skiff __monitor process).
 monitor_pid() { pgrep -u "$(id -u)" -f "__monitor .*$1" | head -1; }

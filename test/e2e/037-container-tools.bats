@@ -8,12 +8,7 @@ per_test_setup() { import_busybox; }
 
 # Every container of the test is gone, with its monitor, before the
 # teardown looks for leftover processes.
-per_test_teardown() {
-  local ids
-  ids=$("$SKIFF" ps -aq 2>/dev/null) || true
-  # shellcheck disable=SC2086
-  [ -z "$ids" ] || "$SKIFF" rm -f $ids >/dev/null 2>&1 || true
-}
+per_test_teardown() { remove_all_containers; }
 
 # The container's store folders, for "nothing was created" checks.
 container_dirs() { ls -A "$SKIFF_ROOT/containers" 2>/dev/null | grep -v '^\.names$' || true; }
@@ -199,6 +194,11 @@ assert row["Container"] == "js" and row["Name"] == "js" and row["PIDs"] == "1", 
   # Not a terminal: the tables follow one another, without escape codes.
   [ "$(grep -c '^st$' <<<"$output")" -ge 2 ]
   assert_output_not_contains $'\033'
+  # On a terminal each table replaces the last, as docker draws it.
+  if command -v script >/dev/null; then
+    run timeout 2.5 script -qec "$SKIFF stats --format '{{.Name}}' st" /dev/null
+    [[ $output == *$'\033[2J\033[H'* ]]
+  fi
   # A reader that goes away ends it quietly.
   timeout 10 "$SKIFF" stats --format '{{.Name}}' st 2>"$SKIFF_TEST_DIR/err" | head -1
   [ "${PIPESTATUS[0]}" -eq 0 ]

@@ -121,6 +121,16 @@ assert_skiff_error() {
   [ -z "$text" ] || assert_output_contains "$text"
 }
 
+# Removes every container of the store, with its monitor, so that the
+# teardown finds no leftover processes (a per_test_teardown for files that
+# run containers in the background).
+remove_all_containers() {
+  local ids
+  ids=$("$SKIFF" ps -aq 2>/dev/null) || true
+  # shellcheck disable=SC2086
+  [ -z "$ids" ] || "$SKIFF" rm -f $ids >/dev/null 2>&1 || true
+}
+
 # A unique name for objects a test creates.
 unique_name() { echo "t$(date +%s%N | tail -c 9)$RANDOM"; }
 
