@@ -24,8 +24,8 @@ namespace skiff {
 std::vector<size_t> select_container_processes(const std::vector<ProcessNode>& table, pid_t init,
                                                uint64_t init_namespace);
 
-/// The processes of a running container, in PID order, the init first in
-/// `init`. "container X is not running" when it doesn't run (its init's
+/// The processes of a running container, in PID order; `init` is its first
+/// process. "container X is not running" when it doesn't run (its init's
 /// start time is checked before and after the table is read, so a
 /// recycled PID never lends its processes).
 struct ContainerProcesses {

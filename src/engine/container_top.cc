@@ -17,8 +17,6 @@
 #include "linux/child_process.h"
 #include "linux/proc_table.h"
 
-extern char** environ;
-
 namespace skiff {
 
 namespace {
