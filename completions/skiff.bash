@@ -257,7 +257,8 @@ _skiff() {
           # The options that take a value, long and short.
           local valued=" --name -e --env --env-file -w --workdir -u --user --group-add --entrypoint -h --hostname
             -l --label --tmpfs -v --volume --mount --network --net --pull --platform --cap-add --cap-drop
-            --security-opt --restart --stop-signal --stop-timeout --log-driver --log-opt --detach-keys " letters=ewuhlv
+            --security-opt --restart --stop-signal --stop-timeout --log-driver --log-opt --detach-keys
+            -m --memory --memory-swap --cpus -c --cpu-shares --pids-limit " letters=ewuhlvmc
           if [[ $command == exec || $subcommand == exec ]]; then
             valued=" -e --env --env-file -w --workdir -u --user --detach-keys " letters=ewu
           fi
@@ -293,6 +294,7 @@ _skiff() {
           "volume rm:-f" | "volume remove:-f" | "volume prune:-f") ;;
           "rm:-f" | "container rm:-f" | "container remove:-f") ;;
           "logs:-f" | "container logs:-f") ;;
+          "container prune:-f") ;;
           *:-i | *:--input) [[ $command == load || $subcommand == load ]] && i=$((i + 1)) ;;
           *) i=$((i + 1)) ;;
         esac
@@ -318,7 +320,7 @@ _skiff() {
     if [[ $cur == -* ]]; then
       _skiff_reply --root --runroot --storage-driver --version --help -v -h
     else
-      _skiff_reply attach container cp create exec export image images import info inspect kill load login logout logs ps pull push rename restart rm rmi run save search start stop system tag version volume wait
+      _skiff_reply attach container cp create diff exec export image images import info inspect kill load login logout logs pause port ps pull push rename restart rm rmi run save search start stats stop system tag top unpause version volume wait
     fi
     return
   fi
@@ -328,7 +330,7 @@ _skiff() {
   case $command in
     image) group="ls list import inspect pull push tag rm remove prune save load" ;;
     system) group="check info reset" ;;
-    container) group="attach cp create exec export inspect kill list logs ls ps remove rename restart rm run start stop wait" ;;
+    container) group="attach cp create diff exec export inspect kill list logs ls pause port prune ps remove rename restart rm run start stats stop top unpause wait" ;;
     volume) group="create inspect list ls prune remove rm" ;;
   esac
   if [[ -n $group ]]; then
@@ -370,6 +372,12 @@ _skiff() {
     "container wait") path=wait ;;
     "container rename") path=rename ;;
     "container attach") path=attach ;;
+    "container top") path=top ;;
+    "container port") path=port ;;
+    "container stats") path=stats ;;
+    "container diff") path=diff ;;
+    "container pause") path=pause ;;
+    "container unpause") path=unpause ;;
     "volume list") path="volume ls" ;;
     "volume remove") path="volume rm" ;;
   esac
@@ -587,7 +595,8 @@ _skiff() {
       ((nargs == 0)) || return 0
       flags=(--help --name --rm --env --env-file --workdir --user --group-add --entrypoint --hostname --label
         --read-only --tmpfs --volume --mount --interactive --tty --init --network --net --pull --platform
-        --cap-add --cap-drop --privileged --security-opt --restart --stop-signal --stop-timeout --log-driver --log-opt -e -w -u -h -l -v -i -t)
+        --cap-add --cap-drop --privileged --security-opt --restart --stop-signal --stop-timeout --log-driver --log-opt -e -w -u -h -l -v -i -t
+        --memory --memory-swap --cpus --cpu-shares --pids-limit -m -c)
       [[ $path == run ]] && flags+=(--detach --detach-keys -d)
       _skiff_complete_env_flag && return
       case $prev in
@@ -648,6 +657,9 @@ _skiff() {
           return
           ;;
         --stop-timeout | --detach-keys)
+          return
+          ;;
+        -m | --memory | --memory-swap | --cpus | -c | --cpu-shares | --pids-limit)
           return
           ;;
         --platform)
@@ -894,6 +906,62 @@ _skiff() {
       else
         _skiff_complete_volumes
       fi
+      ;;
+    top)
+      # After CONTAINER: options for ps.
+      flags=(--help -h)
+      if ((nargs == 0)); then
+        if [[ $cur == -* ]]; then
+          _skiff_reply "${flags[@]}"
+        else
+          _skiff_complete_containers
+        fi
+      fi
+      ;;
+    port)
+      flags=(--help -h)
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      elif ((nargs == 0)); then
+        _skiff_complete_containers
+      fi
+      ;;
+    diff)
+      flags=(--help -h)
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      elif ((nargs == 0)); then
+        _skiff_complete_containers
+      fi
+      ;;
+    pause | unpause)
+      flags=(--help -h)
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      else
+        _skiff_complete_containers
+      fi
+      ;;
+    stats)
+      flags=(--all --format --no-stream --no-trunc --help -a -h)
+      if [[ $prev == --format ]]; then
+        _skiff_reply json table
+        return
+      fi
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      else
+        _skiff_complete_containers
+      fi
+      ;;
+    "container prune")
+      flags=(--filter --force --help -f -h)
+      if [[ $prev == --filter ]]; then
+        _skiff_reply until= label= label!=
+        _skiff_nospace
+        return
+      fi
+      [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
       ;;
   esac
   return 0

@@ -8,16 +8,31 @@
 
 namespace skiff {
 
-std::string human_size(double bytes) {
-  static const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
+namespace {
+
+// go-units' CustomSize: divide by `base` while a larger unit exists, then
+// print with `digits` significant digits.
+std::string scaled_size(double bytes, double base, const char* const (&units)[9], int digits) {
   int unit = 0;
-  while (bytes >= 1000.0 && unit < 8) {
-    bytes /= 1000.0;
+  while (bytes >= base && unit < 8) {
+    bytes /= base;
     unit++;
   }
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.3g%s", bytes, kUnits[unit]);
+  std::snprintf(buf, sizeof buf, "%.*g%s", digits, bytes, units[unit]);
   return buf;
+}
+
+}  // namespace
+
+std::string human_size(double bytes) {
+  static const char* const kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
+  return scaled_size(bytes, 1000.0, kUnits, 3);
+}
+
+std::string binary_size(double bytes) {
+  static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"};
+  return scaled_size(bytes, 1024.0, kUnits, 4);
 }
 
 std::string human_duration(double seconds) {

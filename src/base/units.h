@@ -12,6 +12,10 @@ namespace skiff {
 /// Decimal units, 3 significant digits: 4261550 -> "4.26MB", 0 -> "0B".
 std::string human_size(double bytes);
 
+/// Binary units, 4 significant digits, as docker's BytesSize (memory in
+/// `stats`): 1572864 -> "1.5MiB", 0 -> "0B".
+std::string binary_size(double bytes);
+
 /// docker's HumanDuration: "Less than a second", "About a minute",
 /// "3 hours", "2 weeks", ...
 std::string human_duration(double seconds);

@@ -75,9 +75,16 @@ void add_volume_ls_command(CLI::App& volume, Context& ctx);
 void add_volume_inspect_command(CLI::App& volume, Context& ctx);
 void add_volume_rm_command(CLI::App& volume, Context& ctx);
 void add_volume_prune_command(CLI::App& volume, Context& ctx);
+void add_top_command(CLI::App& app, CLI::App& container, Context& ctx);
+void add_port_command(CLI::App& app, CLI::App& container, Context& ctx);
+void add_stats_command(CLI::App& app, CLI::App& container, Context& ctx);
+void add_diff_command(CLI::App& app, CLI::App& container, Context& ctx);
+void add_pause_commands(CLI::App& app, CLI::App& container, Context& ctx);  // pause and unpause
+void add_container_prune_command(CLI::App& container, Context& ctx);
 
-/// Commands whose arguments after the first positional (IMAGE, CONTAINER)
-/// belong to the container's command, never to skiff: `run`, `create`, `exec`.
+/// Commands whose arguments after the first positional belong to someone
+/// else, never to skiff: `run`, `create` (the container's command after
+/// IMAGE), `exec` (after CONTAINER), `top` (ps's options after CONTAINER).
 bool stops_at_first_positional(const CLI::App& cmd);
 
 /// docker's loop over container arguments: `act` on each, its name printed

@@ -76,10 +76,17 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   add_volume_inspect_command(*volume, ctx);
   add_volume_rm_command(*volume, ctx);
   add_volume_prune_command(*volume, ctx);
+  add_top_command(app, *container, ctx);
+  add_port_command(app, *container, ctx);
+  add_stats_command(app, *container, ctx);
+  add_diff_command(app, *container, ctx);
+  add_pause_commands(app, *container, ctx);
+  add_container_prune_command(*container, ctx);
 }
 
 bool stops_at_first_positional(const CLI::App& cmd) {
-  return cmd.get_name() == "run" || cmd.get_name() == "create" || cmd.get_name() == "exec";
+  return cmd.get_name() == "run" || cmd.get_name() == "create" || cmd.get_name() == "exec" ||
+         cmd.get_name() == "top";
 }
 
 }  // namespace skiff::cli

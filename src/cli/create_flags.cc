@@ -35,6 +35,11 @@ void add_create_flags(CLI::App* cmd, CreateOptions& o) {
   cmd->add_option("--stop-timeout", o.stop_timeout, "Seconds to wait for the container to stop before killing it (default 10)");
   cmd->add_option("--log-driver", o.log_driver, "Logging driver: json-file (the default) or none");
   cmd->add_option("--log-opt", o.log_opts, "Log driver option: max-size=N[k|m|g], max-file=N");
+  cmd->add_option("-m,--memory", o.limits.memory, "Memory limit (e.g. 512m, 2g; needs a delegated cgroup v2 subtree)");
+  cmd->add_option("--memory-swap", o.limits.memory_swap, "Memory plus swap limit (-1: unlimited swap)");
+  cmd->add_option("--cpus", o.limits.cpus, "Number of CPUs the container may use (e.g. 1.5)");
+  cmd->add_option("-c,--cpu-shares", o.limits.cpu_shares, "CPU shares (relative weight)");
+  cmd->add_option("--pids-limit", o.limits.pids_limit, "Maximum number of processes (-1: unlimited)");
   // Everything after IMAGE is the container's command (main.cc cuts argv there).
 }
 

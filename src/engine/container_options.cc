@@ -1,6 +1,7 @@
 #include "engine/container_options.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include "engine/container_process.h"
 #include "engine/images.h"
 #include "engine/pull.h"
+#include "engine/resource_limits.h"
 #include "engine/storage_driver.h"
 #include "engine/volumes.h"
 #include "image/image_config.h"
@@ -18,6 +20,7 @@
 #include "image/reference.h"
 #include "linux/caps.h"
 #include "linux/path_in_root.h"
+#include "linux/probe.h"
 #include "linux/seccomp_profile.h"
 #include "registry/registries_conf.h"
 
@@ -319,6 +322,11 @@ Result<Json> parse_restart_policy(std::string_view text) {
 }
 
 Result<ContainerDraft> make_container_draft(const Store& store, const CreateOptions& o) {
+  // Resource limits first: a host that can't enforce them refuses before
+  // anything else happens (an image pull).
+  ResourceLimits limits = TRY(parse_resource_limits(o.limits, ::sysconf(_SC_NPROCESSORS_ONLN)));
+  if (!limits_to_enforce(limits).empty())
+    TRY(check_resource_limits(limits, read_cgroup_facts(), ::geteuid()));
   if (!o.name.empty()) TRY(check_container_name(o.name));
   if (o.network != "none" && o.network != "host")
     return make_error("invalid --network `{}`: skiff supports none and host so far", o.network);
@@ -518,6 +526,7 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
       {"RestartPolicy", restart},
       {"LogConfig", log_config},
   };
+  record_resource_limits(host, limits);
   Json mount_points = Json::array();
   Json volume_specs = Json::array();
   for (const auto& m : mounts) {

@@ -20,6 +20,7 @@
 
 #include "base/error.h"
 #include "base/json.h"
+#include "engine/resource_limits.h"
 #include "image/store.h"
 
 namespace skiff {
@@ -61,6 +62,7 @@ struct CreateOptions {
   bool interactive = false;
   bool attach = false;                     ///< run in the foreground (run without -d)
   PullObserver* pull_observer = nullptr;   ///< shows an implicit pull's progress
+  ResourceLimitFlags limits;               ///< --memory, --memory-swap, --cpus, --cpu-shares, --pids-limit
 };
 
 /// A container's two records.

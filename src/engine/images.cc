@@ -95,14 +95,6 @@ double created_seconds(const ImageRecord& image) {
   return ts ? double(ts->tv_sec) + ts->tv_nsec / 1e9 : 0;
 }
 
-// until=<RFC 3339 time, Unix seconds, or a duration before now>
-Result<double> parse_until(const std::string& value) {
-  struct timespec now;
-  ::clock_gettime(CLOCK_REALTIME, &now);
-  if (auto t = parse_time_or_duration(value, now)) return double(t->tv_sec) + t->tv_nsec / 1e9;
-  return make_error("invalid filter value `until={}`: expected a time or a duration like 24h", value);
-}
-
 }  // namespace
 
 void report_extraction(const ExtractReport& report) {

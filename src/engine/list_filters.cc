@@ -1,8 +1,11 @@
 #include "engine/list_filters.h"
 
 #include <regex.h>
+#include <time.h>
 
 #include <algorithm>
+
+#include "base/units.h"
 
 namespace skiff {
 
@@ -45,6 +48,13 @@ bool pattern_matches(const std::string& pattern, const std::string& text) {
   bool found = ::regexec(&re, text.c_str(), 0, nullptr, 0) == 0;
   ::regfree(&re);
   return found;
+}
+
+Result<double> parse_until(const std::string& value) {
+  struct timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  if (auto t = parse_time_or_duration(value, now)) return double(t->tv_sec) + t->tv_nsec / 1e9;
+  return make_error("invalid filter value `until={}`: expected a time or a duration like 24h", value);
 }
 
 }  // namespace skiff

@@ -1,6 +1,7 @@
 // The --filter KEY=VALUE arguments of list and prune commands (images,
-// image prune, volume ls, volume prune), parsed and matched the way docker's
-// daemon does: values of one key OR together, different keys AND.
+// image prune, volume ls, volume prune, container prune), parsed and
+// matched the way docker's daemon does: values of one key OR together,
+// different keys AND.
 #pragma once
 
 #include <initializer_list>
@@ -30,5 +31,9 @@ bool labels_match(const Json& labels, const ListFilter& filter);
 /// docker's filters.Match: `text` equals `pattern`, or the POSIX extended
 /// regular expression `pattern` is found in it (an invalid one matches nothing).
 bool pattern_matches(const std::string& pattern, const std::string& text);
+
+/// until=<RFC 3339 time, Unix seconds, or a duration before now>, as Unix
+/// seconds; an error names the filter.
+Result<double> parse_until(const std::string& value);
 
 }  // namespace skiff

@@ -15,6 +15,10 @@
 // it to the stash, so every body stays on disk somewhere.
 #pragma once
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -112,6 +116,19 @@ inline constexpr const char* kOpaqueXattrs[] = {"user.overlay.opaque", "user.fus
 /// change what other layers show.
 inline bool is_overlay_xattr(std::string_view name) {
   return name.find(".overlay.") != std::string_view::npos || name.find("fuseoverlayfs") != std::string_view::npos;
+}
+
+/// True for an overlay whiteout: a 0/0 character device.
+inline bool is_whiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0); }
+
+/// True when the directory open at `dir_fd` carries one of kOpaqueXattrs
+/// with the value "y".
+inline bool is_opaque_directory(int dir_fd) {
+  for (const char* xattr : kOpaqueXattrs) {
+    char value = 0;
+    if (::fgetxattr(dir_fd, xattr, &value, 1) == 1 && value == 'y') return true;
+  }
+  return false;
 }
 
 }  // namespace skiff

@@ -225,14 +225,6 @@ class TreeTar {
     return out;
   }
 
-  static bool is_opaque(int dir_fd) {
-    for (const char* xattr : kOpaqueXattrs) {
-      char value = 0;
-      if (::fgetxattr(dir_fd, xattr, &value, 1) == 1 && value == 'y') return true;
-    }
-    return false;
-  }
-
   Status walk(int dir_fd, const std::string& prefix) {
     std::vector<std::string> names = TRY(std::move(list_directory(dir_fd)).wrap("read `{}`", prefix.empty() ? "." : prefix));
     std::sort(names.begin(), names.end());
@@ -261,7 +253,7 @@ class TreeTar {
       h.type = '5';
       h.xattrs = xattrs_of(sub.get());
       TRY(tar_.write_header(h));
-      if (options_.oci_whiteouts && is_opaque(sub.get())) {
+      if (options_.oci_whiteouts && is_opaque_directory(sub.get())) {
         TarHeader marker = h;
         marker.name = rel + "/.wh..wh..opq";
         marker.type = '0';
@@ -272,7 +264,7 @@ class TreeTar {
       TRY(walk(sub.get(), rel));
       return {};
     }
-    if (options_.oci_whiteouts && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
+    if (options_.oci_whiteouts && is_whiteout(st)) {
       // An overlay whiteout (they may share one inode): OCI's empty .wh. file.
       h.name = (prefix.empty() ? "" : prefix + "/") + ".wh." + name;
       h.type = '0';

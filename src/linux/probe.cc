@@ -359,10 +359,15 @@ std::string_view cgroup_layout_name(CgroupLayout layout) {
   return "none";
 }
 
-CgroupFacts read_cgroup_facts() {
+std::string cgroup_v2_mount(const CgroupFiles& files) {
+  if (files.root_is_cgroup2) return "/sys/fs/cgroup";
+  if (files.unified_is_cgroup2) return "/sys/fs/cgroup/unified";
+  return "";
+}
+
+CgroupFacts make_cgroup_facts(const CgroupFiles& files) {
   CgroupFacts facts;
-  std::vector<ProcCgroupEntry> entries;
-  if (auto text = read_file("/proc/self/cgroup", 1 << 20); text.ok()) entries = parse_proc_cgroup(*text);
+  std::vector<ProcCgroupEntry> entries = parse_proc_cgroup(files.proc_self_cgroup);
   for (const auto& e : entries)
     for (const auto& c : e.controllers)
       if (c.rfind("name=", 0) != 0 && std::find(facts.v1_controllers.begin(), facts.v1_controllers.end(), c) ==
@@ -372,29 +377,48 @@ CgroupFacts read_cgroup_facts() {
 
   // cgroup2 at /sys/fs/cgroup: unified. A tmpfs there holds v1 hierarchies,
   // and systemd's hybrid mode adds a controller-less v2 at .../unified.
-  if (is_filesystem("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC)) {
+  facts.v2_mount = cgroup_v2_mount(files);
+  if (files.root_is_cgroup2)
     facts.layout = CgroupLayout::kV2;
-    facts.v2_mount = "/sys/fs/cgroup";
-  } else if (is_filesystem("/sys/fs/cgroup/unified", CGROUP2_SUPER_MAGIC)) {
+  else if (files.unified_is_cgroup2)
     facts.layout = CgroupLayout::kHybrid;
-    facts.v2_mount = "/sys/fs/cgroup/unified";
-  } else if (!facts.v1_controllers.empty() || is_filesystem("/sys/fs/cgroup", CGROUP_SUPER_MAGIC)) {
+  else if (!facts.v1_controllers.empty() || files.root_is_cgroup1)
     facts.layout = CgroupLayout::kV1;
-  }
   if (facts.v2_mount.empty()) return facts;
 
   facts.own_path = unified_cgroup_path(entries).value_or("/");
   facts.v2_dir = facts.own_path == "/" ? facts.v2_mount : facts.v2_mount + facts.own_path;
-  struct stat st;
-  facts.v2_dir_exists = ::stat(facts.v2_dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  facts.v2_dir_exists = files.dir_exists;
   if (!facts.v2_dir_exists) return facts;
-  facts.writable = ::access(facts.v2_dir.c_str(), W_OK | X_OK) == 0;
-  facts.subtree_control_writable = ::access((facts.v2_dir + "/cgroup.subtree_control").c_str(), W_OK) == 0;
-  if (auto text = read_file(facts.v2_dir + "/cgroup.controllers", 1 << 16); text.ok())
-    facts.controllers = split_words(*text);
-  if (auto text = read_file(facts.v2_dir + "/cgroup.subtree_control", 1 << 16); text.ok())
-    facts.subtree_control = split_words(*text);
+  facts.writable = files.dir_writable;
+  facts.subtree_control_writable = files.subtree_control_writable;
+  facts.controllers = split_words(files.controllers);
+  facts.subtree_control = split_words(files.subtree_control);
   return facts;
+}
+
+CgroupFacts read_cgroup_facts() {
+  CgroupFiles files;
+  if (auto text = read_file("/proc/self/cgroup", 1 << 20); text.ok())
+    files.proc_self_cgroup = std::move(*text);
+  files.root_is_cgroup2 = is_filesystem("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC);
+  files.unified_is_cgroup2 =
+      !files.root_is_cgroup2 && is_filesystem("/sys/fs/cgroup/unified", CGROUP2_SUPER_MAGIC);
+  files.root_is_cgroup1 = is_filesystem("/sys/fs/cgroup", CGROUP_SUPER_MAGIC);
+  std::string mount = cgroup_v2_mount(files);
+  if (!mount.empty()) {
+    std::string path = unified_cgroup_path(parse_proc_cgroup(files.proc_self_cgroup)).value_or("/");
+    std::string dir = path == "/" ? mount : mount + path;
+    struct stat st;
+    files.dir_exists = ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    files.dir_writable = ::access(dir.c_str(), W_OK | X_OK) == 0;
+    files.subtree_control_writable = ::access((dir + "/cgroup.subtree_control").c_str(), W_OK) == 0;
+    if (auto text = read_file(dir + "/cgroup.controllers", 1 << 16); text.ok())
+      files.controllers = std::move(*text);
+    if (auto text = read_file(dir + "/cgroup.subtree_control", 1 << 16); text.ok())
+      files.subtree_control = std::move(*text);
+  }
+  return make_cgroup_facts(files);
 }
 
 std::optional<int64_t> read_sysctl_int(const std::string& path) {

@@ -131,6 +131,27 @@ struct CgroupFacts {
   std::vector<std::string> subtree_control;  ///< v2_dir/cgroup.subtree_control
 };
 
+/// What read_cgroup_facts reads: file contents and what statfs and
+/// access(2) answered, for make_cgroup_facts.
+struct CgroupFiles {
+  std::string proc_self_cgroup;     ///< /proc/self/cgroup
+  bool root_is_cgroup2 = false;     ///< /sys/fs/cgroup is a cgroup2 mount (unified)
+  bool unified_is_cgroup2 = false;  ///< /sys/fs/cgroup/unified is one (systemd's hybrid)
+  bool root_is_cgroup1 = false;     ///< /sys/fs/cgroup is a cgroup (v1) mount itself
+  // The process's own v2 folder (v2 mount + its "0::" path):
+  bool dir_exists = false;
+  bool dir_writable = false;              ///< access(W_OK|X_OK)
+  bool subtree_control_writable = false;  ///< access(cgroup.subtree_control, W_OK)
+  std::string controllers;                ///< cgroup.controllers
+  std::string subtree_control;            ///< cgroup.subtree_control
+};
+
+/// The facts `files` make (pure).
+CgroupFacts make_cgroup_facts(const CgroupFiles& files);
+
+/// The v2 mount `files` point to: "/sys/fs/cgroup", "/sys/fs/cgroup/unified", or "".
+std::string cgroup_v2_mount(const CgroupFiles& files);
+
 /// statfs /sys/fs/cgroup (and /sys/fs/cgroup/unified), /proc/self/cgroup,
 /// and access(2) on the process's own v2 cgroup.
 CgroupFacts read_cgroup_facts();

@@ -25,13 +25,6 @@ namespace {
 
 constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 
-bool is_whiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0); }
-
-bool is_opaque(int dir_fd) {
-  char value = 0;
-  return ::fgetxattr(dir_fd, kOpaqueXattrs[0], &value, 1) == 1 && value == 'y';
-}
-
 // Copies the xattrs of `from` to `to` (both open files or directories),
 // except overlay's own markers; the ones the kernel refuses here are skipped.
 void copy_xattrs(int from, int to) {
@@ -124,7 +117,7 @@ class LayerCopier {
       if (!src) return errno_error("open `{}`", rel);
       // A directory replaces a non-directory; an opaque one hides what lower
       // layers put there.
-      if (exists && (!S_ISDIR(existing.st_mode) || is_opaque(src.get()))) {
+      if (exists && (!S_ISDIR(existing.st_mode) || is_opaque_directory(src.get()))) {
         TRY(remove_tree_at(dst_dir, name));
         exists = false;
       }

@@ -89,8 +89,7 @@ int display_width(std::string_view s) {
 
 }  // namespace
 
-std::string align_columns(std::string_view text) {
-  constexpr int kMinWidth = 10;
+std::string align_columns(std::string_view text, int min_width) {
   constexpr int kPadding = 3;
   struct Cell {
     std::string_view text;
@@ -121,7 +120,7 @@ std::string align_columns(std::string_view text) {
       if (lines[l].size() > column + 1) having.push_back(l);
     for (size_t i = 0; i < having.size();) {
       size_t j = i;
-      int width = kMinWidth;
+      int width = min_width;
       while (j < having.size() && (j == i || having[j] == having[j - 1] + 1)) {
         width = std::max(width, lines[having[j]][column].width + kPadding);
         ++j;

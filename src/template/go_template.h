@@ -75,6 +75,7 @@ Result<std::string> format_each(std::string_view format, const std::vector<Json>
 /// cell at that index; its width is the widest cell plus 3, at least 10; the
 /// last cell of a line (text after its last tab) is not padded. Widths count
 /// terminal columns (East Asian wide characters count 2), like docker's fork.
-std::string align_columns(std::string_view text);
+/// `min_width` replaces the 10 (docker top's writer uses 20).
+std::string align_columns(std::string_view text, int min_width = 10);
 
 }  // namespace skiff

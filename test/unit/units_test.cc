@@ -187,3 +187,11 @@ TEST_CASE("parse_duration refuses what Go's ParseDuration refuses", "[units]") {
   CHECK_FALSE(parse_duration("nans").has_value());
   CHECK_FALSE(parse_duration(" 10m").has_value());
 }
+
+TEST_CASE("binary_size prints four significant digits in binary units, as docker's BytesSize", "[units]") {
+  CHECK(binary_size(0) == "0B");
+  CHECK(binary_size(1023) == "1023B");
+  CHECK(binary_size(1024) == "1KiB");
+  CHECK(binary_size(1536 * 1024) == "1.5MiB");
+  CHECK(binary_size(8005316608.0) == "7.456GiB");
+}
