@@ -18,6 +18,7 @@
 #include "linux/namespace_join.h"
 #include "linux/path_in_root.h"
 #include "linux/probe.h"
+#include "linux/process_info.h"
 #include "linux/root_view.h"
 #include "linux/userns.h"
 

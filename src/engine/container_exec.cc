@@ -12,6 +12,7 @@
 #include "linux/init_binary.h"
 #include "linux/namespace_join.h"
 #include "linux/path_in_root.h"
+#include "linux/process_info.h"
 #include "linux/process_setup.h"
 #include "linux/userns.h"
 
