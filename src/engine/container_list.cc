@@ -100,9 +100,7 @@ std::string go_quote(std::string_view text) {
   return out + "\"";
 }
 
-std::optional<double> seconds_of(const Json& j, const char* key) {
-  if (!j.contains(key) || !j[key].is_string()) return std::nullopt;
-  const std::string& text = j[key].get_ref<const std::string&>();
+std::optional<double> seconds_of(const std::string& text) {
   if (text.starts_with("0001-01-01T")) return std::nullopt;  // Go's zero time: never
   auto ts = parse_rfc3339(text);
   if (!ts) return std::nullopt;
@@ -129,14 +127,6 @@ std::string image_column(const std::string& image, const std::string& image_id, 
   if (!ref.ok()) return image;
   ref->digest.clear();  // the digest is dropped, the tag kept
   return ref->familiar_string();
-}
-
-const Json& labels_of(const Container& c) {
-  static const Json kNone = Json::object();
-  if (c.config.contains("Config") && c.config["Config"].contains("Labels") &&
-      c.config["Config"]["Labels"].is_object())
-    return c.config["Config"]["Labels"];
-  return kNone;
 }
 
 // name=: docker tries an exact match, then the value as a regular expression
@@ -167,60 +157,51 @@ std::optional<int> parse_exit_code(const std::string& text) {
   return int(code);
 }
 
-bool one_matches(const ContainerFilter& f, const Container& c) {
+bool one_matches(const ContainerFilter& f, const ContainerSummary& c) {
   const std::string& key = f.key;
   if (key == "id") return !f.value.empty() && c.id.starts_with(f.value);
-  if (key == "name") return name_matches(f.value, c.name());
-  if (key == "status") return c.status() == f.value;
-  if (key == "exited")
-    return c.status() == "exited" && parse_exit_code(f.value) == c.state.value("ExitCode", 0);
-  if (key == "ancestor")
-    return (!f.image_id.empty() && c.config.value("image_id", "") == f.image_id) ||
-           c.config.value("image", "") == f.value;
-  if (key == "network")
-    return c.config.contains("HostConfig") && c.config["HostConfig"].value("NetworkMode", "") == f.value;
-  if (key == "volume") {
-    if (!c.config.contains("Mounts") || !c.config["Mounts"].is_array()) return false;
-    for (const auto& m : c.config["Mounts"])
-      if (m.value("Source", "") == f.value || m.value("Destination", "") == f.value ||
-          m.value("Name", "") == f.value)
-        return true;
-    return false;
-  }
+  if (key == "name") return name_matches(f.value, c.name);
+  if (key == "status") return c.status == f.value;
+  if (key == "exited") return c.status == "exited" && parse_exit_code(f.value) == c.exit_code;
+  if (key == "ancestor") return (!f.image_id.empty() && c.image_id == f.image_id) || c.image == f.value;
+  if (key == "network") return c.network == f.value;
+  if (key == "volume")
+    return std::any_of(c.mounts.begin(), c.mounts.end(), [&](const ContainerSummary::Mount& m) {
+      return m.source == f.value || m.destination == f.value || m.name == f.value;
+    });
   if (key == "label") {
-    const Json& labels = labels_of(c);
     size_t eq = f.value.find('=');
-    std::string name = f.value.substr(0, eq);
-    auto it = labels.find(name);
-    if (it == labels.end()) return false;
-    return eq == std::string::npos || (it->is_string() && it->get<std::string>() == f.value.substr(eq + 1));
+    std::string_view name = std::string_view(f.value).substr(0, eq);
+    auto it = std::find_if(c.labels.begin(), c.labels.end(), [&](const auto& l) { return l.first == name; });
+    if (it == c.labels.end()) return false;
+    return eq == std::string::npos || it->second == std::string_view(f.value).substr(eq + 1);
   }
-  auto created = instant(c.config.value("created", ""));
+  auto created = instant(c.created);
   if (key == "before") return created < instant(f.created);
   if (key == "since") return created > instant(f.created);
   return false;
 }
 
-// container_size with the image sizes remembered across containers.
-ContainerSize measure(const Store& store, const Container& c, std::map<std::string, uint64_t>& image_sizes) {
+// container_size of the container in `dir`, with the image sizes remembered across containers.
+ContainerSize measure(const Store& store, const std::string& dir, const std::string& image_id,
+                      const std::string& storage_driver, std::map<std::string, uint64_t>& image_sizes) {
   ContainerSize size;
-  std::string image_id = c.config.value("image_id", "");
   auto it = image_sizes.find(image_id);
   if (it == image_sizes.end()) {
     auto image = load_image(store, image_id);
     it = image_sizes.emplace(image_id, image.ok() ? image->size : 0).first;
   }
-  if (c.config.value("storage_driver", "") == "vfs") {
+  if (storage_driver == "vfs") {
     // A whole copy: what it holds beyond the image's size (an estimate:
     // nothing records which files the container changed).
-    uint64_t copy = tree_disk_usage(c.dir + "/rootfs");
+    uint64_t copy = tree_disk_usage(dir + "/rootfs");
     size.rw = copy > it->second ? copy - it->second : 0;
     size.root_fs = std::max(copy, it->second);
     return size;
   }
   // What the container wrote, without the upper folder's own block (docker
   // counts the files under it, so an untouched container is 0B).
-  std::string upper = c.dir + "/upper";
+  std::string upper = dir + "/upper";
   uint64_t total = tree_disk_usage(upper);
   struct stat st;
   uint64_t own = ::lstat(upper.c_str(), &st) == 0 ? uint64_t(st.st_blocks) * 512 : 0;
@@ -252,7 +233,7 @@ Result<std::vector<ContainerFilter>> parse_container_filters(const std::vector<s
   return out;
 }
 
-bool container_matches(const std::vector<ContainerFilter>& filters, const Container& container) {
+bool container_matches(const std::vector<ContainerFilter>& filters, const ContainerSummary& container) {
   std::map<std::string, bool> any_of;  // key -> some value matched (labels: all did)
   for (const auto& f : filters) {
     bool match = one_matches(f, container);
@@ -298,23 +279,21 @@ std::string command_column(std::string_view command, bool no_trunc) {
   return go_quote(no_trunc ? std::string(command) : ellipsis(command, 20));
 }
 
-std::string container_status_text(const Json& state, double now) {
-  std::string status = state.value("Status", "created");
-  auto ago = [&](const char* key) {
-    auto t = seconds_of(state, key);
-    return human_duration(now - t.value_or(now));
-  };
-  int exit_code = state.value("ExitCode", 0);
+std::string container_status_text(const ContainerSummary& state, double now) {
+  const std::string& status = state.status;
+  auto ago = [&](const std::string& time) { return human_duration(now - seconds_of(time).value_or(now)); };
+  int exit_code = state.exit_code;
   if (is_up(status)) {
-    if (status == "paused" || state.value("Paused", false)) return "Up " + ago("StartedAt") + " (Paused)";
-    if (status == "restarting") return fmt::format("Restarting ({}) {} ago", exit_code, ago("FinishedAt"));
-    return "Up " + ago("StartedAt");
+    if (status == "paused" || state.paused) return "Up " + ago(state.started_at) + " (Paused)";
+    if (status == "restarting")
+      return fmt::format("Restarting ({}) {} ago", exit_code, ago(state.finished_at));
+    return "Up " + ago(state.started_at);
   }
   if (status == "removing") return "Removal In Progress";
-  if (status == "dead" || state.value("Dead", false)) return "Dead";
-  if (!seconds_of(state, "StartedAt")) return "Created";
-  if (!seconds_of(state, "FinishedAt")) return "";
-  return fmt::format("Exited ({}) {} ago", exit_code, ago("FinishedAt"));
+  if (status == "dead" || state.dead) return "Dead";
+  if (!seconds_of(state.started_at)) return "Created";
+  if (!seconds_of(state.finished_at)) return "";
+  return fmt::format("Exited ({}) {} ago", exit_code, ago(state.finished_at));
 }
 
 std::string container_size_text(uint64_t rw_bytes, uint64_t virtual_bytes) {
@@ -325,7 +304,8 @@ std::string container_size_text(uint64_t rw_bytes, uint64_t virtual_bytes) {
 
 ContainerSize container_size(const Store& store, const Container& container) {
   std::map<std::string, uint64_t> image_sizes;
-  return measure(store, container, image_sizes);
+  return measure(store, container.dir, container.config.value("image_id", ""),
+                 container.config.value("storage_driver", ""), image_sizes);
 }
 
 Json container_template_view(Json inspect) {
@@ -359,7 +339,8 @@ Json with_inspect_sizes(const Json& inspect, const ContainerSize& size) {
   return out;
 }
 
-Result<std::vector<Json>> list_container_rows(const Store& store, const ContainerListOptions& options) {
+Result<std::vector<ContainerSummary>> select_listed_containers(const Store& store,
+                                                               const ContainerListOptions& options) {
   std::vector<ContainerFilter> filters = TRY(parse_container_filters(options.filters));
   for (auto& f : filters) {
     if (f.key == "ancestor") {
@@ -373,81 +354,84 @@ Result<std::vector<Json>> list_container_rows(const Store& store, const Containe
   }
   int limit = options.latest ? 1 : options.last;
   bool all = options.all || limit > 0 || filters_imply_all(filters);
+  std::vector<ContainerSummary> listed = list_container_summaries(store, [&](const ContainerSummary& c) {
+    return (all || is_up(c.status)) && container_matches(filters, c);
+  });
+  if (limit > 0 && listed.size() > size_t(limit)) listed.resize(size_t(limit));
+  return listed;
+}
 
-  struct timespec now_ts;
-  ::clock_gettime(CLOCK_REALTIME, &now_ts);
-  double now = double(now_ts.tv_sec) + now_ts.tv_nsec / 1e9;
-  std::map<std::string, std::string> image_now;  // name as typed -> the ID it means now ("" for none)
-  std::map<std::string, uint64_t> image_sizes;
-  std::vector<Json> rows;
-  for (const Container& c :
-       list_containers(store, options.size ? RecordDetail::kFull : RecordDetail::kListing)) {
-    if (!all && !is_up(c.status())) continue;
-    if (!container_matches(filters, c)) continue;
-    if (limit > 0 && rows.size() >= size_t(limit)) break;
+ContainerRows::ContainerRows(const Store& store, const ContainerListOptions& options)
+    : store_(store), options_(options) {
+  struct timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  now_ = double(now.tv_sec) + now.tv_nsec / 1e9;
+}
 
-    const Json& config = c.config;
-    std::string image_id = config.value("image_id", "");
-    std::string image = config.value("image", "");
-    if (image != image_id) {
-      auto known = image_now.find(image);
-      if (known == image_now.end()) {
-        auto found = find_image(store, image);
-        known = image_now.emplace(image, found.ok() ? found->id : "").first;
+Json ContainerRows::row(const ContainerSummary& c, const std::function<bool(std::string_view)>& wanted) {
+  bool no_trunc = options_.no_trunc;
+  double created = 0;
+  if (auto ts = parse_rfc3339(c.created)) created = double(ts->tv_sec);
+
+  // Keys in alphabetical order, as docker's --format json prints them. The
+  // ID is always there: an empty row would be a map to templates, where a
+  // mistyped field prints "<no value>" instead of failing as docker's does.
+  Json row = Json::object();
+  auto add = [&](std::string_view key, auto make) {
+    if (!wanted || wanted(key) || key == "ID") row.emplace(key, make());
+  };
+  add("Command", [&] { return command_column(container_command(c.path, c.args), no_trunc); });
+  add("CreatedAt", [&] { return go_time_string(time_t(created)); });
+  add("ID", [&] { return no_trunc ? c.id : c.id.substr(0, 12); });
+  add("Image", [&] {
+    // The image as typed, unless that name now means another image.
+    std::string image = c.image;
+    if (image != c.image_id) {
+      auto known = image_now_.find(image);
+      if (known == image_now_.end()) {
+        auto found = find_image(store_, image);
+        known = image_now_.emplace(image, found.ok() ? found->id : "").first;
       }
-      if (known->second != image_id) image = image_id;
+      if (known->second != c.image_id) image = c.image_id;
     }
-
+    auto [column, made] = image_column_.try_emplace(image + "\n" + c.image_id);
+    if (made) column->second = image_column(image, c.image_id, no_trunc);
+    return column->second;
+  });
+  add("Labels", [&] {
+    std::vector<std::string> pairs;
+    for (const auto& [key, value] : c.labels) pairs.push_back(key + "=" + value);
+    std::sort(pairs.begin(), pairs.end());
     std::string labels;
-    std::vector<std::string> label_list;
-    for (auto it = labels_of(c).begin(); it != labels_of(c).end(); ++it)
-      label_list.push_back(it.key() + "=" + (it->is_string() ? it->get<std::string>() : it->dump()));
-    std::sort(label_list.begin(), label_list.end());
-    for (const auto& l : label_list) labels += (labels.empty() ? "" : ",") + l;
-
+    for (const auto& p : pairs) labels += (labels.empty() ? "" : ",") + p;
+    return labels;
+  });
+  add("LocalVolumes", [&] {
+    return std::to_string(std::count_if(c.mounts.begin(), c.mounts.end(),
+                                        [](const ContainerSummary::Mount& m) { return m.type == "volume"; }));
+  });
+  add("Mounts", [&] {
     std::string mounts;
-    int local_volumes = 0;
-    if (config.contains("Mounts") && config["Mounts"].is_array()) {
-      bool first = true;
-      for (const auto& m : config["Mounts"]) {
-        if (m.value("Type", "") == "volume") ++local_volumes;
-        std::string name = m.value("Name", "");
-        if (name.empty()) name = m.value("Source", "");
-        mounts += (first ? "" : ",") + (options.no_trunc ? name : ellipsis(name, 15));
-        first = false;
-      }
+    for (const auto& m : c.mounts) {
+      if (&m != &c.mounts.front()) mounts += ',';
+      const std::string& name = m.name.empty() ? m.source : m.name;
+      mounts += no_trunc ? name : ellipsis(name, 15);
     }
-
-    double created = 0;
-    if (auto ts = parse_rfc3339(config.value("created", ""))) created = double(ts->tv_sec);
-    std::string size = "0B";
-    if (options.size) {
-      ContainerSize s = measure(store, c, image_sizes);
-      size = container_size_text(s.rw, s.root_fs);
-    }
-    std::string network = config.contains("HostConfig") ? config["HostConfig"].value("NetworkMode", "") : "";
-
-    // Keys in alphabetical order, as docker's --format json prints them.
-    rows.push_back(Json{
-        {"Command", command_column(container_command(config.value("Path", ""),
-                                                     json_strings(config.value("Args", Json()))),
-                                   options.no_trunc)},
-        {"CreatedAt", go_time_string(time_t(created))},
-        {"ID", options.no_trunc ? c.id : c.id.substr(0, 12)},
-        {"Image", image_column(image, image_id, options.no_trunc)},
-        {"Labels", labels},
-        {"LocalVolumes", std::to_string(local_volumes)},
-        {"Mounts", mounts},
-        {"Names", c.name()},
-        {"Networks", network},
-        {"Ports", ""},
-        {"RunningFor", human_duration(now - created) + " ago"},
-        {"Size", size},
-        {"State", c.status()},
-        {"Status", container_status_text(c.state, now)},
-    });
-  }
-  return rows;
+    return mounts;
+  });
+  add("Names", [&] { return c.name; });
+  add("Networks", [&] { return c.network; });
+  add("Ports", [&] { return std::string(); });
+  add("RunningFor", [&] { return human_duration(now_ - created) + " ago"; });
+  add("Size", [&] {
+    if (!options_.size) return std::string("0B");
+    ContainerSize s =
+        measure(store_, store_.containers_dir() + "/" + c.id, c.image_id, c.storage_driver, image_sizes_);
+    return container_size_text(s.rw, s.root_fs);
+  });
+  add("State", [&] { return c.status; });
+  add("Status", [&] { return container_status_text(c, now_); });
+  return row;
 }
 
 }  // namespace skiff

@@ -3,6 +3,7 @@
 #include "template/go_template.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "template/template_internal.h"
 
@@ -144,35 +145,71 @@ std::string align_columns(std::string_view text, int min_width) {
   return out;
 }
 
-Result<std::string> format_rows(std::string_view format, std::string_view default_table, const Json& header,
-                                const std::vector<Json>& rows) {
+Result<RowFormatter> RowFormatter::make(std::string_view format, std::string_view default_table,
+                                        const Json& header) {
+  RowFormatter f;
   std::string_view chosen = format.empty() || format == kTableKey ? default_table : format;
   if (chosen == kJsonKey) {
-    std::string out;
-    for (const Json& row : rows) out += to_compact_json(row) + "\n";
-    return out;
+    f.json_ = true;
+    return f;
   }
-  bool table = chosen.starts_with(kTableKey);
-  auto parsed = Template::parse(docker_format_text(table ? chosen.substr(kTableKey.size()) : chosen));
+  f.table_ = chosen.starts_with(kTableKey);
+  f.text_ = docker_format_text(f.table_ ? chosen.substr(kTableKey.size()) : chosen);
+  auto parsed = Template::parse(f.text_);
   if (!parsed) return parsed.error().wrap("template parsing error");
-  std::string body;
-  for (const Json& row : rows) {
-    auto line = parsed->execute(row);
-    if (!line) return line.error().wrap("template parsing error");
-    body += *line;
-    body += '\n';
+  f.template_ = std::move(*parsed);
+  f.header_ = header;
+  // Inside actions, a dot not followed by a field name (".", "index . X")
+  // or a `$` not followed by a dot can reach every field.
+  for (size_t open = f.text_.find("{{"); open != std::string::npos && !f.whole_rows_;
+       open = f.text_.find("{{", open + 2)) {
+    size_t close = f.text_.find("}}", open + 2);
+    if (close == std::string::npos) close = f.text_.size();
+    std::string_view action = std::string_view(f.text_).substr(open + 2, close - (open + 2));
+    for (size_t i = 0; i < action.size(); ++i) {
+      char next = i + 1 < action.size() ? action[i + 1] : ' ';
+      bool name_follows = std::isalpha(static_cast<unsigned char>(next)) || next == '_';
+      if ((action[i] == '.' && !name_follows) || (action[i] == '$' && next != '.')) f.whole_rows_ = true;
+    }
   }
-  if (!table) return body;
+  return f;
+}
+
+bool RowFormatter::uses_field(std::string_view name) const {
+  return json_ || whole_rows_ || text_.find(name) != std::string::npos;
+}
+
+Status RowFormatter::add(const Json& row) {
+  if (json_) {
+    body_ += to_compact_json(row);
+  } else {
+    auto line = template_->execute(row);
+    if (!line) return line.error().wrap("template parsing error");
+    body_ += *line;
+  }
+  body_ += '\n';
+  return {};
+}
+
+std::string RowFormatter::finish() && {
+  if (!table_) return std::move(body_);
   std::string all;
-  if (!header.is_null() && !(header.is_object() && header.empty())) {
+  if (!header_.is_null() && !(header_.is_object() && header_.empty())) {
     // docker ignores a failing header and keeps what it wrote.
     std::string partial;
-    auto line = parsed->execute_header(header, &partial);
+    auto line = template_->execute_header(header_, &partial);
     all += line ? *line : partial;
     all += '\n';
   }
-  all += body;
+  all += body_;
   return align_columns(all);
+}
+
+Result<std::string> format_rows(std::string_view format, std::string_view default_table, const Json& header,
+                                const std::vector<Json>& rows) {
+  RowFormatter formatter = TRY(RowFormatter::make(format, default_table, header));
+  for (const Json& row : rows) TRY(formatter.add(row));
+  return std::move(formatter).finish();
 }
 
 Result<std::string> format_each(std::string_view format, const std::vector<Json>& items) {
