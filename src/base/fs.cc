@@ -27,7 +27,8 @@ Status make_directories(const std::string& path, mode_t mode) {
   }
   if (errno != ENOENT) return errno_error("create directory `{}`", path);
   TRY(make_directories(parent_path(path), mode));
-  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) return errno_error("create directory `{}`", path);
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST)
+    return errno_error("create directory `{}`", path);
   return {};
 }
 
@@ -43,7 +44,8 @@ Result<std::string> read_file(const std::string& path, size_t max_size) {
       return errno_error("read `{}`", path);
     }
     if (n == 0) break;
-    if (out.size() + n > max_size) return make_error("read `{}`: larger than {} bytes", path, max_size);
+    if (out.size() + n > max_size)
+      return make_error("read `{}`: larger than {} bytes", path, max_size);
     out.append(buf, n);
   }
   return out;

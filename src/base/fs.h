@@ -72,7 +72,8 @@ class AtomicFile {
 };
 
 /// Replaces `path` with `content` atomically and durably.
-Status write_file_atomically(const std::string& path, std::string_view content, mode_t mode = 0600);
+Status write_file_atomically(const std::string& path, std::string_view content,
+                             mode_t mode = 0600);
 
 /// Replaces `path` with `content` atomically, without fsync: for state a
 /// crash makes stale anyway (a process's "running").

@@ -30,39 +30,39 @@ class PullObserver;
 /// `docker create`'s options that skiff knows, as the CLI parsed them.
 struct CreateOptions {
   std::string image;
-  std::vector<std::string> command;       ///< after IMAGE; replaces the image's Cmd
-  std::optional<std::string> entrypoint;  ///< --entrypoint ("" clears the image's)
+  std::vector<std::string> command;        ///< after IMAGE; replaces the image's Cmd
+  std::optional<std::string> entrypoint;   ///< --entrypoint ("" clears the image's)
   std::string name;
-  std::vector<std::string> env;  ///< -e NAME=value, or NAME (taken from our environment)
+  std::vector<std::string> env;            ///< -e NAME=value, or NAME (taken from our environment)
   std::vector<std::string> env_files;
   std::optional<std::string> workdir;
   std::optional<std::string> user;
   std::vector<std::string> group_add;
   std::optional<std::string> hostname;
-  std::vector<std::string> labels;   ///< KEY=value
-  std::vector<std::string> volumes;  ///< -v SRC:DST[:OPTS], -v NAME:DST[:OPTS], -v DST
-  std::vector<std::string> mounts;   ///< --mount type=bind|volume|tmpfs,...
-  std::vector<std::string> tmpfs;    ///< --tmpfs DST[:OPTS]
+  std::vector<std::string> labels;         ///< KEY=value
+  std::vector<std::string> volumes;        ///< -v SRC:DST[:OPTS], -v NAME:DST[:OPTS], -v DST
+  std::vector<std::string> mounts;         ///< --mount type=bind|volume|tmpfs,...
+  std::vector<std::string> tmpfs;          ///< --tmpfs DST[:OPTS]
   std::vector<std::string> cap_add, cap_drop;
   std::vector<std::string> security_opts;
   std::string network = "none";
   std::string pull = "missing";
   std::string platform;
-  std::string storage_driver;            ///< "" chooses
-  std::string restart = "no";            ///< no | on-failure[:N] | always | unless-stopped
-  std::string stop_signal;               ///< "" keeps the image's STOPSIGNAL
-  std::optional<int> stop_timeout;       ///< seconds `stop` waits before SIGKILL
-  std::string log_driver = "json-file";  ///< --log-driver: json-file or none
-  std::vector<std::string> log_opts;     ///< --log-opt KEY=VALUE
+  std::string storage_driver;              ///< "" chooses
+  std::string restart = "no";              ///< no | on-failure[:N] | always | unless-stopped
+  std::string stop_signal;                 ///< "" keeps the image's STOPSIGNAL
+  std::optional<int> stop_timeout;         ///< seconds `stop` waits before SIGKILL
+  std::string log_driver = "json-file";    ///< --log-driver: json-file or none
+  std::vector<std::string> log_opts;       ///< --log-opt KEY=VALUE
   bool privileged = false;
   bool read_only = false;
-  bool auto_remove = false;  ///< --rm
+  bool auto_remove = false;                ///< --rm
   bool init = false;
   bool tty = false;
   bool interactive = false;
-  bool attach = false;                    ///< run in the foreground (run without -d)
-  PullObserver* pull_observer = nullptr;  ///< shows an implicit pull's progress
-  ResourceLimitFlags limits;              ///< --memory, --memory-swap, --cpus, --cpu-shares, --pids-limit
+  bool attach = false;                     ///< run in the foreground (run without -d)
+  PullObserver* pull_observer = nullptr;   ///< shows an implicit pull's progress
+  ResourceLimitFlags limits;               ///< --memory, --memory-swap, --cpus, --cpu-shares, --pids-limit
 };
 
 /// A container's two records.
