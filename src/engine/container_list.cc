@@ -262,17 +262,21 @@ std::string ellipsis(std::string_view text, size_t max_width) {
   // Each rune counts one column here; docker counts East Asian wide runes
   // as two, which only matters for commands written in those scripts.
   if (max_width == 0) return "";
-  std::vector<size_t> starts;  // byte offset of each rune
-  for (size_t i = 0; i < text.size();) {
+  // The byte offsets where runes 1 and max_width - 1 start, and whether
+  // there are more than max_width runes.
+  size_t runes = 0, second = text.size(), cut = text.size();
+  for (size_t i = 0; i < text.size() && runes <= max_width;) {
+    if (runes == 1) second = i;
+    if (runes == max_width - 1) cut = i;
     uint32_t r;
     size_t length;
     decode_utf8(text, i, &r, &length);
-    starts.push_back(i);
+    ++runes;
     i += length;
   }
-  if (starts.size() <= max_width) return std::string(text);
-  if (max_width == 1) return std::string(text.substr(0, starts.size() > 1 ? starts[1] : text.size()));
-  return std::string(text.substr(0, starts[max_width - 1])) + "\xE2\x80\xA6";  // "…"
+  if (runes <= max_width) return std::string(text);
+  if (max_width == 1) return std::string(text.substr(0, second));
+  return std::string(text.substr(0, cut)) + "\xE2\x80\xA6";  // "…"
 }
 
 std::string command_column(std::string_view command, bool no_trunc) {
@@ -377,6 +381,7 @@ Json ContainerRows::row(const ContainerSummary& c, const std::function<bool(std:
   // ID is always there: an empty row would be a map to templates, where a
   // mistyped field prints "<no value>" instead of failing as docker's does.
   Json row = Json::object();
+  row.get_ref<Json::object_t&>().reserve(14);
   auto add = [&](std::string_view key, auto make) {
     if (!wanted || wanted(key) || key == "ID") row.emplace(key, make());
   };
@@ -394,9 +399,14 @@ Json ContainerRows::row(const ContainerSummary& c, const std::function<bool(std:
       }
       if (known->second != c.image_id) image = c.image_id;
     }
-    auto [column, made] = image_column_.try_emplace(image + "\n" + c.image_id);
-    if (made) column->second = image_column(image, c.image_id, no_trunc);
-    return column->second;
+    // Containers of one image tend to come together: the last column first.
+    if (!last_image_ || image != last_image_->first || c.image_id != last_image_->second) {
+      auto [column, made] = image_column_.try_emplace(image + "\n" + c.image_id);
+      if (made) column->second = image_column(image, c.image_id, no_trunc);
+      last_image_.emplace(image, c.image_id);
+      last_image_column_ = column->second;
+    }
+    return last_image_column_;
   });
   add("Labels", [&] {
     std::vector<std::string> pairs;

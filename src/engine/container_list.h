@@ -8,6 +8,7 @@
 #include <ctime>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,8 @@ class ContainerRows {
   double now_;
   std::map<std::string, std::string> image_now_;     ///< name as typed -> the ID it means now ("" for none)
   std::map<std::string, std::string> image_column_;  ///< image + "\n" + image ID -> the IMAGE column
+  std::optional<std::pair<std::string, std::string>> last_image_;  ///< image and image ID of the last row
+  std::string last_image_column_;
   std::map<std::string, uint64_t> image_sizes_;
 };
 

@@ -72,6 +72,8 @@ int rune_width(uint32_t r) {
 }
 
 int display_width(std::string_view s) {
+  if (std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+    return int(s.size());  // ASCII: a column a byte
   int width = 0;
   for (size_t i = 0; i < s.size();) {
     auto c = static_cast<unsigned char>(s[i]);
@@ -97,50 +99,55 @@ std::string align_columns(std::string_view text, int min_width) {
     int width;
   };
   // Cells end at a tab or newline; text after the last newline is a final
-  // cell only when non-empty, as text/tabwriter's Flush does.
-  std::vector<std::vector<Cell>> lines(1);
+  // cell only when non-empty, as text/tabwriter's Flush does. All cells sit
+  // in one array; line l's are cells[first[l]] up to cells[first[l + 1]].
+  std::vector<Cell> cells;
+  std::vector<size_t> first{0};
   size_t start = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] != '\t' && text[i] != '\n') continue;
     std::string_view cell = text.substr(start, i - start);
-    lines.back().push_back({cell, display_width(cell)});
+    cells.push_back({cell, display_width(cell)});
     start = i + 1;
-    if (text[i] == '\n') lines.emplace_back();
+    if (text[i] == '\n') first.push_back(cells.size());
   }
-  if (start < text.size()) lines.back().push_back({text.substr(start), display_width(text.substr(start))});
+  if (start < text.size()) cells.push_back({text.substr(start), display_width(text.substr(start))});
+  first.push_back(cells.size());
+  size_t line_count = first.size() - 1;
+  auto cells_of = [&](size_t l) { return first[l + 1] - first[l]; };
 
   // Column c of a line exists when the line has a tab-terminated cell c; a
   // column block is a run of consecutive lines where it exists, and all its
-  // cells get the block's width. (Iterative form of tabwriter's recursive format.)
-  std::vector<std::vector<int>> widths(lines.size());
-  std::vector<size_t> active(lines.size());
-  for (size_t i = 0; i < lines.size(); ++i) active[i] = i;
+  // cells get the block's width. (Iterative form of tabwriter's recursive
+  // format.) -1: a cell not padded, the last of its line.
+  std::vector<int> widths(cells.size(), -1);
+  std::vector<size_t> active(line_count), having;
+  for (size_t i = 0; i < line_count; ++i) active[i] = i;
   for (size_t column = 0; !active.empty(); ++column) {
-    std::vector<size_t> having;
+    having.clear();
     for (size_t l : active)
-      if (lines[l].size() > column + 1) having.push_back(l);
+      if (cells_of(l) > column + 1) having.push_back(l);
     for (size_t i = 0; i < having.size();) {
       size_t j = i;
       int width = min_width;
       while (j < having.size() && (j == i || having[j] == having[j - 1] + 1)) {
-        width = std::max(width, lines[having[j]][column].width + kPadding);
+        width = std::max(width, cells[first[having[j]] + column].width + kPadding);
         ++j;
       }
-      for (size_t k = i; k < j; ++k) widths[having[k]].push_back(width);
+      for (size_t k = i; k < j; ++k) widths[first[having[k]] + column] = width;
       i = j;
     }
-    active = std::move(having);
+    active.swap(having);
   }
 
   std::string out;
   out.reserve(text.size() * 2);
-  for (size_t l = 0; l < lines.size(); ++l) {
-    for (size_t j = 0; j < lines[l].size(); ++j) {
-      const Cell& cell = lines[l][j];
-      out += cell.text;
-      if (j < widths[l].size()) out.append(static_cast<size_t>(std::max(0, widths[l][j] - cell.width)), ' ');
+  for (size_t l = 0; l < line_count; ++l) {
+    for (size_t c = first[l]; c < first[l + 1]; ++c) {
+      out += cells[c].text;
+      if (widths[c] >= 0) out.append(static_cast<size_t>(std::max(0, widths[c] - cells[c].width)), ' ');
     }
-    if (l + 1 < lines.size()) out += '\n';
+    if (l + 1 < line_count) out += '\n';
   }
   return out;
 }

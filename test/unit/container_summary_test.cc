@@ -298,3 +298,26 @@ TEST_CASE("a live container whose monitor is gone is listed as exited", "[ps]") 
   CHECK((*saved)["Status"] == "exited");
   CHECK((*saved)["ExitCode"] == 255);
 }
+
+TEST_CASE("a large store is read on two threads with the same result", "[ps]") {
+  TempDir tmp;
+  auto store = Store::open(tmp / "root", tmp / "run");
+  REQUIRE(store.ok());
+  std::string state = R"({"Status":"created"})";
+  std::string broken = "{";
+  // 150 containers, created a second apart in ID order; every tenth damaged.
+  for (int i = 0; i < 150; ++i) {
+    Json r = record(fmt::format("c{:03}", i));
+    r["created"] = fmt::format("2024-01-02T03:{:02}:{:02}Z", i / 60, i % 60);
+    std::string config = container_config_text(r);
+    write_container(*store, fmt::format("{:064x}", i), i % 10 == 5 ? &broken : &config, &state);
+  }
+  std::vector<ContainerSummary> listed = list_container_summaries(*store);
+  REQUIRE(listed.size() == 135);
+  for (size_t k = 0, i = 150; k < listed.size(); ++k) {
+    do --i;
+    while (i % 10 == 5);
+    CHECK(listed[k].name == fmt::format("c{:03}", i));
+    CHECK(listed[k].id == fmt::format("{:064x}", i));
+  }
+}
