@@ -168,7 +168,12 @@ std::optional<struct timespec> parse_rfc3339(std::string_view text) {
       for (size_t i = at; i < at + digits; ++i) n = n * 10 + (text[i] - '0');
       return n;
     };
-    y = number(0, 4), mo = number(5, 2), d = number(8, 2), h = number(11, 2), mi = number(14, 2), s = number(17, 2);
+    y = number(0, 4);
+    mo = number(5, 2);
+    d = number(8, 2);
+    h = number(11, 2);
+    mi = number(14, 2);
+    s = number(17, 2);
     consumed = int(kLayout.size());
   } else {
     std::string str(text);
