@@ -48,9 +48,8 @@ Result<int> list(Context& ctx, Options opts) {
   std::string table_format = std::string(kTable) + (opts.list.size ? "\t{{.Size}}" : "");
   RowFormatter formatter = TRY(RowFormatter::make(opts.format, table_format, header));
   // One row at a time, made with only the fields the format can reach.
-  ContainerRows rows(*store, opts.list);
-  auto wanted = [&](std::string_view field) { return formatter.uses_field(field); };
-  for (const auto& c : listed) TRY(formatter.add(rows.row(c, wanted)));
+  ContainerRows rows(*store, opts.list, [&](std::string_view field) { return formatter.uses_field(field); });
+  for (const auto& c : listed) TRY(formatter.add(rows.row(c)));
   std::string text = std::move(formatter).finish();
   trace("ps: formatted");
   print_out(text);

@@ -365,25 +365,27 @@ Result<std::vector<ContainerSummary>> select_listed_containers(const Store& stor
   return listed;
 }
 
-ContainerRows::ContainerRows(const Store& store, const ContainerListOptions& options)
+ContainerRows::ContainerRows(const Store& store, const ContainerListOptions& options,
+                             const std::function<bool(std::string_view)>& wanted)
     : store_(store), options_(options) {
+  // The ID is always there: an empty row would be a map to templates, where
+  // a mistyped field prints "<no value>" instead of failing as docker's does.
+  for (std::string_view field : kFields) wanted_.push_back(!wanted || wanted(field) || field == "ID");
   struct timespec now;
   ::clock_gettime(CLOCK_REALTIME, &now);
   now_ = double(now.tv_sec) + now.tv_nsec / 1e9;
 }
 
-Json ContainerRows::row(const ContainerSummary& c, const std::function<bool(std::string_view)>& wanted) {
+Json ContainerRows::row(const ContainerSummary& c) {
   bool no_trunc = options_.no_trunc;
   double created = 0;
   if (auto ts = parse_rfc3339(c.created)) created = double(ts->tv_sec);
 
-  // Keys in alphabetical order, as docker's --format json prints them. The
-  // ID is always there: an empty row would be a map to templates, where a
-  // mistyped field prints "<no value>" instead of failing as docker's does.
   Json row = Json::object();
-  row.get_ref<Json::object_t&>().reserve(14);
+  row.get_ref<Json::object_t&>().reserve(std::size(kFields));
   auto add = [&](std::string_view key, auto make) {
-    if (!wanted || wanted(key) || key == "ID") row.emplace(key, make());
+    if (wanted_[std::find(std::begin(kFields), std::end(kFields), key) - std::begin(kFields)])
+      row.emplace(key, make());
   };
   add("Command", [&] { return command_column(container_command(c.path, c.args), no_trunc); });
   add("CreatedAt", [&] { return go_time_string(time_t(created)); });

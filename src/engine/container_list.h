@@ -42,15 +42,23 @@ Result<std::vector<ContainerSummary>> select_listed_containers(const Store& stor
 /// remembered across rows; times are relative to when it was made.
 class ContainerRows {
  public:
-  ContainerRows(const Store& store, const ContainerListOptions& options);
+  /// Rows have ID and the fields `wanted` accepts (all without it): a
+  /// format that can't reach a field spares making it.
+  ContainerRows(const Store& store, const ContainerListOptions& options,
+                const std::function<bool(std::string_view)>& wanted = nullptr);
 
-  /// The row of `c`, with ID and the fields `wanted` accepts (all without
-  /// it): a format that can't reach a field spares making it.
-  Json row(const ContainerSummary& c, const std::function<bool(std::string_view)>& wanted = nullptr);
+  /// The row of `c`.
+  Json row(const ContainerSummary& c);
+
+  /// The fields, in the order rows have them (alphabetical, as docker's json).
+  static constexpr std::string_view kFields[] = {"Command",      "CreatedAt", "ID",    "Image",    "Labels",
+                                                 "LocalVolumes", "Mounts",    "Names", "Networks", "Ports",
+                                                 "RunningFor",   "Size",      "State", "Status"};
 
  private:
   const Store& store_;
   const ContainerListOptions& options_;
+  std::vector<bool> wanted_;  ///< by index in kFields
   double now_;
   std::map<std::string, std::string> image_now_;     ///< name as typed -> the ID it means now ("" for none)
   std::map<std::string, std::string> image_column_;  ///< image + "\n" + image ID -> the IMAGE column
