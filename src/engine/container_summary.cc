@@ -461,26 +461,29 @@ std::vector<ContainerSummary> list_container_summaries(
     }
   };
   constexpr size_t kShareFrom = 64;  // fewer are read before a thread would start
-  std::exception_ptr helper_failed;
+  // What a reader throws (bad_alloc) is rethrown here once both are done.
+  std::exception_ptr failed[2];
+  auto guarded_read = [&](int reader, size_t first, size_t end) {
+    try {
+      read_range(first, end);
+    } catch (...) {
+      failed[reader] = std::current_exception();
+    }
+  };
   std::thread helper;
   size_t mine = count;
   if (count >= kShareFrom) {
     try {
-      helper = std::thread([&, first = count / 2] {
-        try {
-          read_range(first, count);
-        } catch (...) {
-          helper_failed = std::current_exception();
-        }
-      });
+      helper = std::thread(guarded_read, 1, count / 2, count);
       mine = count / 2;
     } catch (const std::system_error&) {
       // No thread to be had: read them all here.
     }
   }
-  read_range(0, mine);
+  guarded_read(0, 0, mine);
   if (helper.joinable()) helper.join();
-  if (helper_failed) std::rethrow_exception(helper_failed);
+  for (const auto& f : failed)
+    if (f) std::rethrow_exception(f);
 
   size_t kept = 0;
   for (size_t i = 0; i < count; ++i) {
