@@ -85,15 +85,7 @@ EOF
   [ "${#lines[@]}" -eq 100 ]
   assert_equal "${lines[0]}" keep100  # newest first
   assert_equal "${lines[99]}" keep1
-  for i in $(seq 8); do
-    (
-      for j in 1 2 3; do
-        id=$("$SKIFF" run -d busybox sleep 30) || exit 1
-        "$SKIFF" stop -t 0 "$id" >/dev/null || exit 1
-        "$SKIFF" rm "$id" >/dev/null || exit 1
-      done
-    ) &
-  done
+  churn_containers 8
   bad=0
   while jobs -r | grep -q .; do
     if ! out=$("$SKIFF" ps -a --format '{{.Names}} {{.Status}}' 2>&1); then bad=1; echo "$out"; fi
