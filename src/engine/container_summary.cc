@@ -455,7 +455,7 @@ std::vector<ContainerSummary> list_container_summaries(
     std::string path, buffer;
     for (size_t i = first; i < end; ++i) {
       ContainerSummary& s = summaries[i];
-      s.id = (*names)[i];
+      s.id = std::move((*names)[i]);
       reads[i] = read_summary(dir_fd.get(), containers_dir, s, path, buffer);
       orphaned[i] = reads[i].ok() && is_live_status(s.status) && !monitor_alive(containers_dir + "/" + s.id);
     }

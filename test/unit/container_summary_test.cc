@@ -304,13 +304,16 @@ TEST_CASE("a large store is read on two threads with the same result", "[ps]") {
   auto store = Store::open(tmp / "root", tmp / "run");
   REQUIRE(store.ok());
   std::string state = R"({"Status":"created"})";
+  std::string running = R"({"Status":"running","StartedAt":"2024-01-02T03:04:05Z"})";
   std::string broken = "{";
-  // 150 containers, created a second apart in ID order; every tenth damaged.
+  // 150 containers, created a second apart in ID order; every tenth damaged,
+  // two (one for each reader) running without a monitor.
   for (int i = 0; i < 150; ++i) {
     Json r = record(fmt::format("c{:03}", i));
     r["created"] = fmt::format("2024-01-02T03:{:02}:{:02}Z", i / 60, i % 60);
     std::string config = container_config_text(r);
-    write_container(*store, fmt::format("{:064x}", i), i % 10 == 5 ? &broken : &config, &state);
+    write_container(*store, fmt::format("{:064x}", i), i % 10 == 5 ? &broken : &config,
+                    i == 17 || i == 117 ? &running : &state);
   }
   std::vector<ContainerSummary> listed = list_container_summaries(*store);
   REQUIRE(listed.size() == 135);
@@ -319,5 +322,7 @@ TEST_CASE("a large store is read on two threads with the same result", "[ps]") {
     while (i % 10 == 5);
     CHECK(listed[k].name == fmt::format("c{:03}", i));
     CHECK(listed[k].id == fmt::format("{:064x}", i));
+    CHECK(listed[k].status == (i == 17 || i == 117 ? "exited" : "created"));
+    CHECK(listed[k].exit_code == (i == 17 || i == 117 ? 255 : 0));
   }
 }
