@@ -111,7 +111,7 @@ class RecordReader final : public nlohmann::json_sax<Json> {
     if (at_top()) return not_an_object();
     Want w = want();
     // A null object or array reads as an absent one (docker's nil maps,
-    // slices and pointers); a null mount is no mount.
+    // slices and pointers); an element of Mounts must be an object.
     if (ignorable(w) || (w.kind >= kFirstContainer && w.kind != kMountObject)) return true;
     return mismatch(w);
   }
