@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <climits>
 #include <cstring>
@@ -443,44 +444,44 @@ std::vector<ContainerSummary> list_container_summaries(
   std::erase_if(*names, [](const std::string& name) { return name.starts_with('.'); });
 
   // Reading is two opens, two reads and two closes a container, then a
-  // small parse: half the containers are read by a helper thread, which
-  // about halves the wait when a second core is free. The readers only
-  // read; what follows (recording a dead monitor, warnings, `keep`) runs
-  // here, in directory order, once they are done.
+  // small parse. A helper thread reads too, both taking the next few
+  // containers as they go, so that the wait about halves when a second
+  // core is free and neither waits for the other when it isn't. The
+  // readers only read; what follows (recording a dead monitor, warnings,
+  // `keep`) runs here, in directory order, once they are done.
   size_t count = names->size();
   std::vector<ContainerSummary> summaries(count);
   std::vector<Status> reads(count);
   std::vector<char> orphaned(count, false);  // live, but no monitor holds its lock
-  auto read_range = [&](size_t first, size_t end) {
-    std::string path, buffer;
-    for (size_t i = first; i < end; ++i) {
-      ContainerSummary& s = summaries[i];
-      s.id = std::move((*names)[i]);
-      reads[i] = read_summary(dir_fd.get(), containers_dir, s, path, buffer);
-      orphaned[i] = reads[i].ok() && is_live_status(s.status) && !monitor_alive(containers_dir + "/" + s.id);
+  constexpr size_t kBatch = 16;
+  std::atomic<size_t> next{0};
+  std::exception_ptr failed[2];  // what a reader threw (bad_alloc), rethrown once both are done
+  auto reader = [&](int which) {
+    try {
+      std::string path, buffer;
+      for (size_t first; (first = next.fetch_add(kBatch)) < count;) {
+        for (size_t i = first; i < std::min(first + kBatch, count); ++i) {
+          ContainerSummary& s = summaries[i];
+          s.id = std::move((*names)[i]);
+          reads[i] = read_summary(dir_fd.get(), containers_dir, s, path, buffer);
+          orphaned[i] =
+              reads[i].ok() && is_live_status(s.status) && !monitor_alive(containers_dir + "/" + s.id);
+        }
+      }
+    } catch (...) {
+      failed[which] = std::current_exception();
     }
   };
   constexpr size_t kShareFrom = 64;  // fewer are read before a thread would start
-  // What a reader throws (bad_alloc) is rethrown here once both are done.
-  std::exception_ptr failed[2];
-  auto guarded_read = [&](int reader, size_t first, size_t end) {
-    try {
-      read_range(first, end);
-    } catch (...) {
-      failed[reader] = std::current_exception();
-    }
-  };
   std::thread helper;
-  size_t mine = count;
   if (count >= kShareFrom) {
     try {
-      helper = std::thread(guarded_read, 1, count / 2, count);
-      mine = count / 2;
+      helper = std::thread(reader, 1);
     } catch (const std::system_error&) {
-      // No thread to be had: read them all here.
+      // No thread to be had: this one reads them all.
     }
   }
-  guarded_read(0, 0, mine);
+  reader(0);
   if (helper.joinable()) helper.join();
   for (const auto& f : failed)
     if (f) std::rethrow_exception(f);
