@@ -131,14 +131,21 @@ std::string image_column(const std::string& image, const std::string& image_id, 
 
 // name=: docker tries an exact match, then the value as a regular expression
 // (Go's RE2; here POSIX extended, which agrees on the usual ^, $, ., [], *).
-bool name_matches(const std::string& pattern, const std::string& name) {
-  if (pattern == name || pattern == "/" + name) return true;
-  regex_t re;
-  if (::regcomp(&re, pattern.c_str(), REG_EXTENDED | REG_NOSUB) != 0) return false;  // as docker: no match
-  bool found = ::regexec(&re, ("/" + name).c_str(), 0, nullptr, 0) == 0 ||
-               ::regexec(&re, name.c_str(), 0, nullptr, 0) == 0;
-  ::regfree(&re);
-  return found;
+bool name_matches(const ContainerFilter& f, const std::string& name) {
+  if (f.value == name || f.value == "/" + name) return true;
+  if (!f.name_pattern) return false;  // as docker: an invalid expression matches nothing
+  return ::regexec(f.name_pattern.get(), ("/" + name).c_str(), 0, nullptr, 0) == 0 ||
+         ::regexec(f.name_pattern.get(), name.c_str(), 0, nullptr, 0) == 0;
+}
+
+// A name= value as a POSIX extended expression; null when it isn't one.
+std::shared_ptr<const regex_t> compile_name_pattern(const std::string& pattern) {
+  auto re = std::make_unique<regex_t>();
+  if (::regcomp(re.get(), pattern.c_str(), REG_EXTENDED | REG_NOSUB) != 0) return nullptr;
+  return std::shared_ptr<const regex_t>(re.release(), [](const regex_t* r) {
+    ::regfree(const_cast<regex_t*>(r));
+    delete r;
+  });
 }
 
 // An RFC 3339 time as (seconds, nanoseconds), for ordering; unreadable is earliest.
@@ -160,7 +167,7 @@ std::optional<int> parse_exit_code(const std::string& text) {
 bool one_matches(const ContainerFilter& f, const ContainerSummary& c) {
   const std::string& key = f.key;
   if (key == "id") return !f.value.empty() && c.id.starts_with(f.value);
-  if (key == "name") return name_matches(f.value, c.name);
+  if (key == "name") return name_matches(f, c.name);
   if (key == "status") return c.status == f.value;
   if (key == "exited") return c.status == "exited" && parse_exit_code(f.value) == c.exit_code;
   if (key == "ancestor") return (!f.image_id.empty() && c.image_id == f.image_id) || c.image == f.value;
@@ -228,6 +235,7 @@ Result<std::vector<ContainerFilter>> parse_container_filters(const std::vector<s
                         join_names(kStates, " and "));
     if (f.key == "exited" && !parse_exit_code(f.value))
       return make_error("invalid filter `exited={}`: expected an exit code (an integer)", f.value);
+    if (f.key == "name") f.name_pattern = compile_name_pattern(f.value);
     out.push_back(std::move(f));
   }
   return out;

@@ -4,10 +4,13 @@
 // templates see it, which `inspect` and `container inspect` share.
 #pragma once
 
+#include <regex.h>
+
 #include <cstdint>
 #include <ctime>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,6 +76,8 @@ struct ContainerFilter {
   std::string key, value;
   std::string image_id;  ///< ancestor: the image `value` names now, "" if none
   std::string created;   ///< before, since: that container's creation time (RFC 3339)
+  /// name: `value` compiled once, null when it isn't a valid expression.
+  std::shared_ptr<const regex_t> name_pattern;
 };
 
 /// Parses KEY=VALUE filters: id (ID prefix), name (POSIX extended regular
