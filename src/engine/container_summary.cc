@@ -9,6 +9,7 @@
 #include <climits>
 #include <cstring>
 #include <exception>
+#include <numeric>
 #include <system_error>
 #include <thread>
 
@@ -70,24 +71,30 @@ bool listing_checks_out(std::string_view text) {
 
 // config.json's summary: its values of the fields RecordReader keeps, each
 // copied as is (so a value of the wrong type stays wrong in both places).
+// Empty arrays and objects are left out: the reader takes absent as empty,
+// and every byte here is lexed by every `ps`.
 Json config_listing(const Json& config) {
   Json listing = Json::object();
-  for (const char* key : {"name", "image", "image_id", "created", "Path", "Args", "storage_driver"})
-    if (auto it = config.find(key); it != config.end()) listing[key] = *it;
-  auto only = [](const Json& object, std::initializer_list<const char*> keys) {
+  auto copy = [](Json& to, const char* key, const Json& value) {
+    if (!((value.is_array() || value.is_object()) && value.empty())) to[key] = value;
+  };
+  auto only = [&](const Json& object, std::initializer_list<const char*> keys) {
     if (!object.is_object()) return object;
     Json out = Json::object();
     for (const char* key : keys)
-      if (auto it = object.find(key); it != object.end()) out[key] = *it;
+      if (auto it = object.find(key); it != object.end()) copy(out, key, *it);
     return out;
   };
-  if (auto it = config.find("Config"); it != config.end()) listing["Config"] = only(*it, {"Labels"});
+  for (const char* key : {"name", "image", "image_id", "created", "Path", "Args", "storage_driver"})
+    if (auto it = config.find(key); it != config.end()) copy(listing, key, *it);
+  if (auto it = config.find("Config"); it != config.end()) copy(listing, "Config", only(*it, {"Labels"}));
   if (auto it = config.find("HostConfig"); it != config.end())
-    listing["HostConfig"] = only(*it, {"NetworkMode"});
+    copy(listing, "HostConfig", only(*it, {"NetworkMode"}));
   if (auto it = config.find("Mounts"); it != config.end()) {
-    Json& mounts = listing["Mounts"] = *it;
+    Json mounts = *it;
     if (mounts.is_array())
       for (Json& m : mounts) m = only(m, {"Type", "Name", "Source", "Destination"});
+    copy(listing, "Mounts", mounts);
   }
   return listing;
 }
@@ -510,12 +517,18 @@ std::vector<ContainerSummary> list_container_summaries(
     if (kept != i) summaries[kept] = std::move(s);
     ++kept;
   }
-  summaries.resize(kept);
-  // Newest first; the ID orders equal times.
-  std::sort(summaries.begin(), summaries.end(), [](const ContainerSummary& a, const ContainerSummary& b) {
-    return a.created != b.created ? a.created > b.created : a.id > b.id;
+  // Newest first; the ID orders equal times. Their positions are sorted,
+  // then each summary moved once (moving one is moving 13 strings).
+  std::vector<size_t> order(kept);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const ContainerSummary &x = summaries[a], &y = summaries[b];
+    return x.created != y.created ? x.created > y.created : x.id > y.id;
   });
-  return summaries;
+  std::vector<ContainerSummary> sorted;
+  sorted.reserve(kept);
+  for (size_t i : order) sorted.push_back(std::move(summaries[i]));
+  return sorted;
 }
 
 }  // namespace skiff

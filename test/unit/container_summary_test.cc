@@ -108,6 +108,25 @@ TEST_CASE("container_config_text opens with a summary that reads the same as the
   CHECK(*parsed == record());
 }
 
+TEST_CASE("a summary leaves out what is empty and still reads the same", "[ps]") {
+  Json r = record();
+  r["Args"] = Json::array();
+  r["Config"]["Labels"] = Json::object();
+  r["Mounts"] = Json::array();
+  std::string text = container_config_text(r);
+  std::string summary = text.substr(0, text.find("},\"image\":"));  // where the record goes on
+  CHECK(summary.find("\"HostConfig\":{\"NetworkMode\":\"none\"}") != std::string::npos);
+  CHECK(summary.find("\"Args\"") == std::string::npos);
+  CHECK(summary.find("\"Config\"") == std::string::npos);
+  CHECK(summary.find("\"Mounts\"") == std::string::npos);
+  ContainerSummary s = config_summary(text);
+  CHECK(s.args.empty());
+  CHECK(s.labels.empty());
+  CHECK(s.mounts.empty());
+  CHECK(s.name == "web");
+  CHECK(s.network == "none");
+}
+
 TEST_CASE("a summary the record no longer matches is ignored", "[ps]") {
   std::string text = container_config_text(record("web"));
   // A writer that knew nothing of the summary renamed the container (an
