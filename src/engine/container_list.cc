@@ -373,6 +373,18 @@ Result<std::vector<ContainerSummary>> select_listed_containers(const Store& stor
   return listed;
 }
 
+namespace {
+
+// The index of field `name` in ContainerRows::kFields, found while compiling
+// (a name that isn't there doesn't compile).
+consteval size_t field_index(std::string_view name) {
+  for (size_t i = 0; i < std::size(ContainerRows::kFields); ++i)
+    if (ContainerRows::kFields[i] == name) return i;
+  throw "no such field";
+}
+
+}  // namespace
+
 ContainerRows::ContainerRows(const Store& store, const ContainerListOptions& options,
                              const std::function<bool(std::string_view)>& wanted)
     : store_(store), options_(options) {
@@ -391,14 +403,13 @@ Json ContainerRows::row(const ContainerSummary& c) {
 
   Json row = Json::object();
   row.get_ref<Json::object_t&>().reserve(std::size(kFields));
-  auto add = [&](std::string_view key, auto make) {
-    if (wanted_[std::find(std::begin(kFields), std::end(kFields), key) - std::begin(kFields)])
-      row.emplace(key, make());
+  auto add = [&](size_t field, auto make) {
+    if (wanted_[field]) row.emplace(kFields[field], make());
   };
-  add("Command", [&] { return command_column(container_command(c.path, c.args), no_trunc); });
-  add("CreatedAt", [&] { return go_time_string(time_t(created)); });
-  add("ID", [&] { return no_trunc ? c.id : c.id.substr(0, 12); });
-  add("Image", [&] {
+  add(field_index("Command"), [&] { return command_column(container_command(c.path, c.args), no_trunc); });
+  add(field_index("CreatedAt"), [&] { return go_time_string(time_t(created)); });
+  add(field_index("ID"), [&] { return no_trunc ? c.id : c.id.substr(0, 12); });
+  add(field_index("Image"), [&] {
     // The image as typed, unless that name now means another image.
     std::string image = c.image;
     if (image != c.image_id) {
@@ -418,7 +429,7 @@ Json ContainerRows::row(const ContainerSummary& c) {
     }
     return last_image_column_;
   });
-  add("Labels", [&] {
+  add(field_index("Labels"), [&] {
     std::vector<std::string> pairs;
     for (const auto& [key, value] : c.labels) pairs.push_back(key + "=" + value);
     std::sort(pairs.begin(), pairs.end());
@@ -426,11 +437,11 @@ Json ContainerRows::row(const ContainerSummary& c) {
     for (const auto& p : pairs) labels += (labels.empty() ? "" : ",") + p;
     return labels;
   });
-  add("LocalVolumes", [&] {
+  add(field_index("LocalVolumes"), [&] {
     return std::to_string(std::count_if(c.mounts.begin(), c.mounts.end(),
                                         [](const ContainerSummary::Mount& m) { return m.type == "volume"; }));
   });
-  add("Mounts", [&] {
+  add(field_index("Mounts"), [&] {
     std::string mounts;
     for (const auto& m : c.mounts) {
       if (&m != &c.mounts.front()) mounts += ',';
@@ -439,18 +450,18 @@ Json ContainerRows::row(const ContainerSummary& c) {
     }
     return mounts;
   });
-  add("Names", [&] { return c.name; });
-  add("Networks", [&] { return c.network; });
-  add("Ports", [&] { return std::string(); });
-  add("RunningFor", [&] { return human_duration(now_ - created) + " ago"; });
-  add("Size", [&] {
+  add(field_index("Names"), [&] { return c.name; });
+  add(field_index("Networks"), [&] { return c.network; });
+  add(field_index("Ports"), [&] { return std::string(); });
+  add(field_index("RunningFor"), [&] { return human_duration(now_ - created) + " ago"; });
+  add(field_index("Size"), [&] {
     if (!options_.size) return std::string("0B");
     ContainerSize s =
         measure(store_, store_.containers_dir() + "/" + c.id, c.image_id, c.storage_driver, image_sizes_);
     return container_size_text(s.rw, s.root_fs);
   });
-  add("State", [&] { return c.status; });
-  add("Status", [&] { return container_status_text(c, now_); });
+  add(field_index("State"), [&] { return c.status; });
+  add(field_index("Status"), [&] { return container_status_text(c, now_); });
   return row;
 }
 
