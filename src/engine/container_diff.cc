@@ -247,16 +247,6 @@ std::vector<FoundChange> decode(std::string_view data) {
   return out;
 }
 
-Status write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno_error("send the changes");
-    data.remove_prefix(size_t(n));
-  }
-  return {};
-}
-
 }  // namespace
 
 bool is_skiff_mount_point(std::string_view rel) {

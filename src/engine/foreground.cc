@@ -2,13 +2,14 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <string>
+#include <vector>
 
 #include "base/fs.h"
+#include "base/pipe.h"
 
 namespace skiff {
 
@@ -19,12 +20,6 @@ namespace {
 // stopping signals stop skiff, not the container.
 const int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGUSR1, SIGUSR2,
                           SIGTERM, SIGALRM, SIGCONT, SIGPWR,  SIGSYS};
-
-Result<std::pair<UniqueFd, UniqueFd>> make_pipe() {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return errno_error("create a pipe");
-  return std::pair{UniqueFd(fds[0]), UniqueFd(fds[1])};
-}
 
 }  // namespace
 
@@ -56,30 +51,13 @@ Status ForegroundSession::prepare(const Options& options) {
     }
   }
 
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGCHLD);
-  sigaddset(&mask, SIGWINCH);
-  for (int sig : kForwarded) sigaddset(&mask, sig);
-  if (::sigprocmask(SIG_BLOCK, &mask, &old_mask_) != 0) return errno_error("block signals");
-  mask_set_ = true;
-  signals_.reset(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
-  if (!signals_) return errno_error("create a signalfd");
+  std::vector<int> caught(std::begin(kForwarded), std::end(kForwarded));
+  caught.insert(caught.end(), {SIGCHLD, SIGWINCH});
+  signals_.emplace(caught);
+  if (!signals_->valid()) return errno_error("create a signalfd");
 
-  if (options.tty && options.interactive && ::isatty(0)) {
-    struct termios t;
-    if (::tcgetattr(0, &t) == 0) {
-      saved_termios_ = t;
-      ::cfmakeraw(&t);
-      ::tcsetattr(0, TCSANOW, &t);
-    }
-  }
+  if (options.tty && options.interactive) raw_terminal_.emplace(0);
   return {};
-}
-
-ForegroundSession::~ForegroundSession() {
-  if (saved_termios_) ::tcsetattr(0, TCSANOW, &*saved_termios_);
-  if (mask_set_) ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
 }
 
 std::optional<struct winsize> ForegroundSession::window() const {
@@ -127,7 +105,7 @@ Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master, LogWriter* 
     struct pollfd fds[5];
     int n = 0;
     int i_sig = n;
-    fds[n++] = {signals_.get(), POLLIN, 0};
+    fds[n++] = {signals_->fd(), POLLIN, 0};
     int i_in = -1, i_pty = -1, i_out[2] = {-1, -1};
     if (stdin_open && !exited) {
       i_in = n;
@@ -152,9 +130,7 @@ Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master, LogWriter* 
     if (exited && ready == 0) break;
 
     if (fds[i_sig].revents & POLLIN) {
-      struct signalfd_siginfo si;
-      while (::read(signals_.get(), &si, sizeof si) == ssize_t(sizeof si)) {
-        int sig = int(si.ssi_signo);
+      for (int sig; (sig = signals_->next()) != 0;) {
         if (sig == SIGCHLD) {
           if (!exited && ::waitpid(pid, &status, WNOHANG) == pid) exited = true;
         } else if (sig == SIGWINCH) {

@@ -10,13 +10,12 @@
 // ours are: the relay copies each read to ours and to the LogWriter.
 #pragma once
 
-#include <signal.h>
 #include <sys/ioctl.h>
-#include <termios.h>
 
 #include <optional>
 
 #include "base/error.h"
+#include "base/terminal.h"
 #include "base/unique_fd.h"
 #include "engine/container_log.h"
 
@@ -38,7 +37,7 @@ class ForegroundSession {
   ForegroundSession(const ForegroundSession&) = delete;
   ForegroundSession& operator=(const ForegroundSession&) = delete;
   /// Restores the terminal and the signal mask.
-  ~ForegroundSession();
+  ~ForegroundSession() = default;
 
   /// The container's stdin, stdout, stderr (-1: /dev/null, or the pty with tty).
   const int* container_stdio() const { return container_fds_; }
@@ -58,10 +57,8 @@ class ForegroundSession {
   UniqueFd owned_[3];           ///< the container's ends of our pipes
   UniqueFd stdin_writer_;       ///< our end of the container's stdin pipe
   UniqueFd output_readers_[2];  ///< our ends of its stdout, stderr pipes
-  UniqueFd signals_;
-  sigset_t old_mask_{};
-  bool mask_set_ = false;
-  std::optional<struct termios> saved_termios_;
+  std::optional<SignalCatcher> signals_;
+  std::optional<RawTerminal> raw_terminal_;  ///< after signals_: restored first
 };
 
 }  // namespace skiff

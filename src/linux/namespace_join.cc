@@ -72,20 +72,6 @@ Result<pid_t> join_and_fork(int pidfd, unsigned long flags, const std::function<
 
 }  // namespace
 
-Result<UniqueFd> open_process(pid_t pid, uint64_t start_time) {
-  if (pid <= 0) return ended();
-  UniqueFd fd(int(::syscall(SYS_pidfd_open, pid, 0)));
-  if (!fd) {
-    if (errno == ESRCH) return ended();
-    if (errno == ENOSYS) return make_error("entering a container needs pidfds (Linux 5.8 or later)");
-    return errno_error("open process {}", pid);
-  }
-  // The start time is checked after the pidfd is open: if it matches now,
-  // the descriptor holds the process that had it, whatever happens later.
-  if (process_start_time(pid) != start_time || !alive(fd.get())) return ended();
-  return fd;
-}
-
 Result<unsigned long> namespaces_to_join(int pidfd, pid_t pid) {
   unsigned long flags = 0;
   for (const Namespace& ns : kNamespaces) {

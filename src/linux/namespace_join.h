@@ -26,10 +26,6 @@
 
 namespace skiff {
 
-/// A pidfd for process `pid` if it still has `start_time` (and isn't a
-/// zombie); ESRCH otherwise.
-Result<UniqueFd> open_process(pid_t pid, uint64_t start_time);
-
 /// The namespaces (CLONE_NEWUSER, CLONE_NEWNS, ...) of the process at
 /// `pidfd` that are not ours: those a joining process must enter. ESRCH when
 /// the process has ended.

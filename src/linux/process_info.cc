@@ -36,6 +36,7 @@ uint64_t process_start_time(pid_t pid) {
 Result<UniqueFd> open_process(pid_t pid, uint64_t start_time) {
   if (pid <= 0) return Error(ESRCH, "no process");
   UniqueFd fd(int(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!fd && errno == ENOSYS) return make_error("this needs pidfds (Linux 5.8 or later)");
   if (!fd) return errno_error("open process {}", pid);
   // The pidfd names whatever has the PID now; the start time says whether
   // that is still ours. Checked after opening, so it can't change after.

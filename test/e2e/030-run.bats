@@ -208,3 +208,13 @@ per_test_setup() { import_busybox; }
   assert_output_contains "/sys ro"
   assert_output_contains "/proc/sys ro"
 }
+
+@test "skiff started with stdin or stdout closed still runs containers" {
+  run bash -c "'$SKIFF' run --rm busybox true <&-"
+  [ "$status" -eq 0 ]
+  run bash -c "'$SKIFF' run --rm busybox sh -c 'echo to-stderr >&2' <&- >&-"
+  [ "$status" -eq 0 ]
+  assert_equal "$output" to-stderr
+  run bash -c "'$SKIFF' run -d busybox true <&- >&-; echo \$?"
+  assert_equal "$output" 0
+}
