@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -71,7 +72,7 @@ void ForegroundSession::close_container_ends() {
   for (auto& fd : owned_) fd.reset();
 }
 
-Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master, LogWriter* log) {
+Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master, LogWriter* log, RelayTask* task) {
   // The container holds its own copies now; ours would keep its pipes open.
   close_container_ends();
   int stdin_target = options_.tty ? (options_.interactive ? pty_master.get() : -1) : stdin_writer_.get();
@@ -102,7 +103,7 @@ Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master, LogWriter* 
   for (;;) {
     bool outputs_open = output_readers_[0] || output_readers_[1] || pty_master;
     if (exited && !outputs_open) break;
-    struct pollfd fds[5];
+    struct pollfd fds[8];
     int n = 0;
     int i_sig = n;
     fds[n++] = {signals_->fd(), POLLIN, 0};
@@ -120,9 +121,18 @@ Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master, LogWriter* 
         i_out[k] = n;
         fds[n++] = {output_readers_[k].get(), POLLIN, 0};
       }
+    int timeout = -1;
+    if (task && !exited) {
+      for (int fd : task->fds())
+        if (n < int(std::size(fds))) fds[n++] = {fd, POLLIN, 0};
+      if (auto due = task->deadline()) {
+        auto ms = std::chrono::ceil<std::chrono::milliseconds>(*due - std::chrono::steady_clock::now()).count();
+        timeout = int(std::clamp<int64_t>(ms, 0, 60000));
+      }
+    }
     // Once the container is gone, what it wrote is already in the pipes or
     // the pty: drain without waiting for anything new.
-    int ready = ::poll(fds, nfds_t(n), exited ? 0 : -1);
+    int ready = ::poll(fds, nfds_t(n), exited ? 0 : timeout);
     if (ready < 0) {
       if (errno == EINTR) continue;
       return errno_error("wait for the container");
@@ -168,6 +178,7 @@ Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master, LogWriter* 
     for (int k = 0; k < 2; ++k)
       if (i_out[k] >= 0 && fds[i_out[k]].revents)
         drain_output(output_readers_[k], out_targets[k], LogStream(k));
+    if (task && !exited) task->step();
   }
   if (log) log->finish(log_clock_now());
   return status;

@@ -8,16 +8,7 @@ per_test_setup() { import_busybox; }
 per_test_teardown() { remove_all_containers; }
 
 # wait_for_health CONTAINER STATE: polls inspect for up to 10 s.
-wait_for_health() {
-  local got=""
-  for _ in $(seq 200); do
-    got=$("$SKIFF" inspect -f '{{.State.Health.Status}}' "$1" 2>/dev/null) || true
-    [ "$got" = "$2" ] && return 0
-    sleep 0.05
-  done
-  echo "container $1: health $got, expected $2"
-  return 1
-}
+wait_for_health() { wait_for_inspect "$1" '{{.State.Health.Status}}' "$2"; }
 
 health() { "$SKIFF" inspect -f "{{json .State.Health}}" "$1"; }
 health_field() { health "$1" | python3 -c 'import json, sys; j = json.load(sys.stdin); print(eval(sys.argv[1]))' "$2"; }
@@ -193,4 +184,21 @@ health_field() { health "$1" | python3 -c 'import json, sys; j = json.load(sys.s
   wait_for_health missing unhealthy
   assert_equal "$(health_field missing 'j["Log"][-1]["ExitCode"]')" 127
   [[ $(health_field missing 'j["Log"][-1]["Output"]') == *no-such-probe* ]]
+}
+
+@test "a foreground container is checked too, by the skiff run that watches it" {
+  "$SKIFF" run --name fg --health-cmd true --health-interval 50ms busybox sleep 3 &
+  fg_pid=$!
+  wait_for_health fg healthy
+  run_skiff ps --format '{{.Names}} {{.Status}}'
+  [[ $output =~ ^fg\ Up\ .*\(healthy\)$ ]]
+  wait "$fg_pid"
+  run_skiff inspect -f '{{.State.Status}} {{.State.Health.Status}}' fg
+  assert_equal "$output" "exited healthy"
+  # With --rm too: the state is kept while it runs, for inspect.
+  "$SKIFF" run --rm --name gone --health-cmd false --health-interval 50ms --health-retries 1 busybox sleep 3 &
+  fg_pid=$!
+  wait_for_health gone unhealthy
+  wait "$fg_pid"
+  run_skiff 125 inspect gone
 }
