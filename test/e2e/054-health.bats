@@ -15,12 +15,13 @@ health_field() { health "$1" | python3 -c 'import json, sys; j = json.load(sys.s
 
 @test "a passing check makes the container healthy, shown by inspect and ps" {
   run_skiff run -d --name web --health-cmd 'test -f /tmp/ready' --health-interval 100ms \
-    busybox sh -c 'sleep 0.5; touch /tmp/ready; sleep 60'
-  # Before the first check passes: starting.
+    --health-retries 100000 busybox sleep 60
+  # Until a check passes: starting (the failures are counted).
   run_skiff inspect -f '{{.State.Health.Status}}' web
   assert_equal "$output" starting
   run_skiff ps --format '{{.Names}} {{.Status}}'
   [[ $output =~ ^web\ Up\ .*\(health:\ starting\)$ ]]
+  run_skiff exec web touch /tmp/ready
   wait_for_health web healthy
   run_skiff ps --format '{{.Status}}'
   [[ $output =~ ^Up\ .*\(healthy\)$ ]]
@@ -31,7 +32,7 @@ health_field() { health "$1" | python3 -c 'import json, sys; j = json.load(sys.s
   [[ $(health_field web 'j["Log"][-1]["Start"]') =~ ^20[0-9][0-9]-.*Z$ ]]
   # The recorded settings are docker's (nanoseconds).
   run_skiff inspect -f '{{json .Config.Healthcheck}}' web
-  assert_equal "$output" '{"Test":["CMD-SHELL","test -f /tmp/ready"],"Interval":100000000}'
+  assert_equal "$output" '{"Test":["CMD-SHELL","test -f /tmp/ready"],"Interval":100000000,"Retries":100000}'
 }
 
 @test "failures in a row make it unhealthy; the output is kept, five entries at most" {
@@ -165,7 +166,7 @@ health_field() { health "$1" | python3 -c 'import json, sys; j = json.load(sys.s
 }
 
 @test "a restart begins with starting again; a stopped container keeps its last health" {
-  run_skiff run -d --name again --health-cmd true --health-interval 50ms busybox sleep 60
+  run_skiff run -d --name again --health-cmd true --health-interval 1s busybox sleep 60
   wait_for_health again healthy
   run_skiff stop -t 0 again
   run_skiff inspect -f '{{.State.Status}} {{.State.Health.Status}}' again
