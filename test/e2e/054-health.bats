@@ -203,3 +203,16 @@ health_field() { health "$1" | python3 -c 'import json, sys; j = json.load(sys.s
   wait "$fg_pid"
   run_skiff 125 inspect gone
 }
+
+@test "a hostile check's output (megabytes, invalid UTF-8) is cut at 4 KiB and breaks nothing" {
+  run_skiff run -d --name noisy --health-cmd 'head -c 3000000 /dev/urandom; exit 1' --health-interval 50ms \
+    --health-retries 2 busybox sleep 60
+  wait_for_health noisy unhealthy
+  # At most 4096 bytes were kept; invalid UTF-8 became U+FFFD (3 bytes each).
+  [ "$(health_field noisy 'len(j["Log"][-1]["Output"].encode())')" -le $((4096 * 3)) ]
+  [ "$(health_field noisy 'len(j["Log"][-1]["Output"])')" -le 4096 ]
+  run_skiff inspect -f '{{.State.Status}}' noisy
+  assert_equal "$output" running
+  run_skiff exec noisy echo still-there
+  assert_equal "$output" still-there
+}
