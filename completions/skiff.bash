@@ -258,6 +258,7 @@ _skiff() {
           local valued=" --name -e --env --env-file -w --workdir -u --user --group-add --entrypoint -h --hostname
             -l --label --tmpfs -v --volume --mount --network --net --pull --platform --cap-add --cap-drop
             --security-opt --restart --stop-signal --stop-timeout --log-driver --log-opt --detach-keys
+            --health-cmd --health-interval --health-timeout --health-start-period --health-retries
             -m --memory --memory-swap --cpus -c --cpu-shares --pids-limit " letters=ewuhlvmc
           if [[ $command == exec || $subcommand == exec ]]; then
             valued=" -e --env --env-file -w --workdir -u --user --detach-keys " letters=ewu
@@ -578,7 +579,8 @@ _skiff() {
               ;;
           esac
           _skiff_reply status=created status=running status=exited id= name= label= exited= ancestor= \
-            before= since= network=none network=host volume=
+            before= since= network=none network=host volume= health=starting health=healthy health=unhealthy \
+            health=none
           [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] && _skiff_nospace
           return
           ;;
@@ -596,6 +598,7 @@ _skiff() {
       flags=(--help --name --rm --env --env-file --workdir --user --group-add --entrypoint --hostname --label
         --read-only --tmpfs --volume --mount --interactive --tty --init --network --net --pull --platform
         --cap-add --cap-drop --privileged --security-opt --restart --stop-signal --stop-timeout --log-driver --log-opt -e -w -u -h -l -v -i -t
+        --health-cmd --health-interval --health-timeout --health-start-period --health-retries --no-healthcheck
         --memory --memory-swap --cpus --cpu-shares --pids-limit -m -c)
       [[ $path == run ]] && flags+=(--detach --detach-keys -d)
       _skiff_complete_env_flag && return
@@ -656,7 +659,8 @@ _skiff() {
           _skiff_complete_signals
           return
           ;;
-        --stop-timeout | --detach-keys)
+        --stop-timeout | --detach-keys | --health-cmd | --health-interval | --health-timeout | --health-start-period | \
+          --health-retries)
           return
           ;;
         -m | --memory | --memory-swap | --cpus | -c | --cpu-shares | --pids-limit)

@@ -1,4 +1,6 @@
 // argv -> command -> exit code. The only place that prints an Error and exits.
+#include <fcntl.h>
+
 #include <clocale>
 #include <csignal>
 #include <cstdio>
@@ -137,6 +139,11 @@ std::string parse_error_text(const CLI::ParseError& e, const CLI::App* cmd) {
 
 int main(int argc, char** argv) {
   trace("main");
+  // Started with stdin, stdout or stderr closed, the next descriptor we open
+  // would take its number and be clobbered where a container's stdio is set
+  // up (the init's memfd as fd 0 became /dev/null): hold them with /dev/null.
+  for (int fd = 0; fd < 3; ++fd)
+    if (::fcntl(fd, F_GETFD) < 0 && ::open("/dev/null", O_RDWR) < 0) return kExitSkiffFailed;
   // A closed pipe is an error value (EPIPE), not a silent death.
   std::signal(SIGPIPE, SIG_IGN);
   // Character classes only (column widths): loading every category costs a

@@ -40,6 +40,12 @@ void add_create_flags(CLI::App* cmd, CreateOptions& o) {
   cmd->add_option("--cpus", o.limits.cpus, "Number of CPUs the container may use (e.g. 1.5)");
   cmd->add_option("-c,--cpu-shares", o.limits.cpu_shares, "CPU shares (relative weight)");
   cmd->add_option("--pids-limit", o.limits.pids_limit, "Maximum number of processes (-1: unlimited)");
+  cmd->add_option("--health-cmd", o.health.cmd, "Command that checks the container's health (run by its shell)");
+  cmd->add_option("--health-interval", o.health.interval, "Time between health checks (e.g. 30s, 1m; default 30s)");
+  cmd->add_option("--health-timeout", o.health.timeout, "Time a health check may take (default 30s)");
+  cmd->add_option("--health-start-period", o.health.start_period, "Time to start up before failed checks count (default 0s)");
+  cmd->add_option("--health-retries", o.health.retries, "Failed checks in a row that make it unhealthy (default 3)");
+  cmd->add_flag("--no-healthcheck", o.health.none, "Run no health check, not even the image's");
   // Everything after IMAGE is the container's command (main.cc cuts argv there).
 }
 

@@ -3,13 +3,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
-#include <sys/signalfd.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <optional>
+#include <span>
 
 #include "base/fs.h"
+#include "base/terminal.h"
 #include "base/unix_socket.h"
 #include "engine/container_process.h"
 #include "engine/monitor.h"
@@ -17,53 +17,6 @@
 namespace skiff {
 
 namespace {
-
-// Our terminal in raw mode for as long as it lives.
-class RawTerminal {
- public:
-  explicit RawTerminal(int fd) : fd_(fd) {
-    struct termios t;
-    if (!::isatty(fd) || ::tcgetattr(fd, &t) != 0) return;
-    saved_ = t;
-    ::cfmakeraw(&t);
-    ::tcsetattr(fd, TCSANOW, &t);
-  }
-  ~RawTerminal() {
-    if (saved_) ::tcsetattr(fd_, TCSANOW, &*saved_);
-  }
-  RawTerminal(const RawTerminal&) = delete;
-  RawTerminal& operator=(const RawTerminal&) = delete;
-
- private:
-  int fd_;
-  std::optional<struct termios> saved_;
-};
-
-// Signals taken through a signalfd while it lives (blocked meanwhile).
-class SignalCatcher {
- public:
-  explicit SignalCatcher(std::initializer_list<int> signals) {
-    sigset_t mask;
-    sigemptyset(&mask);
-    for (int sig : signals) sigaddset(&mask, sig);
-    ::sigprocmask(SIG_BLOCK, &mask, &old_);
-    fd_.reset(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
-  }
-  ~SignalCatcher() { ::sigprocmask(SIG_SETMASK, &old_, nullptr); }
-  SignalCatcher(const SignalCatcher&) = delete;
-  SignalCatcher& operator=(const SignalCatcher&) = delete;
-  int fd() const { return fd_.get(); }
-  /// The next pending signal, or 0.
-  int next() {
-    struct signalfd_siginfo si;
-    if (::read(fd_.get(), &si, sizeof si) != ssize_t(sizeof si)) return 0;
-    return int(si.ssi_signo);
-  }
-
- private:
-  UniqueFd fd_;
-  sigset_t old_{};
-};
 
 void send_window(int socket) {
   struct winsize ws;
@@ -146,8 +99,10 @@ Result<AttachResult> attach_container(const Store& store, const Container& c, co
 
   std::optional<RawTerminal> raw;
   if (tty && with_stdin) raw.emplace(0);
-  SignalCatcher signals =
-      tty ? SignalCatcher{SIGWINCH} : SignalCatcher{SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM};
+  static constexpr int kResize[] = {SIGWINCH};
+  static constexpr int kProxied[] = {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM};
+  SignalCatcher signals(tty ? std::span<const int>(kResize) : std::span<const int>(kProxied));
+  if (!signals.valid()) return errno_error("create a signalfd");
   if (tty) send_window(socket.get());
   DetachScanner scanner(options.detach_keys.empty() ? std::string("\x10\x11") : options.detach_keys);
 

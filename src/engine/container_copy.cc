@@ -10,6 +10,7 @@
 
 #include "base/json.h"
 #include "base/output.h"
+#include "base/pipe.h"
 #include "engine/container_options.h"
 #include "engine/container_rootfs.h"
 #include "engine/containers.h"
@@ -127,12 +128,6 @@ void drain(int fd) {
   char buf[65536];
   while (::read(fd, buf, sizeof buf) > 0 || errno == EINTR) {
   }
-}
-
-Result<std::pair<UniqueFd, UniqueFd>> make_pipe() {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return errno_error("create a pipe");
-  return std::pair{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
 // A host path, absolute (from our working directory), its trailing "/" or
@@ -340,7 +335,7 @@ Result<CopyResult> copy_out(const Store& store, const Container& c, const std::s
   LocatedTarget target;
   if (!to_stdout) target = TRY(locate_target(host_root.get(), host_absolute(dest)));
   auto pipe_ends = TRY(make_pipe());
-  UniqueFd reader = std::move(pipe_ends.first), writer = std::move(pipe_ends.second);
+  UniqueFd reader = std::move(pipe_ends.read), writer = std::move(pipe_ends.write);
 
   auto body = [&](int root_fd, SyncSocket& talk) -> Result<std::string> {
     // Child: in the container's user namespace, as its root.
@@ -402,7 +397,7 @@ Result<CopyResult> copy_in(const Store& store, const Container& c, const std::st
   LocatedSource source;
   if (!from_stdin) source = TRY(locate_source(host_root.get(), host_absolute(src), options.follow_link));
   auto pipe_ends = TRY(make_pipe());
-  UniqueFd reader = std::move(pipe_ends.first), writer = std::move(pipe_ends.second);
+  UniqueFd reader = std::move(pipe_ends.read), writer = std::move(pipe_ends.write);
 
   auto body = [&](int root_fd, SyncSocket& talk) -> Result<std::string> {
     // Child: in the container's user namespace, as its root: what it makes

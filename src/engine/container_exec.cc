@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "base/fs.h"
+#include "base/pipe.h"
 #include "engine/container_options.h"
 #include "engine/container_security.h"
 #include "engine/foreground.h"
@@ -61,12 +62,6 @@ Status exec_child(const ExecPlan& plan, SyncSocket& sock) {
   TRY(install_stdio(plan.stdio, plan.tty, plan.null_fd));
   if (::chdir(plan.cwd.c_str()) != 0) return errno_error("enter working directory `{}`", plan.cwd);
   return exec_init(init, sock);
-}
-
-Result<std::pair<UniqueFd, UniqueFd>> make_pipe() {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return errno_error("create a pipe");
-  return std::pair{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
 }  // namespace

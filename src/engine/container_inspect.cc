@@ -12,6 +12,8 @@ Json inspect_container(const Store& store, const Container& c) {
   for (const char* key : {"Status", "Running", "Paused", "Restarting", "OOMKilled", "Dead", "Pid", "ExitCode",
                           "Error", "StartedAt", "FinishedAt"})
     state[key] = c.state.contains(key) ? c.state[key] : Json();
+  // docker shows Health only for a container with a health check.
+  if (c.state.contains("Health")) state["Health"] = c.state["Health"];
 
   Json host = get("HostConfig", Json::object());
   for (auto [key, value] : {std::pair<const char*, Json>{"Binds", nullptr}, {"CapAdd", nullptr}, {"CapDrop", nullptr},

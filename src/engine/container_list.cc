@@ -26,8 +26,9 @@ namespace skiff {
 
 namespace {
 
-constexpr std::string_view kFilterKeys[] = {"ancestor", "before",  "exited", "id",     "label",
+constexpr std::string_view kFilterKeys[] = {"ancestor", "before",  "exited", "health", "id",    "label",
                                             "name",     "network", "since",  "status", "volume"};
+constexpr std::string_view kHealthStates[] = {"starting", "healthy", "unhealthy", "none"};
 constexpr std::string_view kStates[] = {"created", "restarting", "running", "removing",
                                         "paused",  "exited",     "dead"};
 
@@ -164,11 +165,23 @@ std::optional<int> parse_exit_code(const std::string& text) {
   return int(code);
 }
 
+// State.Health.Status, or docker's "none" for a container without checks.
+std::string health_status(const ContainerSummary& c) { return c.health.empty() ? "none" : c.health; }
+
+// " (healthy)", " (unhealthy)", " (health: starting)" after "Up 5 minutes",
+// as docker's ps; "" without a health check.
+std::string health_suffix(const ContainerSummary& c) {
+  std::string status = health_status(c);
+  if (status == "none") return "";
+  return status == "starting" ? " (health: starting)" : " (" + status + ")";
+}
+
 bool one_matches(const ContainerFilter& f, const ContainerSummary& c) {
   const std::string& key = f.key;
   if (key == "id") return !f.value.empty() && c.id.starts_with(f.value);
   if (key == "name") return name_matches(f, c.name);
   if (key == "status") return c.status == f.value;
+  if (key == "health") return health_status(c) == f.value;
   if (key == "exited") return c.status == "exited" && parse_exit_code(f.value) == c.exit_code;
   if (key == "ancestor") return (!f.image_id.empty() && c.image_id == f.image_id) || c.image == f.value;
   if (key == "network") return c.network == f.value;
@@ -233,6 +246,10 @@ Result<std::vector<ContainerFilter>> parse_container_filters(const std::vector<s
     if (f.key == "status" && std::find(std::begin(kStates), std::end(kStates), f.value) == std::end(kStates))
       return make_error("invalid filter `status={}`: the states are {}", f.value,
                         join_names(kStates, " and "));
+    if (f.key == "health" &&
+        std::find(std::begin(kHealthStates), std::end(kHealthStates), f.value) == std::end(kHealthStates))
+      return make_error("invalid filter `health={}`: the health states are {}", f.value,
+                        join_names(kHealthStates, " and "));
     if (f.key == "exited" && !parse_exit_code(f.value))
       return make_error("invalid filter `exited={}`: expected an exit code (an integer)", f.value);
     if (f.key == "name") f.name_pattern = compile_name_pattern(f.value);
@@ -299,7 +316,7 @@ std::string container_status_text(const ContainerSummary& state, double now) {
     if (status == "paused" || state.paused) return "Up " + ago(state.started_at) + " (Paused)";
     if (status == "restarting")
       return fmt::format("Restarting ({}) {} ago", exit_code, ago(state.finished_at));
-    return "Up " + ago(state.started_at);
+    return "Up " + ago(state.started_at) + health_suffix(state);
   }
   if (status == "removing") return "Removal In Progress";
   if (status == "dead" || state.dead) return "Dead";
@@ -331,6 +348,9 @@ Json container_template_view(Json inspect) {
     if (!config.contains("MacAddress")) config["MacAddress"] = "";
     if (!config.contains("StopSignal")) config["StopSignal"] = "";
   }
+  // docker's State.Health is a pointer: nil (null) without a health check.
+  Json& state = inspect["State"];
+  if (state.is_object() && !state.contains("Health")) state["Health"] = nullptr;
   return inspect;
 }
 

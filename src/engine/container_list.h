@@ -82,8 +82,9 @@ struct ContainerFilter {
 
 /// Parses KEY=VALUE filters: id (ID prefix), name (POSIX extended regular
 /// expression, searched in the name with and without its leading "/"),
-/// label (KEY or KEY=VALUE), status, exited (an exit code), ancestor,
-/// before, since, network, volume. Unknown keys and bad status/exited values
+/// label (KEY or KEY=VALUE), status, exited (an exit code), health
+/// (starting, healthy, unhealthy, none), ancestor, before, since, network,
+/// volume. Unknown keys and bad status/exited values
 /// are errors that list the valid ones.
 Result<std::vector<ContainerFilter>> parse_container_filters(const std::vector<std::string>& specs);
 

@@ -489,6 +489,8 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
   config["Entrypoint"] = json_list(entrypoint);
   config["Labels"] = label_json;
   if (!o.stop_signal.empty()) config["StopSignal"] = o.stop_signal;
+  Json healthcheck = TRY(merge_healthcheck(config.contains("Healthcheck") ? config["Healthcheck"] : Json(), o.health));
+  if (!healthcheck.is_null()) config["Healthcheck"] = healthcheck;
   if (o.stop_timeout) config["StopTimeout"] = *o.stop_timeout;
   if (!config["WorkingDir"].get<std::string>().empty() && config["WorkingDir"].get<std::string>()[0] != '/')
     return make_error("the working directory `{}` is invalid: it needs to be an absolute path",

@@ -17,6 +17,7 @@
 #include "engine/container_rootfs.h"
 #include "engine/container_security.h"
 #include "engine/foreground.h"
+#include "engine/health_check.h"
 #include "image/image_store.h"
 #include "linux/caps.h"
 #include "linux/container_launch.h"
@@ -45,6 +46,27 @@ void warn_single_id_mapping(const Store& store, const IdMapping& mapping) {
        "owned by other IDs won't work; ask an administrator for a range (see `skiff info`)");
   (void)write_file_atomically(marker, "", 0600);
 }
+
+// A foreground container's health check, served by the relay loop: each
+// outcome saved as the monitor saves it.
+class HealthTask : public RelayTask {
+ public:
+  HealthTask(const Store& store, Container& c, HealthConfig config)
+      : store_(store), c_(c), monitor_(std::move(config)) {}
+  void begin() { monitor_.run_started(c_.state, std::chrono::steady_clock::now()); }
+  void end() { monitor_.run_ended(); }
+  std::vector<int> fds() const override { return monitor_.fds(); }
+  std::optional<std::chrono::steady_clock::time_point> deadline() const override { return monitor_.deadline(); }
+  void step() override {
+    if (monitor_.step(store_, c_, c_.state, std::chrono::steady_clock::now()))
+      (void)save_container_state(c_, false);
+  }
+
+ private:
+  const Store& store_;
+  Container& c_;
+  HealthMonitor monitor_;
+};
 
 }  // namespace
 
@@ -197,13 +219,21 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
 
   pid_t pid = launched->process.pid();
   record_running(c, pid);
-  // "running" is moot after a crash (the monitor's lock sees through it): no fsync.
-  if (!auto_remove) TRY(save_container_state(c, false));
+  std::optional<HealthTask> health;
+  if (auto config = health_config(c.config)) {
+    health.emplace(store, c, std::move(*config));
+    health->begin();
+  }
+  // "running" is moot after a crash (the monitor's lock sees through it): no
+  // fsync. A --rm container's state is never read, unless for its health.
+  if (!auto_remove || health) TRY(save_container_state(c, false));
 
   trace("state saved");
-  int status = TRY(session.relay(pid, std::move(launched->pty_master), log ? &*log : nullptr));
+  int status = TRY(session.relay(pid, std::move(launched->pty_master), log ? &*log : nullptr,
+                                 health ? &*health : nullptr));
   trace("exited");
   launched->process.release();  // reaped by relay()
+  if (health) health->end();
   int code = exit_code_of(status);
   record_exited(c, code);
   if (!auto_remove) {

@@ -20,6 +20,7 @@
 
 #include "base/error.h"
 #include "base/json.h"
+#include "engine/health_config.h"
 #include "engine/resource_limits.h"
 #include "image/store.h"
 
@@ -63,6 +64,7 @@ struct CreateOptions {
   bool attach = false;                     ///< run in the foreground (run without -d)
   PullObserver* pull_observer = nullptr;   ///< shows an implicit pull's progress
   ResourceLimitFlags limits;               ///< --memory, --memory-swap, --cpus, --cpu-shares, --pids-limit
+  HealthFlags health;                      ///< --health-*, --no-healthcheck
 };
 
 /// A container's two records.

@@ -2,13 +2,15 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "base/fs.h"
+#include "base/pipe.h"
 
 namespace skiff {
 
@@ -19,12 +21,6 @@ namespace {
 // stopping signals stop skiff, not the container.
 const int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGUSR1, SIGUSR2,
                           SIGTERM, SIGALRM, SIGCONT, SIGPWR,  SIGSYS};
-
-Result<std::pair<UniqueFd, UniqueFd>> make_pipe() {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return errno_error("create a pipe");
-  return std::pair{UniqueFd(fds[0]), UniqueFd(fds[1])};
-}
 
 }  // namespace
 
@@ -56,30 +52,13 @@ Status ForegroundSession::prepare(const Options& options) {
     }
   }
 
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGCHLD);
-  sigaddset(&mask, SIGWINCH);
-  for (int sig : kForwarded) sigaddset(&mask, sig);
-  if (::sigprocmask(SIG_BLOCK, &mask, &old_mask_) != 0) return errno_error("block signals");
-  mask_set_ = true;
-  signals_.reset(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
-  if (!signals_) return errno_error("create a signalfd");
+  std::vector<int> caught(std::begin(kForwarded), std::end(kForwarded));
+  caught.insert(caught.end(), {SIGCHLD, SIGWINCH});
+  signals_.emplace(caught);
+  if (!signals_->valid()) return errno_error("create a signalfd");
 
-  if (options.tty && options.interactive && ::isatty(0)) {
-    struct termios t;
-    if (::tcgetattr(0, &t) == 0) {
-      saved_termios_ = t;
-      ::cfmakeraw(&t);
-      ::tcsetattr(0, TCSANOW, &t);
-    }
-  }
+  if (options.tty && options.interactive) raw_terminal_.emplace(0);
   return {};
-}
-
-ForegroundSession::~ForegroundSession() {
-  if (saved_termios_) ::tcsetattr(0, TCSANOW, &*saved_termios_);
-  if (mask_set_) ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
 }
 
 std::optional<struct winsize> ForegroundSession::window() const {
@@ -93,7 +72,7 @@ void ForegroundSession::close_container_ends() {
   for (auto& fd : owned_) fd.reset();
 }
 
-Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master, LogWriter* log) {
+Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master, LogWriter* log, RelayTask* task) {
   // The container holds its own copies now; ours would keep its pipes open.
   close_container_ends();
   int stdin_target = options_.tty ? (options_.interactive ? pty_master.get() : -1) : stdin_writer_.get();
@@ -124,10 +103,10 @@ Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master, LogWriter* 
   for (;;) {
     bool outputs_open = output_readers_[0] || output_readers_[1] || pty_master;
     if (exited && !outputs_open) break;
-    struct pollfd fds[5];
+    struct pollfd fds[8];
     int n = 0;
     int i_sig = n;
-    fds[n++] = {signals_.get(), POLLIN, 0};
+    fds[n++] = {signals_->fd(), POLLIN, 0};
     int i_in = -1, i_pty = -1, i_out[2] = {-1, -1};
     if (stdin_open && !exited) {
       i_in = n;
@@ -142,9 +121,18 @@ Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master, LogWriter* 
         i_out[k] = n;
         fds[n++] = {output_readers_[k].get(), POLLIN, 0};
       }
+    int timeout = -1;
+    if (task && !exited) {
+      for (int fd : task->fds())
+        if (n < int(std::size(fds))) fds[n++] = {fd, POLLIN, 0};
+      if (auto due = task->deadline()) {
+        auto ms = std::chrono::ceil<std::chrono::milliseconds>(*due - std::chrono::steady_clock::now()).count();
+        timeout = int(std::clamp<int64_t>(ms, 0, 60000));
+      }
+    }
     // Once the container is gone, what it wrote is already in the pipes or
     // the pty: drain without waiting for anything new.
-    int ready = ::poll(fds, nfds_t(n), exited ? 0 : -1);
+    int ready = ::poll(fds, nfds_t(n), exited ? 0 : timeout);
     if (ready < 0) {
       if (errno == EINTR) continue;
       return errno_error("wait for the container");
@@ -152,9 +140,7 @@ Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master, LogWriter* 
     if (exited && ready == 0) break;
 
     if (fds[i_sig].revents & POLLIN) {
-      struct signalfd_siginfo si;
-      while (::read(signals_.get(), &si, sizeof si) == ssize_t(sizeof si)) {
-        int sig = int(si.ssi_signo);
+      for (int sig; (sig = signals_->next()) != 0;) {
         if (sig == SIGCHLD) {
           if (!exited && ::waitpid(pid, &status, WNOHANG) == pid) exited = true;
         } else if (sig == SIGWINCH) {
@@ -192,6 +178,7 @@ Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master, LogWriter* 
     for (int k = 0; k < 2; ++k)
       if (i_out[k] >= 0 && fds[i_out[k]].revents)
         drain_output(output_readers_[k], out_targets[k], LogStream(k));
+    if (task && !exited) task->step();
   }
   if (log) log->finish(log_clock_now());
   return status;

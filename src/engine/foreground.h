@@ -10,17 +10,29 @@
 // ours are: the relay copies each read to ours and to the LogWriter.
 #pragma once
 
-#include <signal.h>
 #include <sys/ioctl.h>
-#include <termios.h>
 
+#include <chrono>
 #include <optional>
+#include <vector>
 
 #include "base/error.h"
+#include "base/terminal.h"
 #include "base/unique_fd.h"
 #include "engine/container_log.h"
 
 namespace skiff {
+
+/// Something else relay() serves while the container runs (its health
+/// check): its fds() are polled for input, and step() is called after each
+/// wake-up and by deadline() at the latest.
+class RelayTask {
+ public:
+  virtual ~RelayTask() = default;
+  virtual std::vector<int> fds() const = 0;
+  virtual std::optional<std::chrono::steady_clock::time_point> deadline() const = 0;
+  virtual void step() = 0;
+};
 
 class ForegroundSession {
  public:
@@ -38,7 +50,7 @@ class ForegroundSession {
   ForegroundSession(const ForegroundSession&) = delete;
   ForegroundSession& operator=(const ForegroundSession&) = delete;
   /// Restores the terminal and the signal mask.
-  ~ForegroundSession();
+  ~ForegroundSession() = default;
 
   /// The container's stdin, stdout, stderr (-1: /dev/null, or the pty with tty).
   const int* container_stdio() const { return container_fds_; }
@@ -49,7 +61,8 @@ class ForegroundSession {
   /// forwarding signals to it; returns its wait status. `pty_master` with tty.
   /// With `log` (and Options::log_output), the output is also appended to it
   /// (a pty's as stdout), and its pending partial lines written at the end.
-  Result<int> relay(pid_t pid, UniqueFd pty_master, LogWriter* log = nullptr);
+  /// With `task`, that is served too until the process exits.
+  Result<int> relay(pid_t pid, UniqueFd pty_master, LogWriter* log = nullptr, RelayTask* task = nullptr);
 
  private:
   void close_container_ends();
@@ -58,10 +71,8 @@ class ForegroundSession {
   UniqueFd owned_[3];           ///< the container's ends of our pipes
   UniqueFd stdin_writer_;       ///< our end of the container's stdin pipe
   UniqueFd output_readers_[2];  ///< our ends of its stdout, stderr pipes
-  UniqueFd signals_;
-  sigset_t old_mask_{};
-  bool mask_set_ = false;
-  std::optional<struct termios> saved_termios_;
+  std::optional<SignalCatcher> signals_;
+  std::optional<RawTerminal> raw_terminal_;  ///< after signals_: restored first
 };
 
 }  // namespace skiff

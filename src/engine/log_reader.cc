@@ -274,11 +274,19 @@ Status read_log_files(const std::string& dir, const LogReadOptions& options,
   bool live = options.follow && running();
 
   // Every file opened at once, oldest first: a rotation meanwhile renames
-  // them but doesn't change what these descriptors read.
+  // them but doesn't change what these descriptors read. ctr.log is opened
+  // first: rotated after, it is among the rotated names (skipped there, by
+  // its inode), where opened last it could be a new, empty one while its
+  // predecessor's lines were never listed.
+  std::optional<OpenLog> newest = open_log(dir_fd.get(), kLogFileName);
   std::vector<OpenLog> files;
-  for (const auto& name : rotated_names(dir_fd.get()))
-    if (auto log = open_log(dir_fd.get(), name)) files.push_back(std::move(*log));
-  if (auto log = open_log(dir_fd.get(), kLogFileName)) files.push_back(std::move(*log));
+  for (const auto& name : rotated_names(dir_fd.get())) {
+    auto log = open_log(dir_fd.get(), name);
+    if (!log || (newest && log->inode == newest->inode)) continue;
+    if (std::any_of(files.begin(), files.end(), [&](const OpenLog& f) { return f.inode == log->inode; })) continue;
+    files.push_back(std::move(*log));
+  }
+  if (newest) files.push_back(std::move(*newest));
   size_t first = 0;
   if (options.tail >= 0) {
     // The last N lines over all files: counted back from the newest.

@@ -16,10 +16,12 @@
 #include "base/fs.h"
 #include "base/memory.h"
 #include "base/output.h"
+#include "base/pipe.h"
 #include "base/unix_socket.h"
 #include "engine/container_log.h"
 #include "engine/container_process.h"
 #include "engine/container_start.h"
+#include "engine/health_check.h"
 #include "linux/process_info.h"
 
 namespace skiff {
@@ -51,12 +53,6 @@ struct Client {
   bool closing = false;  ///< close once the queue is sent
 };
 
-Result<std::pair<UniqueFd, UniqueFd>> make_pipe() {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return errno_error("create a pipe");
-  return std::pair{UniqueFd(fds[0]), UniqueFd(fds[1])};
-}
-
 void set_nonblocking(int fd) {
   if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
@@ -68,6 +64,7 @@ class Monitor {
     tty_ = c_.config["Config"].value("Tty", false);
     open_stdin_ = c_.config["Config"].value("OpenStdin", false);
     restarts_ = c_.state.value("RestartCount", 0);
+    if (auto health = health_config(c_.config)) health_.emplace(std::move(*health));
   }
 
   Status open_socket() {
@@ -111,6 +108,7 @@ class Monitor {
     record_running(c_, pid);
     c_.state["RestartCount"] = restarts_;
     started_ = Clock::now();
+    if (health_) health_->run_started(c_.state, started_);
     // "running" needs no fsync: after a crash the lock sees through it.
     TRY(save_container_state(c_, false));
     // The monitor idles from here on, maybe for months: what starting the
@@ -156,7 +154,7 @@ class Monitor {
   int stdin_target() const { return tty_ ? pty_.get() : stdin_.get(); }
 
   void poll_once() {
-    enum Kind { kListener, kInit, kOut, kErr, kPty, kStdin, kClient };
+    enum Kind { kListener, kInit, kOut, kErr, kPty, kStdin, kClient, kHealth };
     std::vector<pollfd> fds;
     std::vector<std::pair<Kind, size_t>> what;
     auto add = [&](int fd, short events, Kind kind, size_t index = 0) {
@@ -175,6 +173,8 @@ class Monitor {
                            (clients_[i].queue.empty() ? 0 : POLLOUT));
       add(clients_[i].fd.get(), events, kClient, i);
     }
+    if (health_)
+      for (int fd : health_->fds()) add(fd, POLLIN, kHealth);
     int timeout = -1;
     auto until = [&](Clock::time_point t) {
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t - Clock::now()).count();
@@ -183,6 +183,8 @@ class Monitor {
     };
     if (restart_at_) until(*restart_at_);
     if (init_exited_) until(drain_deadline_);
+    if (health_ && !init_exited_)
+      if (auto due = health_->deadline()) until(*due);
     if (::poll(fds.data(), fds.size(), timeout) < 0) return;  // EINTR: look again
 
     for (size_t i = 0; i < fds.size(); ++i) {
@@ -211,10 +213,22 @@ class Monitor {
           if (fds[i].revents & POLLOUT) flush(clients_[index]);
           if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) read_client(clients_[index]);
           break;
+        case kHealth:
+          break;  // step_health() below looks at the probe
       }
     }
+    step_health();
     std::erase_if(clients_,
                   [](const Client& cl) { return !cl.fd.valid() || (cl.closing && cl.queue.empty()); });
+  }
+
+  // A probe due, running or ended: its outcome is saved as it comes (no
+  // fsync: the next probe tells again), and what it faulted in released.
+  void step_health() {
+    if (!health_ || init_exited_ || !init_fd_) return;
+    if (!health_->step(store_, c_, c_.state, Clock::now())) return;
+    (void)save_container_state(c_, false);
+    if (health_->fds().empty()) release_file_pages();
   }
 
   void accept_client() {
@@ -369,6 +383,7 @@ class Monitor {
   // and either wait to restart or be done.
   void end_run() {
     init_exited_ = false;
+    if (health_) health_->run_ended();
     out_.reset();
     err_.reset();
     pty_.reset();
@@ -438,6 +453,7 @@ class Monitor {
   UniqueFd out_, err_, pty_, stdin_;
   std::string stdin_queue_;
   std::optional<LogWriter> log_;
+  std::optional<HealthMonitor> health_;
   std::optional<struct winsize> window_ = winsize{24, 80, 0, 0};
   bool init_exited_ = false;
   int exit_status_ = 0;

@@ -189,8 +189,10 @@ bool is_http_url(std::string_view text) {
 }
 
 Status http_get_to_sink(const std::string& url, ByteSink& sink) {
-  HttpResponse response = TRY(http_request({.url = url, .headers = {}, .verify_tls = true},
-                                           [&](std::span<const uint8_t> data) { return sink.write(data); }));
+  HttpRequest request;
+  request.url = url;
+  HttpResponse response =
+      TRY(http_request(request, [&](std::span<const uint8_t> data) { return sink.write(data); }));
   if (response.status < 200 || response.status >= 300)
     return make_error("GET {}: HTTP status {}", url, response.status);
   return sink.finish();

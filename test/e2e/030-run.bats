@@ -208,3 +208,21 @@ per_test_setup() { import_busybox; }
   assert_output_contains "/sys ro"
   assert_output_contains "/proc/sys ro"
 }
+
+@test "skiff started with stdin or stdout closed still runs containers" {
+  run bash -c "'$SKIFF' run --rm busybox true <&-"
+  [ "$status" -eq 0 ]
+  run bash -c "'$SKIFF' run --rm busybox sh -c 'echo to-stderr >&2' <&- >&-"
+  [ "$status" -eq 0 ]
+  assert_equal "$output" to-stderr
+  run bash -c "'$SKIFF' run -d --name closed busybox true <&- >&-; echo \$?"
+  assert_equal "$output" 0
+  run_skiff wait closed
+  assert_equal "$output" 0
+  # Its monitor ends just after the exit is recorded: gone before the
+  # teardown looks for leftover processes.
+  for _ in $(seq 100); do
+    pgrep -u "$(id -u)" -f "__monitor .*$SKIFF_TEST_DIR" >/dev/null || break
+    sleep 0.05
+  done
+}

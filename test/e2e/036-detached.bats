@@ -14,16 +14,7 @@ per_test_teardown() { remove_all_containers; }
 monitor_pid() { pgrep -u "$(id -u)" -f "__monitor .*$1" | head -1; }
 
 # wait_for_status CONTAINER STATUS: polls inspect for up to 10 s.
-wait_for_status() {
-  local got=""
-  for _ in $(seq 200); do
-    got=$("$SKIFF" inspect -f '{{.State.Status}}' "$1" 2>/dev/null) || true
-    [ "$got" = "$2" ] && return 0
-    sleep 0.05
-  done
-  echo "container $1: status $got, expected $2"
-  return 1
-}
+wait_for_status() { wait_for_inspect "$1" '{{.State.Status}}' "$2"; }
 
 @test "run -d prints the ID, returns at once, and the container runs under its own monitor" {
   start=$(date +%s%N)

@@ -216,12 +216,23 @@ PY
 }
 
 @test "logs -f follows a log through its rotations, losing nothing" {
-  timeout 60 "$SKIFF" run --name spinner --log-opt max-size=1k --log-opt max-file=2 busybox \
-    sh -c 'sleep 0.3; i=0; while [ $i -lt 120 ]; do echo "line $i"; i=$((i + 1)); [ $((i % 10)) = 0 ] && sleep 0.1; done' \
+  mkdir "$SKIFF_TEST_DIR/sync"
+  timeout 60 "$SKIFF" run --name spinner -v "$SKIFF_TEST_DIR/sync:/sync" --log-opt max-size=1k --log-opt max-file=2 \
+    busybox sh -c 'until [ -f /sync/go ]; do sleep 0.05; done
+      i=0; while [ $i -lt 120 ]; do echo "line $i"; i=$((i + 1)); [ $((i % 10)) = 0 ] && sleep 0.1; done' \
     >/dev/null &
   pid=$!
   wait_running spinner
-  "$SKIFF" logs -f spinner >"$SKIFF_TEST_DIR/out"
+  "$SKIFF" logs -f spinner >"$SKIFF_TEST_DIR/out" &
+  reader=$!
+  # The container writes once the reader has the log open: a slow start
+  # (sanitizers) must not let rotations drop lines before it looks.
+  for _ in $(seq 200); do
+    ls -l "/proc/$reader/fd" 2>/dev/null | grep -q ctr.log && break
+    sleep 0.05
+  done
+  touch "$SKIFF_TEST_DIR/sync/go"
+  wait "$reader"
   seq 0 119 | sed 's/^/line /' | cmp - "$SKIFF_TEST_DIR/out"
   wait "$pid"
 }

@@ -147,6 +147,19 @@ churn_containers() {
   done
 }
 
+# wait_for_inspect CONTAINER TEMPLATE VALUE: polls `inspect -f TEMPLATE` for
+# up to 10 s until it prints VALUE.
+wait_for_inspect() {
+  local got=""
+  for _ in $(seq 200); do
+    got=$("$SKIFF" inspect -f "$2" "$1" 2>/dev/null) || true
+    [ "$got" = "$3" ] && return 0
+    sleep 0.05
+  done
+  echo "container $1: $2 is \"$got\", expected \"$3\""
+  return 1
+}
+
 # A unique name for objects a test creates.
 unique_name() { echo "t$(date +%s%N | tail -c 9)$RANDOM"; }
 

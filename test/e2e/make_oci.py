@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """make_oci.py ROOTFS_TAR OUT_DIR [--compression gzip|zstd|none] [--second-layer]
-                 [--index] [--salt TEXT] [--gzip-level N]
+                 [--index] [--salt TEXT] [--gzip-level N] [--config-json J]
 
 Writes an OCI image layout (oci-layout, index.json, blobs/) holding an image
 made from ROOTFS_TAR, for skopeo to copy into the test registry:
@@ -8,6 +8,8 @@ made from ROOTFS_TAR, for skopeo to copy into the test registry:
   --salt TEXT     adds a layer holding /salt with TEXT: blobs no other image shares
   --index         the image is an index with a linux/amd64 and a linux/arm64
                   entry (their configs differ in architecture)
+  --config-json J the JSON object J is merged into the config's "config"
+                  (Healthcheck, Shell, StopSignal, ...)
 """
 import argparse, gzip, hashlib, io, json, os, subprocess, tarfile
 
@@ -19,6 +21,7 @@ p.add_argument("--second-layer", action="store_true")
 p.add_argument("--index", action="store_true")
 p.add_argument("--salt")
 p.add_argument("--gzip-level", type=int, default=1)
+p.add_argument("--config-json")
 a = p.parse_args()
 
 os.makedirs(os.path.join(a.out, "blobs", "sha256"), exist_ok=True)
@@ -73,6 +76,8 @@ def manifest_for(arch):
               "config": {"Cmd": ["/bin/sh"], "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]},
               "rootfs": {"type": "layers", "diff_ids": [l["diff"] for l in layers]},
               "history": [{"created": "2026-01-02T03:04:05Z", "comment": "made by make_oci.py"}]}
+    if a.config_json:
+        config["config"].update(json.loads(a.config_json))
     cdata = json.dumps(config).encode()
     m = {"schemaVersion": 2,
          "mediaType": "application/vnd.oci.image.manifest.v1+json",

@@ -117,6 +117,18 @@ TEST_CASE("container_status_text reads like docker's State.String()", "[ps]") {
   CHECK(container_status_text(summary_of(state("dead", "2024-01-02T03:04:00Z", kZeroTime)), kT0) == "Dead");
 }
 
+TEST_CASE("a health check's status follows Up, and health= filters on it", "[ps]") {
+  Json checked = state("running", "2024-01-02T03:04:00Z", kZeroTime);
+  checked["Health"] = {{"Status", "healthy"}, {"FailingStreak", 0}, {"Log", Json::array()}};
+  CHECK(container_status_text(summary_of(checked), kT0) == "Up 5 seconds (healthy)");
+  checked["Health"]["Status"] = "starting";
+  CHECK(container_status_text(summary_of(checked), kT0) == "Up 5 seconds (health: starting)");
+  ContainerSummary c = summary_of(checked);
+  CHECK(matches({"health=starting"}, c));
+  CHECK(!matches({"health=none"}, c));
+  CHECK(matches({"health=none"}, container("a1", "plain")));
+}
+
 TEST_CASE("container_size_text shows the virtual size when there is one", "[ps]") {
   CHECK(container_size_text(0, 0) == "0B");
   CHECK(container_size_text(0, 2130000) == "0B (virtual 2.13MB)");
