@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace skiff {
@@ -48,6 +49,28 @@ Result<std::string> read_file(const std::string& path, size_t max_size) {
     out.append(buf, n);
   }
   return out;
+}
+
+Result<std::string_view> read_file_at(int dir_fd, std::string_view dir_path, const std::string& path,
+                                      std::string& buffer, size_t max_size) {
+  UniqueFd fd(::openat(dir_fd, path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return errno_error("open `{}/{}`", dir_path, path);
+  // One byte more than allowed, so that a file of exactly max_size still
+  // ends with a short read.
+  if (buffer.size() < 16384) buffer.resize(std::min<size_t>(16384, max_size + 1));
+  size_t length = 0;
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buffer.data() + length, buffer.size() - length);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno_error("read `{}/{}`", dir_path, path);
+    }
+    length += size_t(n);
+    if (length > max_size) return make_error("read `{}/{}`: larger than {} bytes", dir_path, path, max_size);
+    if (length < buffer.size()) break;  // short: the end
+    buffer.resize(std::min(buffer.size() * 2, max_size + 1));
+  }
+  return std::string_view(buffer.data(), length);
 }
 
 Status sync_directory(const std::string& path) {

@@ -24,6 +24,15 @@ Status make_directories(const std::string& path, mode_t mode = 0700);
 /// Reads a whole file; fails when it is larger than `max_size` bytes.
 Result<std::string> read_file(const std::string& path, size_t max_size = 64 << 20);
 
+/// Reads the file at `path`, relative to the folder `dir_path` open at
+/// `dir_fd` (errors name `dir_path`/`path`), into `buffer`, reusing its
+/// memory; returns the bytes read, a view into `buffer` valid until its next
+/// use. A read shorter than asked is taken as the end (a regular file's read
+/// is short only there), so a small file costs one open, one read and one
+/// close. Fails when the file is larger than `max_size` bytes.
+Result<std::string_view> read_file_at(int dir_fd, std::string_view dir_path, const std::string& path,
+                                      std::string& buffer, size_t max_size);
+
 /// Writes all of `data` to `fd` (retrying short writes and EINTR).
 Status write_all(int fd, std::string_view data);
 

@@ -4,18 +4,19 @@
 
 namespace skiff {
 
-Result<Json> parse_json(std::string_view text, std::string_view what) { return parse_json(text, what, nullptr); }
-
-Result<Json> parse_json(std::string_view text, std::string_view what, const Json::parser_callback_t& keep) {
+Result<Json> parse_json(std::string_view text, std::string_view what) {
   try {
-    return Json::parse(text, keep);
+    return Json::parse(text);
   } catch (const Json::exception& e) {
-    // nlohmann messages start with "[json.exception.parse_error.101] "; drop the tag.
-    std::string message = e.what();
-    if (auto close = message.find("] "); message.rfind("[json.", 0) == 0 && close != std::string::npos)
-      message = message.substr(close + 2);
-    return make_error("parse {}: {}", what, message);
+    return make_error("parse {}: {}", what, json_error_text(e));
   }
+}
+
+std::string json_error_text(const std::exception& e) {
+  std::string message = e.what();
+  if (auto close = message.find("] "); message.rfind("[json.", 0) == 0 && close != std::string::npos)
+    message = message.substr(close + 2);
+  return message;
 }
 
 Result<Json> read_json_file(const std::string& path, size_t max_size) {

@@ -16,9 +16,9 @@ using Json = nlohmann::ordered_json;
 
 /// Parses `text`; `what` names the document in the error ("image record `x`").
 Result<Json> parse_json(std::string_view text, std::string_view what);
-/// Like parse_json, keeping only what `keep` accepts (nlohmann's parser
-/// callback): the parts it drops are read but never built.
-Result<Json> parse_json(std::string_view text, std::string_view what, const Json::parser_callback_t& keep);
+
+/// nlohmann's message for `e` without its "[json.exception.parse_error.101] " tag.
+std::string json_error_text(const std::exception& e);
 
 /// Reads and parses a JSON file of at most `max_size` bytes.
 Result<Json> read_json_file(const std::string& path, size_t max_size = 16 << 20);

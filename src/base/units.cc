@@ -155,9 +155,31 @@ std::optional<struct timespec> parse_partial_rfc3339(std::string_view text) {
 
 std::optional<struct timespec> parse_rfc3339(std::string_view text) {
   int y, mo, d, h, mi, s, consumed = 0;
-  std::string str(text);
-  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) != 6)
-    return std::nullopt;
+  // The layout every writer uses, digits where sscanf would read them, is
+  // read directly (`ps` parses a time per container); anything else goes
+  // through sscanf.
+  static constexpr std::string_view kLayout = "dddd-dd-ddTdd:dd:dd";
+  bool plain = text.size() >= kLayout.size();
+  for (size_t i = 0; plain && i < kLayout.size(); ++i)
+    plain = kLayout[i] == 'd' ? text[i] >= '0' && text[i] <= '9' : text[i] == kLayout[i];
+  if (plain) {
+    auto number = [&](size_t at, size_t digits) {
+      int n = 0;
+      for (size_t i = at; i < at + digits; ++i) n = n * 10 + (text[i] - '0');
+      return n;
+    };
+    y = number(0, 4);
+    mo = number(5, 2);
+    d = number(8, 2);
+    h = number(11, 2);
+    mi = number(14, 2);
+    s = number(17, 2);
+    consumed = int(kLayout.size());
+  } else {
+    std::string str(text);
+    if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) != 6)
+      return std::nullopt;
+  }
   std::string_view rest = text.substr(consumed);
   long nanos = 0;
   if (!rest.empty() && rest[0] == '.') {

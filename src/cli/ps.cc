@@ -1,4 +1,5 @@
 // skiff ps / skiff container ls|list|ps
+#include "base/trace.h"
 #include "cli/command.h"
 #include "engine/container_list.h"
 #include "template/go_template.h"
@@ -21,9 +22,13 @@ Result<int> list(Context& ctx, Options opts) {
   const Store* store = TRY(ctx.store());
   // docker measures sizes when a template asks for .Size, even without -s.
   if (!opts.quiet && opts.format.find(".Size") != std::string::npos) opts.list.size = true;
-  std::vector<Json> rows = TRY(list_container_rows(*store, opts.list));
+  std::vector<ContainerSummary> listed = TRY(select_listed_containers(*store, opts.list));
+  trace("ps: records read");
   if (opts.quiet) {
-    for (const auto& row : rows) print_out(row["ID"].get<std::string>() + "\n");
+    std::string ids;
+    for (const auto& c : listed)
+      ids.append(c.id, 0, opts.list.no_trunc ? std::string::npos : 12).append("\n");
+    print_out(ids);
     return 0;
   }
   Json header = {{"ID", "CONTAINER ID"},
@@ -41,7 +46,13 @@ Result<int> list(Context& ctx, Options opts) {
                  {"LocalVolumes", "LOCAL VOLUMES"},
                  {"Networks", "NETWORKS"}};
   std::string table_format = std::string(kTable) + (opts.list.size ? "\t{{.Size}}" : "");
-  print_out(TRY(format_rows(opts.format, table_format, header, rows)));
+  RowFormatter formatter = TRY(RowFormatter::make(opts.format, table_format, header));
+  // One row at a time, made with only the fields the format can reach.
+  ContainerRows rows(*store, opts.list, [&](std::string_view field) { return formatter.uses_field(field); });
+  for (const auto& c : listed) TRY(formatter.add(rows.row(c)));
+  std::string text = std::move(formatter).finish();
+  trace("ps: formatted");
+  print_out(text);
   return 0;
 }
 

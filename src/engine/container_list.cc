@@ -26,8 +26,8 @@ namespace skiff {
 
 namespace {
 
-constexpr std::string_view kFilterKeys[] = {"ancestor", "before", "exited", "health", "id",    "label",
-                                            "name",     "network", "since", "status", "volume"};
+constexpr std::string_view kFilterKeys[] = {"ancestor", "before",  "exited", "health", "id",    "label",
+                                            "name",     "network", "since",  "status", "volume"};
 constexpr std::string_view kHealthStates[] = {"starting", "healthy", "unhealthy", "none"};
 constexpr std::string_view kStates[] = {"created", "restarting", "running", "removing",
                                         "paused",  "exited",     "dead"};
@@ -101,9 +101,7 @@ std::string go_quote(std::string_view text) {
   return out + "\"";
 }
 
-std::optional<double> seconds_of(const Json& j, const char* key) {
-  if (!j.contains(key) || !j[key].is_string()) return std::nullopt;
-  const std::string& text = j[key].get_ref<const std::string&>();
+std::optional<double> seconds_of(const std::string& text) {
   if (text.starts_with("0001-01-01T")) return std::nullopt;  // Go's zero time: never
   auto ts = parse_rfc3339(text);
   if (!ts) return std::nullopt;
@@ -132,24 +130,23 @@ std::string image_column(const std::string& image, const std::string& image_id, 
   return ref->familiar_string();
 }
 
-const Json& labels_of(const Container& c) {
-  static const Json kNone = Json::object();
-  if (c.config.contains("Config") && c.config["Config"].contains("Labels") &&
-      c.config["Config"]["Labels"].is_object())
-    return c.config["Config"]["Labels"];
-  return kNone;
-}
-
 // name=: docker tries an exact match, then the value as a regular expression
 // (Go's RE2; here POSIX extended, which agrees on the usual ^, $, ., [], *).
-bool name_matches(const std::string& pattern, const std::string& name) {
-  if (pattern == name || pattern == "/" + name) return true;
-  regex_t re;
-  if (::regcomp(&re, pattern.c_str(), REG_EXTENDED | REG_NOSUB) != 0) return false;  // as docker: no match
-  bool found = ::regexec(&re, ("/" + name).c_str(), 0, nullptr, 0) == 0 ||
-               ::regexec(&re, name.c_str(), 0, nullptr, 0) == 0;
-  ::regfree(&re);
-  return found;
+bool name_matches(const ContainerFilter& f, const std::string& name) {
+  if (f.value == name || f.value == "/" + name) return true;
+  if (!f.name_pattern) return false;  // as docker: an invalid expression matches nothing
+  return ::regexec(f.name_pattern.get(), ("/" + name).c_str(), 0, nullptr, 0) == 0 ||
+         ::regexec(f.name_pattern.get(), name.c_str(), 0, nullptr, 0) == 0;
+}
+
+// A name= value as a POSIX extended expression; null when it isn't one.
+std::shared_ptr<const regex_t> compile_name_pattern(const std::string& pattern) {
+  auto re = std::make_unique<regex_t>();
+  if (::regcomp(re.get(), pattern.c_str(), REG_EXTENDED | REG_NOSUB) != 0) return nullptr;
+  return std::shared_ptr<const regex_t>(re.release(), [](const regex_t* r) {
+    ::regfree(const_cast<regex_t*>(r));
+    delete r;
+  });
 }
 
 // An RFC 3339 time as (seconds, nanoseconds), for ordering; unreadable is earliest.
@@ -169,75 +166,62 @@ std::optional<int> parse_exit_code(const std::string& text) {
 }
 
 // State.Health.Status, or docker's "none" for a container without checks.
-std::string health_status(const Json& state) {
-  if (!state.contains("Health") || !state["Health"].is_object()) return "none";
-  std::string status = state["Health"].value("Status", "");
-  return status.empty() ? "none" : status;
-}
+std::string health_status(const ContainerSummary& c) { return c.health.empty() ? "none" : c.health; }
 
 // " (healthy)", " (unhealthy)", " (health: starting)" after "Up 5 minutes",
 // as docker's ps; "" without a health check.
-std::string health_suffix(const Json& state) {
-  std::string status = health_status(state);
+std::string health_suffix(const ContainerSummary& c) {
+  std::string status = health_status(c);
   if (status == "none") return "";
   return status == "starting" ? " (health: starting)" : " (" + status + ")";
 }
 
-bool one_matches(const ContainerFilter& f, const Container& c) {
+bool one_matches(const ContainerFilter& f, const ContainerSummary& c) {
   const std::string& key = f.key;
   if (key == "id") return !f.value.empty() && c.id.starts_with(f.value);
-  if (key == "name") return name_matches(f.value, c.name());
-  if (key == "status") return c.status() == f.value;
-  if (key == "health") return health_status(c.state) == f.value;
-  if (key == "exited")
-    return c.status() == "exited" && parse_exit_code(f.value) == c.state.value("ExitCode", 0);
-  if (key == "ancestor")
-    return (!f.image_id.empty() && c.config.value("image_id", "") == f.image_id) ||
-           c.config.value("image", "") == f.value;
-  if (key == "network")
-    return c.config.contains("HostConfig") && c.config["HostConfig"].value("NetworkMode", "") == f.value;
-  if (key == "volume") {
-    if (!c.config.contains("Mounts") || !c.config["Mounts"].is_array()) return false;
-    for (const auto& m : c.config["Mounts"])
-      if (m.value("Source", "") == f.value || m.value("Destination", "") == f.value ||
-          m.value("Name", "") == f.value)
-        return true;
-    return false;
-  }
+  if (key == "name") return name_matches(f, c.name);
+  if (key == "status") return c.status == f.value;
+  if (key == "health") return health_status(c) == f.value;
+  if (key == "exited") return c.status == "exited" && parse_exit_code(f.value) == c.exit_code;
+  if (key == "ancestor") return (!f.image_id.empty() && c.image_id == f.image_id) || c.image == f.value;
+  if (key == "network") return c.network == f.value;
+  if (key == "volume")
+    return std::any_of(c.mounts.begin(), c.mounts.end(), [&](const ContainerSummary::Mount& m) {
+      return m.source == f.value || m.destination == f.value || m.name == f.value;
+    });
   if (key == "label") {
-    const Json& labels = labels_of(c);
     size_t eq = f.value.find('=');
-    std::string name = f.value.substr(0, eq);
-    auto it = labels.find(name);
-    if (it == labels.end()) return false;
-    return eq == std::string::npos || (it->is_string() && it->get<std::string>() == f.value.substr(eq + 1));
+    std::string_view name = std::string_view(f.value).substr(0, eq);
+    auto it = std::find_if(c.labels.begin(), c.labels.end(), [&](const auto& l) { return l.first == name; });
+    if (it == c.labels.end()) return false;
+    return eq == std::string::npos || it->second == std::string_view(f.value).substr(eq + 1);
   }
-  auto created = instant(c.config.value("created", ""));
+  auto created = instant(c.created);
   if (key == "before") return created < instant(f.created);
   if (key == "since") return created > instant(f.created);
   return false;
 }
 
-// container_size with the image sizes remembered across containers.
-ContainerSize measure(const Store& store, const Container& c, std::map<std::string, uint64_t>& image_sizes) {
+// container_size of the container in `dir`, with the image sizes remembered across containers.
+ContainerSize measure(const Store& store, const std::string& dir, const std::string& image_id,
+                      const std::string& storage_driver, std::map<std::string, uint64_t>& image_sizes) {
   ContainerSize size;
-  std::string image_id = c.config.value("image_id", "");
   auto it = image_sizes.find(image_id);
   if (it == image_sizes.end()) {
     auto image = load_image(store, image_id);
     it = image_sizes.emplace(image_id, image.ok() ? image->size : 0).first;
   }
-  if (c.config.value("storage_driver", "") == "vfs") {
+  if (storage_driver == "vfs") {
     // A whole copy: what it holds beyond the image's size (an estimate:
     // nothing records which files the container changed).
-    uint64_t copy = tree_disk_usage(c.dir + "/rootfs");
+    uint64_t copy = tree_disk_usage(dir + "/rootfs");
     size.rw = copy > it->second ? copy - it->second : 0;
     size.root_fs = std::max(copy, it->second);
     return size;
   }
   // What the container wrote, without the upper folder's own block (docker
   // counts the files under it, so an untouched container is 0B).
-  std::string upper = c.dir + "/upper";
+  std::string upper = dir + "/upper";
   uint64_t total = tree_disk_usage(upper);
   struct stat st;
   uint64_t own = ::lstat(upper.c_str(), &st) == 0 ? uint64_t(st.st_blocks) * 512 : 0;
@@ -268,12 +252,13 @@ Result<std::vector<ContainerFilter>> parse_container_filters(const std::vector<s
                         join_names(kHealthStates, " and "));
     if (f.key == "exited" && !parse_exit_code(f.value))
       return make_error("invalid filter `exited={}`: expected an exit code (an integer)", f.value);
+    if (f.key == "name") f.name_pattern = compile_name_pattern(f.value);
     out.push_back(std::move(f));
   }
   return out;
 }
 
-bool container_matches(const std::vector<ContainerFilter>& filters, const Container& container) {
+bool container_matches(const std::vector<ContainerFilter>& filters, const ContainerSummary& container) {
   std::map<std::string, bool> any_of;  // key -> some value matched (labels: all did)
   for (const auto& f : filters) {
     bool match = one_matches(f, container);
@@ -302,40 +287,42 @@ std::string ellipsis(std::string_view text, size_t max_width) {
   // Each rune counts one column here; docker counts East Asian wide runes
   // as two, which only matters for commands written in those scripts.
   if (max_width == 0) return "";
-  std::vector<size_t> starts;  // byte offset of each rune
-  for (size_t i = 0; i < text.size();) {
+  // The byte offsets where runes 1 and max_width - 1 start, and whether
+  // there are more than max_width runes.
+  size_t runes = 0, second = text.size(), cut = text.size();
+  for (size_t i = 0; i < text.size() && runes <= max_width;) {
+    if (runes == 1) second = i;
+    if (runes == max_width - 1) cut = i;
     uint32_t r;
     size_t length;
     decode_utf8(text, i, &r, &length);
-    starts.push_back(i);
+    ++runes;
     i += length;
   }
-  if (starts.size() <= max_width) return std::string(text);
-  if (max_width == 1) return std::string(text.substr(0, starts.size() > 1 ? starts[1] : text.size()));
-  return std::string(text.substr(0, starts[max_width - 1])) + "\xE2\x80\xA6";  // "…"
+  if (runes <= max_width) return std::string(text);
+  if (max_width == 1) return std::string(text.substr(0, second));
+  return std::string(text.substr(0, cut)) + "\xE2\x80\xA6";  // "…"
 }
 
 std::string command_column(std::string_view command, bool no_trunc) {
   return go_quote(no_trunc ? std::string(command) : ellipsis(command, 20));
 }
 
-std::string container_status_text(const Json& state, double now) {
-  std::string status = state.value("Status", "created");
-  auto ago = [&](const char* key) {
-    auto t = seconds_of(state, key);
-    return human_duration(now - t.value_or(now));
-  };
-  int exit_code = state.value("ExitCode", 0);
+std::string container_status_text(const ContainerSummary& state, double now) {
+  const std::string& status = state.status;
+  auto ago = [&](const std::string& time) { return human_duration(now - seconds_of(time).value_or(now)); };
+  int exit_code = state.exit_code;
   if (is_up(status)) {
-    if (status == "paused" || state.value("Paused", false)) return "Up " + ago("StartedAt") + " (Paused)";
-    if (status == "restarting") return fmt::format("Restarting ({}) {} ago", exit_code, ago("FinishedAt"));
-    return "Up " + ago("StartedAt") + health_suffix(state);
+    if (status == "paused" || state.paused) return "Up " + ago(state.started_at) + " (Paused)";
+    if (status == "restarting")
+      return fmt::format("Restarting ({}) {} ago", exit_code, ago(state.finished_at));
+    return "Up " + ago(state.started_at) + health_suffix(state);
   }
   if (status == "removing") return "Removal In Progress";
-  if (status == "dead" || state.value("Dead", false)) return "Dead";
-  if (!seconds_of(state, "StartedAt")) return "Created";
-  if (!seconds_of(state, "FinishedAt")) return "";
-  return fmt::format("Exited ({}) {} ago", exit_code, ago("FinishedAt"));
+  if (status == "dead" || state.dead) return "Dead";
+  if (!seconds_of(state.started_at)) return "Created";
+  if (!seconds_of(state.finished_at)) return "";
+  return fmt::format("Exited ({}) {} ago", exit_code, ago(state.finished_at));
 }
 
 std::string container_size_text(uint64_t rw_bytes, uint64_t virtual_bytes) {
@@ -346,7 +333,8 @@ std::string container_size_text(uint64_t rw_bytes, uint64_t virtual_bytes) {
 
 ContainerSize container_size(const Store& store, const Container& container) {
   std::map<std::string, uint64_t> image_sizes;
-  return measure(store, container, image_sizes);
+  return measure(store, container.dir, container.config.value("image_id", ""),
+                 container.config.value("storage_driver", ""), image_sizes);
 }
 
 Json container_template_view(Json inspect) {
@@ -383,7 +371,8 @@ Json with_inspect_sizes(const Json& inspect, const ContainerSize& size) {
   return out;
 }
 
-Result<std::vector<Json>> list_container_rows(const Store& store, const ContainerListOptions& options) {
+Result<std::vector<ContainerSummary>> select_listed_containers(const Store& store,
+                                                               const ContainerListOptions& options) {
   std::vector<ContainerFilter> filters = TRY(parse_container_filters(options.filters));
   for (auto& f : filters) {
     if (f.key == "ancestor") {
@@ -397,81 +386,103 @@ Result<std::vector<Json>> list_container_rows(const Store& store, const Containe
   }
   int limit = options.latest ? 1 : options.last;
   bool all = options.all || limit > 0 || filters_imply_all(filters);
+  std::vector<ContainerSummary> listed = list_container_summaries(store, [&](const ContainerSummary& c) {
+    return (all || is_up(c.status)) && container_matches(filters, c);
+  });
+  if (limit > 0 && listed.size() > size_t(limit)) listed.resize(size_t(limit));
+  return listed;
+}
 
-  struct timespec now_ts;
-  ::clock_gettime(CLOCK_REALTIME, &now_ts);
-  double now = double(now_ts.tv_sec) + now_ts.tv_nsec / 1e9;
-  std::map<std::string, std::string> image_now;  // name as typed -> the ID it means now ("" for none)
-  std::map<std::string, uint64_t> image_sizes;
-  std::vector<Json> rows;
-  for (const Container& c :
-       list_containers(store, options.size ? RecordDetail::kFull : RecordDetail::kListing)) {
-    if (!all && !is_up(c.status())) continue;
-    if (!container_matches(filters, c)) continue;
-    if (limit > 0 && rows.size() >= size_t(limit)) break;
+namespace {
 
-    const Json& config = c.config;
-    std::string image_id = config.value("image_id", "");
-    std::string image = config.value("image", "");
-    if (image != image_id) {
-      auto known = image_now.find(image);
-      if (known == image_now.end()) {
-        auto found = find_image(store, image);
-        known = image_now.emplace(image, found.ok() ? found->id : "").first;
+// The index of field `name` in ContainerRows::kFields, found while compiling
+// (a name that isn't there doesn't compile).
+consteval size_t field_index(std::string_view name) {
+  for (size_t i = 0; i < std::size(ContainerRows::kFields); ++i)
+    if (ContainerRows::kFields[i] == name) return i;
+  throw "no such field";
+}
+
+}  // namespace
+
+ContainerRows::ContainerRows(const Store& store, const ContainerListOptions& options,
+                             const std::function<bool(std::string_view)>& wanted)
+    : store_(store), options_(options) {
+  // The ID is always there: an empty row would be a map to templates, where
+  // a mistyped field prints "<no value>" instead of failing as docker's does.
+  for (std::string_view field : kFields) wanted_.push_back(!wanted || wanted(field) || field == "ID");
+  struct timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  now_ = double(now.tv_sec) + now.tv_nsec / 1e9;
+}
+
+Json ContainerRows::row(const ContainerSummary& c) {
+  bool no_trunc = options_.no_trunc;
+  double created = 0;
+  if (auto ts = parse_rfc3339(c.created)) created = double(ts->tv_sec);
+
+  Json row = Json::object();
+  row.get_ref<Json::object_t&>().reserve(std::size(kFields));
+  auto add = [&](size_t field, auto make) {
+    if (wanted_[field]) row.emplace(kFields[field], make());
+  };
+  add(field_index("Command"), [&] { return command_column(container_command(c.path, c.args), no_trunc); });
+  add(field_index("CreatedAt"), [&] { return go_time_string(time_t(created)); });
+  add(field_index("ID"), [&] { return no_trunc ? c.id : c.id.substr(0, 12); });
+  add(field_index("Image"), [&] {
+    // The image as typed, unless that name now means another image.
+    std::string image = c.image;
+    if (image != c.image_id) {
+      auto known = image_now_.find(image);
+      if (known == image_now_.end()) {
+        auto found = find_image(store_, image);
+        known = image_now_.emplace(image, found.ok() ? found->id : "").first;
       }
-      if (known->second != image_id) image = image_id;
+      if (known->second != c.image_id) image = c.image_id;
     }
-
+    // Containers of one image tend to come together: the last column first.
+    if (!last_image_ || image != last_image_->first || c.image_id != last_image_->second) {
+      auto [column, made] = image_column_.try_emplace(image + "\n" + c.image_id);
+      if (made) column->second = image_column(image, c.image_id, no_trunc);
+      last_image_.emplace(image, c.image_id);
+      last_image_column_ = column->second;
+    }
+    return last_image_column_;
+  });
+  add(field_index("Labels"), [&] {
+    std::vector<std::string> pairs;
+    for (const auto& [key, value] : c.labels) pairs.push_back(key + "=" + value);
+    std::sort(pairs.begin(), pairs.end());
     std::string labels;
-    std::vector<std::string> label_list;
-    for (auto it = labels_of(c).begin(); it != labels_of(c).end(); ++it)
-      label_list.push_back(it.key() + "=" + (it->is_string() ? it->get<std::string>() : it->dump()));
-    std::sort(label_list.begin(), label_list.end());
-    for (const auto& l : label_list) labels += (labels.empty() ? "" : ",") + l;
-
+    for (const auto& p : pairs) labels += (labels.empty() ? "" : ",") + p;
+    return labels;
+  });
+  add(field_index("LocalVolumes"), [&] {
+    return std::to_string(std::count_if(c.mounts.begin(), c.mounts.end(),
+                                        [](const ContainerSummary::Mount& m) { return m.type == "volume"; }));
+  });
+  add(field_index("Mounts"), [&] {
     std::string mounts;
-    int local_volumes = 0;
-    if (config.contains("Mounts") && config["Mounts"].is_array()) {
-      bool first = true;
-      for (const auto& m : config["Mounts"]) {
-        if (m.value("Type", "") == "volume") ++local_volumes;
-        std::string name = m.value("Name", "");
-        if (name.empty()) name = m.value("Source", "");
-        mounts += (first ? "" : ",") + (options.no_trunc ? name : ellipsis(name, 15));
-        first = false;
-      }
+    for (const auto& m : c.mounts) {
+      if (&m != &c.mounts.front()) mounts += ',';
+      const std::string& name = m.name.empty() ? m.source : m.name;
+      mounts += no_trunc ? name : ellipsis(name, 15);
     }
-
-    double created = 0;
-    if (auto ts = parse_rfc3339(config.value("created", ""))) created = double(ts->tv_sec);
-    std::string size = "0B";
-    if (options.size) {
-      ContainerSize s = measure(store, c, image_sizes);
-      size = container_size_text(s.rw, s.root_fs);
-    }
-    std::string network = config.contains("HostConfig") ? config["HostConfig"].value("NetworkMode", "") : "";
-
-    // Keys in alphabetical order, as docker's --format json prints them.
-    rows.push_back(Json{
-        {"Command", command_column(container_command(config.value("Path", ""),
-                                                     json_strings(config.value("Args", Json()))),
-                                   options.no_trunc)},
-        {"CreatedAt", go_time_string(time_t(created))},
-        {"ID", options.no_trunc ? c.id : c.id.substr(0, 12)},
-        {"Image", image_column(image, image_id, options.no_trunc)},
-        {"Labels", labels},
-        {"LocalVolumes", std::to_string(local_volumes)},
-        {"Mounts", mounts},
-        {"Names", c.name()},
-        {"Networks", network},
-        {"Ports", ""},
-        {"RunningFor", human_duration(now - created) + " ago"},
-        {"Size", size},
-        {"State", c.status()},
-        {"Status", container_status_text(c.state, now)},
-    });
-  }
-  return rows;
+    return mounts;
+  });
+  add(field_index("Names"), [&] { return c.name; });
+  add(field_index("Networks"), [&] { return c.network; });
+  add(field_index("Ports"), [&] { return std::string(); });
+  add(field_index("RunningFor"), [&] { return human_duration(now_ - created) + " ago"; });
+  add(field_index("Size"), [&] {
+    if (!options_.size) return std::string("0B");
+    ContainerSize s =
+        measure(store_, store_.containers_dir() + "/" + c.id, c.image_id, c.storage_driver, image_sizes_);
+    return container_size_text(s.rw, s.root_fs);
+  });
+  add(field_index("State"), [&] { return c.status; });
+  add(field_index("Status"), [&] { return container_status_text(c, now_); });
+  return row;
 }
 
 }  // namespace skiff

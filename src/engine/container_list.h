@@ -4,14 +4,21 @@
 // templates see it, which `inspect` and `container inspect` share.
 #pragma once
 
+#include <regex.h>
+
 #include <cstdint>
 #include <ctime>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/error.h"
 #include "base/json.h"
+#include "engine/container_summary.h"
 #include "engine/containers.h"
 #include "image/store.h"
 
@@ -26,18 +33,51 @@ struct ContainerListOptions {
   bool latest = false;  ///< -l: the newest (any state)
 };
 
-/// One row per container, newest first, with docker's `ps --format` fields:
-/// ID, Image, Command, CreatedAt, RunningFor, Ports, State, Status, Size,
-/// Names, Labels, Mounts, LocalVolumes, Networks. Invalid filters, and a
-/// before=/since= container that does not exist, are errors.
-Result<std::vector<Json>> list_container_rows(const Store& store, const ContainerListOptions& options);
+/// The containers `ps` lists, newest first: those the options' state,
+/// filters and limit let through. Invalid filters, and a before=/since=
+/// container that does not exist, are errors.
+Result<std::vector<ContainerSummary>> select_listed_containers(const Store& store,
+                                                               const ContainerListOptions& options);
+
+/// Makes `ps` rows with docker's --format fields: ID, Image, Command,
+/// CreatedAt, RunningFor, Ports, State, Status, Size, Names, Labels, Mounts,
+/// LocalVolumes, Networks. What it looks up (images, their sizes) is
+/// remembered across rows; times are relative to when it was made.
+class ContainerRows {
+ public:
+  /// Rows have ID and the fields `wanted` accepts (all without it): a
+  /// format that can't reach a field spares making it.
+  ContainerRows(const Store& store, const ContainerListOptions& options,
+                const std::function<bool(std::string_view)>& wanted = nullptr);
+
+  /// The row of `c`.
+  Json row(const ContainerSummary& c);
+
+  /// The fields, in the order rows have them (alphabetical, as docker's json).
+  static constexpr std::string_view kFields[] = {"Command",      "CreatedAt", "ID",    "Image",    "Labels",
+                                                 "LocalVolumes", "Mounts",    "Names", "Networks", "Ports",
+                                                 "RunningFor",   "Size",      "State", "Status"};
+
+ private:
+  const Store& store_;
+  const ContainerListOptions& options_;
+  std::vector<bool> wanted_;  ///< by index in kFields
+  double now_;
+  std::map<std::string, std::string> image_now_;     ///< name as typed -> the ID it means now ("" for none)
+  std::map<std::string, std::string> image_column_;  ///< image + "\n" + image ID -> the IMAGE column
+  std::optional<std::pair<std::string, std::string>> last_image_;  ///< image and image ID of the last row
+  std::string last_image_column_;
+  std::map<std::string, uint64_t> image_sizes_;
+};
 
 /// One parsed --filter. ancestor= and before=/since= need the store to be
-/// resolved: list_container_rows fills image_id and created.
+/// resolved: select_listed_containers fills image_id and created.
 struct ContainerFilter {
   std::string key, value;
   std::string image_id;  ///< ancestor: the image `value` names now, "" if none
   std::string created;   ///< before, since: that container's creation time (RFC 3339)
+  /// name: `value` compiled once, null when it isn't a valid expression.
+  std::shared_ptr<const regex_t> name_pattern;
 };
 
 /// Parses KEY=VALUE filters: id (ID prefix), name (POSIX extended regular
@@ -51,7 +91,7 @@ Result<std::vector<ContainerFilter>> parse_container_filters(const std::vector<s
 /// True when the container passes every filter: values of one key OR
 /// together and different keys AND, as docker does; label= filters all
 /// have to match (docker's MatchKVList).
-bool container_matches(const std::vector<ContainerFilter>& filters, const Container& container);
+bool container_matches(const std::vector<ContainerFilter>& filters, const ContainerSummary& container);
 
 /// True when a status= filter is present: docker then lists stopped
 /// containers without -a.
@@ -69,10 +109,10 @@ std::string ellipsis(std::string_view text, size_t max_width);
 /// Go's strconv.Quote: "\"sh -c 'echo hi'\"".
 std::string command_column(std::string_view command, bool no_trunc);
 
-/// docker's State.String() for a state.json at Unix time `now`: "Up 5
-/// seconds", "Exited (0) 3 seconds ago", "Created", "Up 2 hours (Paused)",
+/// docker's State.String() for a container's state at Unix time `now`: "Up
+/// 5 seconds", "Exited (0) 3 seconds ago", "Created", "Up 2 hours (Paused)",
 /// "Restarting (1) 1 second ago", "Dead".
-std::string container_status_text(const Json& state, double now);
+std::string container_status_text(const ContainerSummary& state, double now);
 
 /// docker's Size column: "0B", or "12kB (virtual 2.15MB)" when `virtual_bytes` > 0.
 std::string container_size_text(uint64_t rw_bytes, uint64_t virtual_bytes);

@@ -15,6 +15,7 @@
 #include "engine/container_names.h"
 #include "engine/container_options.h"
 #include "engine/container_process.h"
+#include "engine/container_summary.h"
 #include "engine/volumes.h"
 #include "image/image_config.h"
 #include "image/image_store.h"
@@ -165,7 +166,7 @@ Result<Container> create_container(const Store& store, const CreateOptions& opti
     TRY(write_file_quickly(tmp + "/hosts", hosts, 0644));
     TRY(write_file_quickly(tmp + "/hostname", hostname + "\n", 0644));
     TRY(write_file_quickly(tmp + "/resolv.conf", container_resolv_conf(host_net), 0644));
-    TRY(write_json_quickly(tmp + "/config.json", c.config));
+    TRY(write_file_quickly(tmp + "/config.json", container_config_text(c.config)));
     TRY(write_json_quickly(tmp + "/state.json", c.state));
     if (!options.auto_remove) TRY(sync_tree_files(tmp, {"config.json", "state.json"}));
     if (::rename(tmp.c_str(), c.dir.c_str()) != 0) return errno_error("make container `{}` visible", id);
@@ -181,35 +182,12 @@ Result<Container> create_container(const Store& store, const CreateOptions& opti
   return c;
 }
 
-// What RecordDetail::kListing keeps of config.json.
-Json::parser_callback_t listing_filter() {
-  return [top = std::string()](int depth, Json::parse_event_t event, Json& parsed) mutable {
-    if (event != Json::parse_event_t::key) return true;
-    const std::string& key = parsed.get_ref<const std::string&>();
-    if (depth == 1) {
-      top = key;
-      for (const char* wanted :
-           {"id", "name", "image", "image_id", "created", "Path", "Args", "Config", "HostConfig", "Mounts"})
-        if (key == wanted) return true;
-      return false;
-    }
-    if (depth == 2 && top == "Config") return key == "Labels" || key == "Image";
-    if (depth == 2 && top == "HostConfig") return key == "NetworkMode" || key == "PortBindings";
-    return true;
-  };
-}
-
-Result<Container> load_container(const Store& store, const std::string& id, RecordDetail detail) {
+Result<Container> load_container(const Store& store, const std::string& id) {
   Container c;
   c.id = id;
   c.dir = store.containers_dir() + "/" + id;
-  std::string config_path = c.dir + "/config.json";
-  if (detail == RecordDetail::kFull) {
-    c.config = TRY(read_json_file(config_path, 4 << 20));
-  } else {
-    std::string text = TRY(read_file(config_path, 4 << 20));
-    c.config = TRY(parse_json(text, config_path, listing_filter()));
-  }
+  c.config = TRY(read_json_file(c.dir + "/config.json", 4 << 20));
+  drop_config_listing(c.config);
   c.state = TRY(read_json_file(c.dir + "/state.json", 1 << 20));
   if (!c.config.is_object() || !c.state.is_object())
     return make_error("container `{}`: malformed record", id);
@@ -232,13 +210,13 @@ Result<Container> load_container(const Store& store, const std::string& id, Reco
   return c;
 }
 
-std::vector<Container> list_containers(const Store& store, RecordDetail detail) {
+std::vector<Container> list_containers(const Store& store) {
   std::vector<Container> out;
   DIR* dir = ::opendir(store.containers_dir().c_str());
   if (!dir) return out;
   while (struct dirent* e = ::readdir(dir)) {
     if (e->d_name[0] == '.') continue;
-    auto c = load_container(store, e->d_name, detail);
+    auto c = load_container(store, e->d_name);
     if (!c.ok()) {
       if (path_exists(store.containers_dir() + "/" + e->d_name))
         warn("skipping container `{}`: {}", e->d_name, c.error().text());
@@ -326,7 +304,7 @@ Status rename_container(const Store& store, const Container& container, std::str
   TRY(claim_name(store, name, container.id));
   Json config = container.config;
   config["name"] = name;
-  Status saved = write_json_atomically(container.dir + "/config.json", config);
+  Status saved = write_file_atomically(container.dir + "/config.json", container_config_text(config));
   if (!saved.ok()) {
     release_name(store, name, container.id);
     return std::move(saved).error().wrap("rename container {}", old_name);

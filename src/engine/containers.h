@@ -85,18 +85,13 @@ Result<Container> create_container(const Store& store, const CreateOptions& opti
 /// unique ID prefix: "No such container: <text>" otherwise.
 Result<Container> find_container(const Store& store, std::string_view name_or_id);
 
-/// How much of config.json to read: all of it, or only what listing and
-/// filtering containers use (name, image, created, command, labels,
-/// network, mounts), which spares `ps` building the rest.
-enum class RecordDetail { kFull, kListing };
-
 /// Reads one container's records; a live one whose monitor is gone reads
 /// as exited (engine/container_process.h).
-Result<Container> load_container(const Store& store, const std::string& id,
-                                 RecordDetail detail = RecordDetail::kFull);
+Result<Container> load_container(const Store& store, const std::string& id);
 
 /// Every container, newest first; unreadable ones are skipped with a warning.
-std::vector<Container> list_containers(const Store& store, RecordDetail detail = RecordDetail::kFull);
+/// (`ps` reads only what it lists: engine/container_summary.h.)
+std::vector<Container> list_containers(const Store& store);
 
 /// Replaces state.json. `durable` adds the fsyncs (skip them for states a
 /// crash makes moot anyway, like "running").

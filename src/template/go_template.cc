@@ -3,6 +3,7 @@
 #include "template/go_template.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "template/template_internal.h"
 
@@ -71,6 +72,8 @@ int rune_width(uint32_t r) {
 }
 
 int display_width(std::string_view s) {
+  if (std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+    return int(s.size());  // ASCII: a column a byte
   int width = 0;
   for (size_t i = 0; i < s.size();) {
     auto c = static_cast<unsigned char>(s[i]);
@@ -96,83 +99,124 @@ std::string align_columns(std::string_view text, int min_width) {
     int width;
   };
   // Cells end at a tab or newline; text after the last newline is a final
-  // cell only when non-empty, as text/tabwriter's Flush does.
-  std::vector<std::vector<Cell>> lines(1);
+  // cell only when non-empty, as text/tabwriter's Flush does. All cells sit
+  // in one array; line l's are cells[first[l]] up to cells[first[l + 1]].
+  std::vector<Cell> cells;
+  std::vector<size_t> first{0};
   size_t start = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] != '\t' && text[i] != '\n') continue;
     std::string_view cell = text.substr(start, i - start);
-    lines.back().push_back({cell, display_width(cell)});
+    cells.push_back({cell, display_width(cell)});
     start = i + 1;
-    if (text[i] == '\n') lines.emplace_back();
+    if (text[i] == '\n') first.push_back(cells.size());
   }
-  if (start < text.size()) lines.back().push_back({text.substr(start), display_width(text.substr(start))});
+  if (start < text.size()) cells.push_back({text.substr(start), display_width(text.substr(start))});
+  first.push_back(cells.size());
+  size_t line_count = first.size() - 1;
+  auto cells_of = [&](size_t l) { return first[l + 1] - first[l]; };
 
   // Column c of a line exists when the line has a tab-terminated cell c; a
   // column block is a run of consecutive lines where it exists, and all its
-  // cells get the block's width. (Iterative form of tabwriter's recursive format.)
-  std::vector<std::vector<int>> widths(lines.size());
-  std::vector<size_t> active(lines.size());
-  for (size_t i = 0; i < lines.size(); ++i) active[i] = i;
+  // cells get the block's width. (Iterative form of tabwriter's recursive
+  // format.) -1: a cell not padded, the last of its line.
+  std::vector<int> widths(cells.size(), -1);
+  std::vector<size_t> active(line_count), having;
+  for (size_t i = 0; i < line_count; ++i) active[i] = i;
   for (size_t column = 0; !active.empty(); ++column) {
-    std::vector<size_t> having;
+    having.clear();
     for (size_t l : active)
-      if (lines[l].size() > column + 1) having.push_back(l);
+      if (cells_of(l) > column + 1) having.push_back(l);
     for (size_t i = 0; i < having.size();) {
       size_t j = i;
       int width = min_width;
       while (j < having.size() && (j == i || having[j] == having[j - 1] + 1)) {
-        width = std::max(width, lines[having[j]][column].width + kPadding);
+        width = std::max(width, cells[first[having[j]] + column].width + kPadding);
         ++j;
       }
-      for (size_t k = i; k < j; ++k) widths[having[k]].push_back(width);
+      for (size_t k = i; k < j; ++k) widths[first[having[k]] + column] = width;
       i = j;
     }
-    active = std::move(having);
+    active.swap(having);
   }
 
   std::string out;
   out.reserve(text.size() * 2);
-  for (size_t l = 0; l < lines.size(); ++l) {
-    for (size_t j = 0; j < lines[l].size(); ++j) {
-      const Cell& cell = lines[l][j];
-      out += cell.text;
-      if (j < widths[l].size()) out.append(static_cast<size_t>(std::max(0, widths[l][j] - cell.width)), ' ');
+  for (size_t l = 0; l < line_count; ++l) {
+    for (size_t c = first[l]; c < first[l + 1]; ++c) {
+      out += cells[c].text;
+      if (widths[c] >= 0) out.append(static_cast<size_t>(std::max(0, widths[c] - cells[c].width)), ' ');
     }
-    if (l + 1 < lines.size()) out += '\n';
+    if (l + 1 < line_count) out += '\n';
   }
   return out;
 }
 
-Result<std::string> format_rows(std::string_view format, std::string_view default_table, const Json& header,
-                                const std::vector<Json>& rows) {
+Result<RowFormatter> RowFormatter::make(std::string_view format, std::string_view default_table,
+                                        const Json& header) {
+  RowFormatter f;
   std::string_view chosen = format.empty() || format == kTableKey ? default_table : format;
   if (chosen == kJsonKey) {
-    std::string out;
-    for (const Json& row : rows) out += to_compact_json(row) + "\n";
-    return out;
+    f.json_ = true;
+    return f;
   }
-  bool table = chosen.starts_with(kTableKey);
-  auto parsed = Template::parse(docker_format_text(table ? chosen.substr(kTableKey.size()) : chosen));
+  f.table_ = chosen.starts_with(kTableKey);
+  f.text_ = docker_format_text(f.table_ ? chosen.substr(kTableKey.size()) : chosen);
+  auto parsed = Template::parse(f.text_);
   if (!parsed) return parsed.error().wrap("template parsing error");
-  std::string body;
-  for (const Json& row : rows) {
-    auto line = parsed->execute(row);
-    if (!line) return line.error().wrap("template parsing error");
-    body += *line;
-    body += '\n';
+  f.template_ = std::move(*parsed);
+  f.header_ = header;
+  // Inside actions, a dot not followed by a field name (".", "index . X")
+  // or a `$` not followed by a dot can reach every field.
+  for (size_t open = f.text_.find("{{"); open != std::string::npos && !f.whole_rows_;
+       open = f.text_.find("{{", open + 2)) {
+    size_t close = f.text_.find("}}", open + 2);
+    if (close == std::string::npos) close = f.text_.size();
+    std::string_view action = std::string_view(f.text_).substr(open + 2, close - (open + 2));
+    for (size_t i = 0; i < action.size(); ++i) {
+      char next = i + 1 < action.size() ? action[i + 1] : ' ';
+      bool name_follows = std::isalpha(static_cast<unsigned char>(next)) || next == '_';
+      if ((action[i] == '.' && !name_follows) || (action[i] == '$' && next != '.')) f.whole_rows_ = true;
+    }
   }
-  if (!table) return body;
+  return f;
+}
+
+bool RowFormatter::uses_field(std::string_view name) const {
+  return json_ || whole_rows_ || text_.find(name) != std::string::npos;
+}
+
+Status RowFormatter::add(const Json& row) {
+  if (json_) {
+    body_ += to_compact_json(row);
+  } else {
+    auto line = template_->execute(row);
+    if (!line) return line.error().wrap("template parsing error");
+    body_ += *line;
+  }
+  body_ += '\n';
+  return {};
+}
+
+std::string RowFormatter::finish() && {
+  if (!table_) return std::move(body_);
   std::string all;
-  if (!header.is_null() && !(header.is_object() && header.empty())) {
+  if (!header_.is_null() && !(header_.is_object() && header_.empty())) {
     // docker ignores a failing header and keeps what it wrote.
     std::string partial;
-    auto line = parsed->execute_header(header, &partial);
+    auto line = template_->execute_header(header_, &partial);
     all += line ? *line : partial;
     all += '\n';
   }
-  all += body;
+  all += body_;
   return align_columns(all);
+}
+
+Result<std::string> format_rows(std::string_view format, std::string_view default_table, const Json& header,
+                                const std::vector<Json>& rows) {
+  RowFormatter formatter = TRY(RowFormatter::make(format, default_table, header));
+  for (const Json& row : rows) TRY(formatter.add(row));
+  return std::move(formatter).finish();
 }
 
 Result<std::string> format_each(std::string_view format, const std::vector<Json>& items) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,8 +63,37 @@ class Template {
 /// Backslash-t and backslash-n written literally in `format` become tab and
 /// newline first, and surrounding spaces are trimmed, as docker does.
 /// Template errors are prefixed "template parsing error: " like docker's.
-Result<std::string> format_rows(std::string_view format, std::string_view default_table,
-                                const Json& header, const std::vector<Json>& rows);
+Result<std::string> format_rows(std::string_view format, std::string_view default_table, const Json& header,
+                                const std::vector<Json>& rows);
+
+/// format_rows a row at a time, keeping only the text: rows can be made,
+/// formatted and dropped one by one.
+class RowFormatter {
+ public:
+  /// Parses `format` as format_rows does (same errors).
+  static Result<RowFormatter> make(std::string_view format, std::string_view default_table,
+                                   const Json& header);
+
+  /// False when the output can't depend on a row's field `name`: the format
+  /// is a template that names its fields and `name` isn't one of them
+  /// (without the dot or `$` alone, a template can't reach a field but by
+  /// name). Rows may leave such fields out.
+  bool uses_field(std::string_view name) const;
+
+  /// Formats one row.
+  Status add(const Json& row);
+
+  /// The output: the header and the rows, aligned for a table.
+  std::string finish() &&;
+
+ private:
+  RowFormatter() = default;
+  bool json_ = false, table_ = false, whole_rows_ = false;
+  std::string text_;  ///< the template's text, for uses_field
+  std::optional<Template> template_;
+  Json header_;
+  std::string body_;
+};
 
 /// docker's inspect --format: the template executed once per item, each
 /// followed by "\n"; "json" and "" are handled by the caller, not here.

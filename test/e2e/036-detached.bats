@@ -303,15 +303,7 @@ got two"
 }
 
 @test "ps stays right while 16 scripts run, stop and remove containers at once" {
-  for i in $(seq 16); do
-    (
-      for j in 1 2 3; do
-        id=$("$SKIFF" run -d busybox sleep 30) || exit 1
-        "$SKIFF" stop -t 0 "$id" >/dev/null || exit 1
-        "$SKIFF" rm "$id" >/dev/null || exit 1
-      done
-    ) &
-  done
+  churn_containers 16
   bad=0
   while jobs -r | grep -q .; do
     if ! out=$("$SKIFF" ps -a --format '{{.ID}} {{.Status}}' 2>&1); then bad=1; echo "$out"; fi

@@ -132,6 +132,21 @@ remove_all_containers() {
   [ -z "$ids" ] || "$SKIFF" rm -f $ids >/dev/null 2>&1 || true
 }
 
+# churn_containers N: starts N background jobs that each run, stop and
+# remove a busybox container three times (for readers tested while the
+# store changes); `wait` for them.
+churn_containers() {
+  for _ in $(seq "$1"); do
+    (
+      for _ in 1 2 3; do
+        id=$("$SKIFF" run -d busybox sleep 30) || exit 1
+        "$SKIFF" stop -t 0 "$id" >/dev/null || exit 1
+        "$SKIFF" rm "$id" >/dev/null || exit 1
+      done
+    ) &
+  done
+}
+
 # wait_for_inspect CONTAINER TEMPLATE VALUE: polls `inspect -f TEMPLATE` for
 # up to 10 s until it prints VALUE.
 wait_for_inspect() {

@@ -20,10 +20,19 @@ Json state(const std::string& status, const std::string& started, const std::str
               {"FinishedAt", finished}};
 }
 
+// What ps reads of such a state.
+ContainerSummary summary_of(const Json& state) {
+  ContainerSummary s;
+  REQUIRE(parse_summary_state(to_compact_json(state), s).ok());
+  return s;
+}
+
 // 2024-01-02T03:04:05Z as Unix time.
 constexpr double kT0 = 1704164645;
 
-Container container(const std::string& id, const std::string& name, const std::string& status = "running") {
+// A container's records as create writes them, summarized as ps reads them.
+ContainerSummary container(const std::string& id, const std::string& name,
+                           const std::string& status = "running") {
   Container c;
   c.id = id;
   c.dir = "/nonexistent/" + id;
@@ -39,7 +48,9 @@ Container container(const std::string& id, const std::string& name, const std::s
       {"HostConfig", {{"NetworkMode", "none"}}},
       {"Mounts", Json::array({{{"Type", "bind"}, {"Source", "/srv/data"}, {"Destination", "/data"}}})}};
   c.state = state(status, "2024-01-02T03:04:06Z", status == "exited" ? "2024-01-02T03:04:07Z" : kZeroTime);
-  return c;
+  auto summary = summarize_container(c);
+  REQUIRE(summary.ok());
+  return *summary;
 }
 
 std::vector<ContainerFilter> filters(const std::vector<std::string>& specs) {
@@ -48,7 +59,7 @@ std::vector<ContainerFilter> filters(const std::vector<std::string>& specs) {
   return *parsed;
 }
 
-bool matches(const std::vector<std::string>& specs, const Container& c) {
+bool matches(const std::vector<std::string>& specs, const ContainerSummary& c) {
   return container_matches(filters(specs), c);
 }
 
@@ -85,21 +96,37 @@ TEST_CASE("ellipsis counts runes, not bytes", "[ps]") {
 }
 
 TEST_CASE("container_status_text reads like docker's State.String()", "[ps]") {
-  CHECK(container_status_text(state("created", kZeroTime, kZeroTime), kT0) == "Created");
-  CHECK(container_status_text(state("running", "2024-01-02T03:04:00Z", kZeroTime), kT0) == "Up 5 seconds");
-  CHECK(container_status_text(state("running", "2024-01-02T03:03:00Z", kZeroTime), kT0) ==
+  CHECK(container_status_text(summary_of(state("created", kZeroTime, kZeroTime)), kT0) == "Created");
+  CHECK(container_status_text(summary_of(state("running", "2024-01-02T03:04:00Z", kZeroTime)), kT0) ==
+        "Up 5 seconds");
+  CHECK(container_status_text(summary_of(state("running", "2024-01-02T03:03:00Z", kZeroTime)), kT0) ==
         "Up About a minute");
-  CHECK(container_status_text(state("running", "2024-01-02T01:04:05Z", kZeroTime), kT0) == "Up 2 hours");
-  CHECK(container_status_text(state("exited", "2024-01-02T03:03:00Z", "2024-01-02T03:04:02Z"), kT0) ==
-        "Exited (0) 3 seconds ago");
-  CHECK(container_status_text(state("exited", "2024-01-02T03:03:00Z", "2024-01-02T03:04:04Z", 137), kT0) ==
+  CHECK(container_status_text(summary_of(state("running", "2024-01-02T01:04:05Z", kZeroTime)), kT0) ==
+        "Up 2 hours");
+  CHECK(container_status_text(summary_of(state("exited", "2024-01-02T03:03:00Z", "2024-01-02T03:04:02Z")),
+                              kT0) == "Exited (0) 3 seconds ago");
+  CHECK(container_status_text(
+            summary_of(state("exited", "2024-01-02T03:03:00Z", "2024-01-02T03:04:04Z", 137)), kT0) ==
         "Exited (137) 1 second ago");
   // A start that failed before the process ran: never started, so Created.
-  CHECK(container_status_text(state("exited", kZeroTime, "2024-01-02T03:04:04Z", 127), kT0) == "Created");
+  CHECK(container_status_text(summary_of(state("exited", kZeroTime, "2024-01-02T03:04:04Z", 127)), kT0) ==
+        "Created");
   Json paused = state("paused", "2024-01-02T03:04:00Z", kZeroTime);
   paused["Paused"] = true;
-  CHECK(container_status_text(paused, kT0) == "Up 5 seconds (Paused)");
-  CHECK(container_status_text(state("dead", "2024-01-02T03:04:00Z", kZeroTime), kT0) == "Dead");
+  CHECK(container_status_text(summary_of(paused), kT0) == "Up 5 seconds (Paused)");
+  CHECK(container_status_text(summary_of(state("dead", "2024-01-02T03:04:00Z", kZeroTime)), kT0) == "Dead");
+}
+
+TEST_CASE("a health check's status follows Up, and health= filters on it", "[ps]") {
+  Json checked = state("running", "2024-01-02T03:04:00Z", kZeroTime);
+  checked["Health"] = {{"Status", "healthy"}, {"FailingStreak", 0}, {"Log", Json::array()}};
+  CHECK(container_status_text(summary_of(checked), kT0) == "Up 5 seconds (healthy)");
+  checked["Health"]["Status"] = "starting";
+  CHECK(container_status_text(summary_of(checked), kT0) == "Up 5 seconds (health: starting)");
+  ContainerSummary c = summary_of(checked);
+  CHECK(matches({"health=starting"}, c));
+  CHECK(!matches({"health=none"}, c));
+  CHECK(matches({"health=none"}, container("a1", "plain")));
 }
 
 TEST_CASE("container_size_text shows the virtual size when there is one", "[ps]") {
@@ -145,7 +172,7 @@ TEST_CASE("filters_imply_all when a status is asked for", "[ps]") {
 }
 
 TEST_CASE("name= matches part of the name, or a regular expression", "[ps]") {
-  Container c = container("a1b2c3", "web-1");
+  ContainerSummary c = container("a1b2c3", "web-1");
   CHECK(matches({"name=web"}, c));
   CHECK(matches({"name=b-1"}, c));
   CHECK(matches({"name=/web-1"}, c));
@@ -158,16 +185,16 @@ TEST_CASE("name= matches part of the name, or a regular expression", "[ps]") {
 }
 
 TEST_CASE("id= matches an ID prefix", "[ps]") {
-  Container c = container("a1b2c3d4", "web");
+  ContainerSummary c = container("a1b2c3d4", "web");
   CHECK(matches({"id=a1b2"}, c));
   CHECK(matches({"id=a1b2c3d4"}, c));
   CHECK(!matches({"id=b2c3"}, c));
 }
 
 TEST_CASE("status= and exited= look at the state", "[ps]") {
-  Container running = container("a1", "r");
-  Container exited = container("b2", "e", "exited");
-  exited.state["ExitCode"] = 3;
+  ContainerSummary running = container("a1", "r");
+  ContainerSummary exited = container("b2", "e", "exited");
+  exited.exit_code = 3;
   CHECK(matches({"status=running"}, running));
   CHECK(!matches({"status=running"}, exited));
   CHECK(matches({"exited=3"}, exited));
@@ -176,7 +203,7 @@ TEST_CASE("status= and exited= look at the state", "[ps]") {
 }
 
 TEST_CASE("label= needs the key, and the value when given; all label filters must match", "[ps]") {
-  Container c = container("a1", "web");
+  ContainerSummary c = container("a1", "web");
   CHECK(matches({"label=team"}, c));
   CHECK(matches({"label=team=web"}, c));
   CHECK(!matches({"label=team=db"}, c));
@@ -186,11 +213,11 @@ TEST_CASE("label= needs the key, and the value when given; all label filters mus
 }
 
 TEST_CASE("ancestor= matches the image the filter resolved to, or the name typed at create", "[ps]") {
-  Container c = container("a1", "web");
+  ContainerSummary c = container("a1", "web");
   CHECK(matches({"ancestor=busybox"}, c));  // as typed
   auto by_id = filters({"ancestor=0b9b"});
-  CHECK(!container_matches(by_id, c));  // unresolved: list_container_rows fills image_id
-  by_id[0].image_id = c.config["image_id"];
+  CHECK(!container_matches(by_id, c));  // unresolved: select_listed_containers fills image_id
+  by_id[0].image_id = c.image_id;
   CHECK(container_matches(by_id, c));
   auto other = filters({"ancestor=alpine"});
   other[0].image_id = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
@@ -198,8 +225,8 @@ TEST_CASE("ancestor= matches the image the filter resolved to, or the name typed
 }
 
 TEST_CASE("one key's values OR together, different keys AND", "[ps]") {
-  Container web = container("a1", "web");
-  Container db = container("b2", "db", "exited");
+  ContainerSummary web = container("a1", "web");
+  ContainerSummary db = container("b2", "db", "exited");
   CHECK(matches({"name=web", "name=db"}, web));
   CHECK(matches({"name=web", "name=db"}, db));
   CHECK(matches({"status=running", "status=exited"}, db));
@@ -209,7 +236,7 @@ TEST_CASE("one key's values OR together, different keys AND", "[ps]") {
 }
 
 TEST_CASE("before= and since= compare creation times with the container named", "[ps]") {
-  Container c = container("a1", "web");
+  ContainerSummary c = container("a1", "web");
   auto before = filters({"before=x"});
   before[0].created = "2024-01-02T03:04:06Z";
   CHECK(container_matches(before, c));
@@ -221,7 +248,7 @@ TEST_CASE("before= and since= compare creation times with the container named", 
 }
 
 TEST_CASE("network= and volume= look at the host config and the mounts", "[ps]") {
-  Container c = container("a1", "web");
+  ContainerSummary c = container("a1", "web");
   CHECK(matches({"network=none"}, c));
   CHECK(!matches({"network=host"}, c));
   CHECK(matches({"volume=/data"}, c));

@@ -93,6 +93,19 @@ TEST_CASE("parse_rfc3339 reads UTC times", "[units]") {
   CHECK(epoch->tv_sec == 0);
 }
 
+TEST_CASE("parse_rfc3339 reads short fields as sscanf's %2d does, and refuses the rest", "[units]") {
+  // The usual layout is read without sscanf; others still are, the same way.
+  auto short_fields = parse_rfc3339("2024-1-2T3:4:5Z");
+  REQUIRE(short_fields.has_value());
+  CHECK(short_fields->tv_sec == 1704164645);
+  CHECK(!parse_rfc3339("2024-01-02T03:04:056Z").has_value());
+  CHECK(!parse_rfc3339("2024-13-02T03:04:05Z").has_value());
+  CHECK(!parse_rfc3339("2024-02-30T03:04:05Z").has_value());
+  CHECK(!parse_rfc3339("2024-01-02 03:04:05Z").has_value());
+  CHECK(!parse_rfc3339("2024-01-02T03:04:05").has_value());
+  CHECK(!parse_rfc3339("").has_value());
+}
+
 TEST_CASE("parse_rfc3339 applies the zone offset", "[units]") {
   auto east = parse_rfc3339("2024-01-02T05:04:05+02:00");
   REQUIRE(east.has_value());
