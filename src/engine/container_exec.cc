@@ -9,7 +9,9 @@
 #include "engine/container_options.h"
 #include "engine/container_security.h"
 #include "engine/foreground.h"
+#include "engine/resource_limits.h"
 #include "image/user_spec.h"
+#include "linux/cgroup.h"
 #include "linux/init_binary.h"
 #include "linux/namespace_join.h"
 #include "linux/path_in_root.h"
@@ -22,6 +24,15 @@ namespace skiff {
 namespace {
 
 Error not_running(const Container& c) { return make_error("container `{}` is not running", c.name()); }
+
+// Whether a process can be started in `c` now: running and not paused (an
+// exec'd process would join the frozen cgroup; docker's words).
+Status check_can_exec(const Container& c) {
+  if (c.status() == "paused")
+    return make_error("Container {} is paused, unpause the container before exec", c.name());
+  if (c.status() != "running") return not_running(c);
+  return {};
+}
 
 // docker's exec environment: PATH, HOSTNAME and (with a tty) TERM, each
 // replaced by the container's own, then the exec's.
@@ -67,7 +78,7 @@ Status exec_child(const ExecPlan& plan, SyncSocket& sock) {
 }  // namespace
 
 Result<ExecProcess> start_exec(const Store& store, const Container& c, const ExecOptions& o) {
-  if (c.status() != "running") return not_running(c);
+  TRY(check_can_exec(c));
   if (o.command.empty()) return make_error("no command given");
   pid_t init_pid = c.state.value("Pid", 0);
   auto pidfd = open_process(init_pid, c.state.value("PidStartTime", uint64_t(0)));
@@ -122,12 +133,19 @@ Result<ExecProcess> start_exec(const Store& store, const Container& c, const Exe
 
   auto socks = TRY(SyncSocket::make_pair());
   SyncSocket parent_sock = std::move(socks.first), child_sock = std::move(socks.second);
-  auto spawned = spawn_in_namespaces(pidfd->get(), *flags, [&]() -> int {
-    parent_sock.close();
-    Status failed = exec_child(plan, child_sock);
-    (void)child_sock.send_error(failed.error());
-    return kExitSkiffFailed;
-  });
+  // Into the container's own cgroup, if it has one: its limits count the
+  // command's processes too.
+  CgroupToJoin cgroup{container_cgroup_of(init_pid, c.id),
+                      !limits_to_enforce(recorded_resource_limits(c.config["HostConfig"])).empty()};
+  auto spawned = spawn_in_namespaces(
+      pidfd->get(), *flags,
+      [&]() -> int {
+        parent_sock.close();
+        Status failed = exec_child(plan, child_sock);
+        (void)child_sock.send_error(failed.error());
+        return kExitSkiffFailed;
+      },
+      cgroup);
   if (!spawned.ok() && spawned.error().errnum() == ESRCH) return not_running(c);
   if (!spawned.ok()) return std::move(spawned).error().wrap("enter container `{}`", c.name());
   out.process = std::move(*spawned);
@@ -146,7 +164,7 @@ Result<ExecProcess> start_exec(const Store& store, const Container& c, const Exe
 
 Result<int> exec_in_container(const Store& store, const ExecRequest& request) {
   Container c = TRY(find_container(store, request.container));
-  if (c.status() != "running") return not_running(c);
+  TRY(check_can_exec(c));
   ExecOptions options = request.options;
   // The environment: the container's, then --env-file, then -e, as docker.
   EnvLookup lookup = [](const std::string& name) -> std::optional<std::string> {

@@ -104,9 +104,9 @@ std::string freezer_obstacle(const FreezerFacts& f, uid_t uid) {
   if (others > 0)
     return fmt::format(
         "the container has no cgroup of its own: `{}` also holds {} other process{}, which freezing it would "
-        "stop "
-        "too (skiff doesn't put containers in cgroups of their own yet)",
-        f.cgroup, others, others == 1 ? "" : "es");
+        "stop too (a container gets its own cgroup when skiff starts it from a cgroup delegated to the user; "
+        "{})",
+        f.cgroup, others, others == 1 ? "" : "es", how);
   return "";
 }
 

@@ -1,11 +1,11 @@
 // skiff pause / unpause: the cgroup v2 freezer (cgroup.freeze), and nothing
 // else. A container is frozen only when its init's cgroup is one the user
 // may write (delegated) and holds nothing but the container's processes:
-// freezing a cgroup shared with the user's shell would stop the shell. On a
-// host without that (cgroup v1, no delegation, or, today, any host: skiff
-// doesn't put containers in cgroups of their own yet) pausing fails with
-// why and how to enable it; it is never emulated with SIGSTOP, which a
-// container's processes could see and undo.
+// freezing a cgroup shared with the user's shell would stop the shell. A
+// container started from a delegated cgroup has one of its own
+// (linux/cgroup.h). On a host without that (cgroup v1, no delegation)
+// pausing fails with why and how to enable it; it is never emulated with
+// SIGSTOP, which a container's processes could see and undo.
 #pragma once
 
 #include <sys/types.h>

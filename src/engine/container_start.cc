@@ -18,6 +18,7 @@
 #include "engine/container_security.h"
 #include "engine/foreground.h"
 #include "engine/health_check.h"
+#include "engine/resource_limits.h"
 #include "image/image_store.h"
 #include "linux/caps.h"
 #include "linux/container_launch.h"
@@ -129,8 +130,13 @@ Result<LaunchedContainer> launch_container(const Store& store, const Container& 
   };
   const IdMapping& mapping = current_id_mapping();
   std::string network = c.config["HostConfig"].value("NetworkMode", "none");
-  ContainerLaunch launch = TRY(ContainerLaunch::begin(container_clone_flags(network, mapping), mapping, tty, make_spec));
-  return launch.finish(c.id);
+  ScopedCgroup cgroup = TRY(
+      make_container_cgroup(container_cgroup_name(c.id), recorded_resource_limits(c.config["HostConfig"])));
+  ContainerLaunch launch =
+      TRY(ContainerLaunch::begin(container_clone_flags(network, mapping), mapping, tty, make_spec, &cgroup));
+  LaunchedContainer launched = TRY(launch.finish(c.id));
+  launched.cgroup = std::move(cgroup);
+  return launched;
 }
 
 namespace {
@@ -141,6 +147,8 @@ struct Prelude {
   bool tty = false;
   std::string network;
   bool logged = false;  ///< its output goes to ctr.log (engine/container_log.h)
+  ResourceLimits limits;
+  std::string id;  ///< the container's, or the one create will give it
 };
 
 // The foreground life of a container: `known`, or the one `create` makes
@@ -176,7 +184,12 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
     return spec;
   };
   const IdMapping& mapping = current_id_mapping();
-  auto launch = ContainerLaunch::begin(container_clone_flags(prelude.network, mapping), mapping, prelude.tty, make_spec);
+  // The cgroup is named by the container's ID and needed before the
+  // clone: run chooses the ID create will use.
+  auto cgroup = make_container_cgroup(container_cgroup_name(prelude.id), prelude.limits);
+  if (!cgroup.ok()) return record(std::move(cgroup).error());
+  auto launch = ContainerLaunch::begin(container_clone_flags(prelude.network, mapping), mapping, prelude.tty,
+                                       make_spec, &*cgroup);
   if (!launch.ok()) return record(std::move(launch).error());
 
   if (!known) {
@@ -249,13 +262,18 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
 Result<int> start_container(const Store& store, Container& c, const StartOptions& options) {
   if (is_live_status(c.status())) return make_error("container {} is already running", c.name());
   Prelude prelude{c.config["Config"].value("Tty", false), c.config["HostConfig"].value("NetworkMode", "none"),
-                  container_keeps_log(c.config)};
+                  container_keeps_log(c.config), recorded_resource_limits(c.config["HostConfig"]), c.id};
   return run_in_foreground(store, prelude, &c, nullptr, options);
 }
 
 Result<int> run_container(const Store& store, const CreateOptions& create, const StartOptions& options) {
-  Prelude prelude{create.tty, create.network, keeps_log(create.log_driver, create.auto_remove)};
-  return run_in_foreground(store, prelude, nullptr, [&] { return create_container(store, create); }, options);
+  // Limits that don't parse are create's error to report.
+  auto limits = parse_resource_limits(create.limits, ::sysconf(_SC_NPROCESSORS_ONLN));
+  CreateOptions with_id = create;
+  if (with_id.id.empty()) with_id.id = random_hex(64);
+  Prelude prelude{create.tty, create.network, keeps_log(create.log_driver, create.auto_remove),
+                  limits.ok() ? *limits : ResourceLimits{}, with_id.id};
+  return run_in_foreground(store, prelude, nullptr, [&] { return create_container(store, with_id); }, options);
 }
 
 }  // namespace skiff

@@ -21,6 +21,7 @@
 #include "image/image_store.h"
 #include "image/layer_store.h"
 #include "image/reference.h"
+#include "linux/cgroup.h"
 #include "linux/process_info.h"
 
 namespace skiff {
@@ -129,7 +130,7 @@ Result<Container> create_container(const Store& store, const CreateOptions& opti
   trace("drafted");
   TRY(make_directories(names_dir(store), 0700));
 
-  std::string id = random_hex(64);
+  std::string id = options.id.empty() ? random_hex(64) : options.id;
   std::string name = options.name;
   if (name.empty()) {
     for (int attempt = 0;; ++attempt) {
@@ -288,6 +289,9 @@ Status remove_container(const Store& store, const Container& container, bool for
       store, config.ok() && config->is_object() ? config->value("name", container.name()) : container.name(),
       container.id);
   TRY(std::move(remove_container_tree(trash)).wrap("remove container `{}`", container.id));
+  // The cgroup a killed monitor left, if any (linux/cgroup.h).
+  if (std::string base = cgroup_base(read_cgroup_facts()); !base.empty())
+    ::rmdir((base + "/" + container_cgroup_name(container.id)).c_str());
   // rm -v and --rm: its anonymous volumes go too, once it no longer uses them.
   if (remove_volumes || container.config.value("HostConfig", Json::object()).value("AutoRemove", false))
     TRY(std::move(remove_anonymous_volumes(store, container.config))

@@ -65,6 +65,7 @@ struct CreateOptions {
   PullObserver* pull_observer = nullptr;   ///< shows an implicit pull's progress
   ResourceLimitFlags limits;               ///< --memory, --memory-swap, --cpus, --cpu-shares, --pids-limit
   HealthFlags health;                      ///< --health-*, --no-healthcheck
+  std::string id;                          ///< the new container's ID (64 hex); random when empty
 };
 
 /// A container's two records.

@@ -102,6 +102,7 @@ class Monitor {
     pid_t pid = launched.process.pid();
     init_fd_ = TRY(open_process(pid, process_start_time(pid)));
     init_ = std::move(launched.process);
+    cgroup_ = std::move(launched.cgroup);
     if (tty_) pty_ = std::move(launched.pty_master);
     for (int fd : {out_.get(), err_.get(), stdin_.get(), pty_.get()}) set_nonblocking(fd);
     stdin_queue_.clear();
@@ -384,6 +385,8 @@ class Monitor {
   void end_run() {
     init_exited_ = false;
     if (health_) health_->run_ended();
+    // Its processes have all ended (and a health check's been reaped).
+    cgroup_ = ScopedCgroup();
     out_.reset();
     err_.reset();
     pty_.reset();
@@ -448,6 +451,7 @@ class Monitor {
   int restarts_ = 0;
   UniqueFd listener_;
   std::vector<Client> clients_;
+  ScopedCgroup cgroup_;  ///< the running container's own, if any
   ChildProcess init_;
   UniqueFd init_fd_;
   UniqueFd out_, err_, pty_, stdin_;

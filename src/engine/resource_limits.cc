@@ -1,5 +1,8 @@
 #include "engine/resource_limits.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -139,19 +142,13 @@ Status check_resource_limits(const ResourceLimits& limits, const CgroupFacts& cg
                                                                : support.cpus;
     if (!works) refused.push_back(flag);
   }
-  std::string flags = join_flags(refused.empty() ? wanted : refused);
-  const char* verb = (refused.empty() ? wanted : refused).size() == 1 ? "is" : "are";
-  if (!refused.empty()) {
-    // assess_limits says how to delegate for most causes; the rest get it here.
-    bool says_how = support.warning.find("Delegate=") != std::string::npos;
-    return make_error("{} can't be enforced on this host: {}{}{}", flags, support.warning,
-                      says_how ? "" : "; limits need a cgroup v2 subtree delegated to the user: ",
-                      says_how ? "" : kCgroupDelegationHow);
-  }
-  return make_error(
-      "{} {} not supported yet: this host's delegated cgroup v2 subtree could enforce {}, but skiff doesn't "
-      "put containers in cgroups of their own yet",
-      flags, verb, wanted.size() == 1 ? "it" : "them");
+  std::string flags = join_flags(refused);
+  if (refused.empty()) return {};
+  // assess_limits says how to delegate for most causes; the rest get it here.
+  bool says_how = support.warning.find("Delegate=") != std::string::npos;
+  return make_error("{} can't be enforced on this host: {}{}{}", flags, support.warning,
+                    says_how ? "" : "; limits need a cgroup v2 subtree delegated to the user: ",
+                    says_how ? "" : kCgroupDelegationHow);
 }
 
 void record_resource_limits(Json& host, const ResourceLimits& l) {
@@ -160,6 +157,70 @@ void record_resource_limits(Json& host, const ResourceLimits& l) {
   host["NanoCpus"] = l.nano_cpus;
   host["CpuShares"] = l.cpu_shares;
   host["PidsLimit"] = l.pids_limit == 0 ? Json() : Json(l.pids_limit);
+}
+
+ResourceLimits recorded_resource_limits(const Json& host) {
+  auto number = [&](const char* key) {
+    auto it = host.find(key);
+    return it != host.end() && it->is_number_integer() ? it->get<int64_t>() : int64_t(0);
+  };
+  ResourceLimits l;
+  l.memory = number("Memory");
+  l.memory_swap = number("MemorySwap");
+  l.nano_cpus = number("NanoCpus");
+  l.cpu_shares = number("CpuShares");
+  l.pids_limit = number("PidsLimit");
+  return l;
+}
+
+CgroupSettings cgroup_settings(const ResourceLimits& l) {
+  CgroupSettings s;
+  auto use = [&](const char* controller) {
+    if (std::find(s.controllers.begin(), s.controllers.end(), controller) == s.controllers.end())
+      s.controllers.push_back(controller);
+  };
+  if (l.memory > 0) {
+    use("memory");
+    s.files.push_back({"memory.max", std::to_string(l.memory)});
+    // docker's MemorySwap is memory plus swap; cgroup v2 counts swap alone.
+    if (l.memory_swap == -1)
+      s.files.push_back({"memory.swap.max", "max"});
+    else if (l.memory_swap > l.memory)
+      s.files.push_back({"memory.swap.max", std::to_string(l.memory_swap - l.memory)});
+  }
+  if (l.nano_cpus > 0) {
+    use("cpu");
+    // A quota per 100 ms period; the kernel's least is 1 ms (--cpus 0.01).
+    s.files.push_back({"cpu.max", fmt::format("{} 100000", std::max<int64_t>(1000, l.nano_cpus / 10000))});
+  }
+  if (l.cpu_shares > 0) {
+    use("cpu");
+    // cgroup v1 shares (2..262144, 1024 the default) onto v2 weights
+    // (1..10000, 100 the default), as crun and runc map them.
+    int64_t shares = std::clamp<int64_t>(l.cpu_shares, 2, 262144);
+    s.files.push_back({"cpu.weight", std::to_string(1 + ((shares - 2) * 9999) / 262142)});
+  }
+  if (l.pids_limit > 0) {
+    use("pids");
+    s.files.push_back({"pids.max", std::to_string(l.pids_limit)});
+  }
+  return s;
+}
+
+Result<ScopedCgroup> make_container_cgroup(const std::string& name, const ResourceLimits& limits) {
+  CgroupFacts facts = read_cgroup_facts();
+  std::string base = cgroup_base(facts);
+  CgroupSettings settings = cgroup_settings(limits);
+  if (settings.files.empty()) {
+    if (base.empty()) return ScopedCgroup();
+    auto made = ScopedCgroup::make(base, name, settings);
+    return made.ok() ? std::move(*made) : ScopedCgroup();
+  }
+  TRY(check_resource_limits(limits, facts, ::geteuid()));
+  if (base.empty())
+    return make_error("{} can't be enforced: this process's cgroup `{}` is not delegated to uid {}; {}",
+                      join_flags(limits_to_enforce(limits)), facts.v2_dir, ::geteuid(), kCgroupDelegationHow);
+  return std::move(ScopedCgroup::make(base, name, settings)).wrap("apply the container's limits");
 }
 
 }  // namespace skiff

@@ -5,10 +5,8 @@
 //
 // Enforcing them needs a cgroup v2 subtree delegated to the user with the
 // memory, cpu and pids controllers (probe.h's CgroupFacts; assess_limits in
-// info.h says which work and why not). Even there skiff refuses them for
-// now: it doesn't yet move a container into a cgroup of its own (its own
-// cgroup is a leaf with processes in it, where no controller can be
-// enabled), so a limit could not be applied.
+// info.h says which work and why not). There each container gets a cgroup
+// of its own with its limits written (linux/cgroup.h).
 #pragma once
 
 #include <sys/types.h>
@@ -20,6 +18,7 @@
 
 #include "base/error.h"
 #include "base/json.h"
+#include "linux/cgroup.h"
 #include "linux/probe.h"
 
 namespace skiff {
@@ -56,15 +55,29 @@ Result<ResourceLimits> parse_resource_limits(const ResourceLimitFlags& flags, lo
 /// The flags (in their --long form) that ask the host to enforce a limit.
 std::vector<std::string> limits_to_enforce(const ResourceLimits& limits);
 
-/// Whether the host the facts describe can enforce `limits`: an error
-/// naming the flags, why not (cgroup v1, not delegated, a controller
-/// missing) and how to enable it; or, where it could, that skiff doesn't
-/// apply limits yet. OK only when no limit is asked for.
+/// Whether the host the facts describe can enforce `limits`: OK, or an
+/// error naming the flags, why not (cgroup v1, not delegated, a controller
+/// missing) and how to enable it.
 Status check_resource_limits(const ResourceLimits& limits, const CgroupFacts& cgroups, uid_t uid);
 
 /// Adds docker's Memory, MemorySwap (twice Memory when only Memory is
 /// set, as dockerd does), NanoCpus, CpuShares and PidsLimit (null when not
 /// set) to `host_config`.
 void record_resource_limits(Json& host_config, const ResourceLimits& limits);
+
+/// The limits record_resource_limits recorded in `host_config`.
+ResourceLimits recorded_resource_limits(const Json& host_config);
+
+/// The cgroup v2 controllers and files that enforce `limits`, as crun
+/// writes them: memory.max, memory.swap.max (the swap beyond the memory),
+/// cpu.max (a 100 ms period), cpu.weight (from shares), pids.max.
+CgroupSettings cgroup_settings(const ResourceLimits& limits);
+
+/// The cgroup container `name` (linux/cgroup.h) runs in: its own, under
+/// the user's delegated cgroup v2 folder, with `limits` written. Without
+/// limits it is a convenience (pause, accounting), so where none can be
+/// made it is empty; with limits that can't be enforced it is an error
+/// saying why and how to get them.
+Result<ScopedCgroup> make_container_cgroup(const std::string& name, const ResourceLimits& limits);
 
 }  // namespace skiff

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/sched.h>
 #include <net/if.h>
 #include <sched.h>
 #include <spawn.h>
@@ -41,6 +42,19 @@ Status bring_up_loopback() {
 }
 
 Status child_side(const LaunchSpec& spec, SyncSocket& sock);
+
+// clone(2) into `clone_flags`, and into the cgroup open at `cgroup_fd` when
+// it is not -1 (clone3's CLONE_INTO_CGROUP, Linux 5.7): the child is in the
+// cgroup before its first instruction, and the cgroup namespace the same
+// clone makes is rooted there. Returns clone's result (-1 and errno).
+pid_t clone_child(unsigned long clone_flags, int cgroup_fd) {
+  if (cgroup_fd < 0) return pid_t(::syscall(SYS_clone, clone_flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
+  struct clone_args args = {};
+  args.flags = clone_flags | CLONE_INTO_CGROUP;
+  args.exit_signal = SIGCHLD;
+  args.cgroup = uint64_t(cgroup_fd);
+  return pid_t(::syscall(SYS_clone3, &args, sizeof args));
+}
 
 // Child: cloned into the new namespaces; a copy of the single-threaded
 // parent, so it may allocate. Waits for its spec, then sets the container up
@@ -162,14 +176,27 @@ Status child_side(const LaunchSpec& spec, SyncSocket& sock) {
 }  // namespace
 
 Result<ContainerLaunch> ContainerLaunch::begin(unsigned long clone_flags, const IdMapping& mapping, bool tty,
-                                               const SpecMaker& make_spec) {
+                                               const SpecMaker& make_spec, const ScopedCgroup* cgroup) {
   auto [parent_sock, child_sock] = TRY(SyncSocket::make_pair());
 
   // clone rather than fork + unshare: the child must be PID 1 of its new
   // PID namespace. The parent is single-threaded, so the copy may allocate.
-  pid_t pid = pid_t(::syscall(SYS_clone, clone_flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
+  int cgroup_fd = cgroup ? cgroup->fd() : -1;
+  pid_t pid = clone_child(clone_flags, cgroup_fd);
+  // No clone3 (seccomp in an outer container answers ENOSYS) or no
+  // CLONE_INTO_CGROUP (before 5.7: EINVAL, E2BIG): a container without
+  // limits runs in our cgroup instead; one with limits can't run.
+  if (pid < 0 && cgroup_fd >= 0 && (errno == ENOSYS || errno == EINVAL || errno == E2BIG)) {
+    if (cgroup->limited())
+      return errno_error("start the container in cgroup `{}` (clone3 with CLONE_INTO_CGROUP needs Linux 5.7)",
+                         cgroup->path());
+    pid = clone_child(clone_flags, -1);
+  }
   if (pid < 0) {
     int saved = errno;
+    // EACCES and EBUSY come from the cgroup, not the namespaces.
+    if (cgroup_fd >= 0 && (saved == EACCES || saved == EBUSY))
+      return errno_error("start the container in cgroup `{}`", cgroup->path());
     if (clone_flags & CLONE_NEWUSER) return Error(0, "create the container's namespaces: " + explain_userns_errno(saved));
     return Error(saved, "create the container's namespaces");
   }
@@ -201,7 +228,8 @@ Result<LaunchedContainer> ContainerLaunch::finish(std::string_view payload) {
     trace("mapped");
   }
   TRY(sock_.send(SyncSocket::Kind::kValue, payload));
-  LaunchedContainer launched{std::move(process_), {}};
+  LaunchedContainer launched;
+  launched.process = std::move(process_);
   if (tty_) launched.pty_master = TRY(sock_.receive_fd("container"));
 
   TRY(wait_for_init_exec(sock_, launched.process));

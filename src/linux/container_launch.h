@@ -36,6 +36,7 @@
 #include "base/error.h"
 #include "base/unique_fd.h"
 #include "linux/caps.h"
+#include "linux/cgroup.h"
 #include "linux/child_process.h"
 #include "linux/container_plan.h"
 #include "linux/sync_socket.h"
@@ -66,6 +67,7 @@ struct LaunchSpec {
 };
 
 struct LaunchedContainer {
+  ScopedCgroup cgroup;   ///< its own cgroup, if any (first: removed after the process is reaped)
   ChildProcess process;  ///< the container's PID 1, as seen from the host
   UniqueFd pty_master;   ///< with `tty`
 };
@@ -79,9 +81,11 @@ class ContainerLaunch {
   /// Clones the child into the namespaces of `clone_flags` and starts
   /// writing its ID maps; the child waits. `make_spec` runs in the child and
   /// must produce a plan with the same clone flags. `tty`: a pty master
-  /// comes back. Destroyed unfinished, the child is killed and reaped.
+  /// comes back. With a non-empty `cgroup`, the child starts in it (a
+  /// kernel that can't do that runs a cgroup without limits in ours).
+  /// Destroyed unfinished, the child is killed and reaped.
   static Result<ContainerLaunch> begin(unsigned long clone_flags, const IdMapping& mapping, bool tty,
-                                       const SpecMaker& make_spec);
+                                       const SpecMaker& make_spec, const ScopedCgroup* cgroup = nullptr);
   /// Waits for the ID maps, sends `payload` to the child and returns once
   /// its command was exec'd. Failures before that come back as Errors: exit
   /// code 125 for skiff's own, 126 when the command can't be executed, 127

@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "linux/cgroup.h"
 #include "linux/process_info.h"
 #include "linux/sync_socket.h"
 
@@ -40,8 +41,14 @@ bool alive(int pidfd) {
 
 // The joining child: single-threaded, a fork of the caller. Joins, then
 // forks the process that runs `body`; returns that process's PID.
-Result<pid_t> join_and_fork(int pidfd, unsigned long flags, const std::function<int()>& body,
-                            SyncSocket& sock) {
+Result<pid_t> join_and_fork(int pidfd, unsigned long flags, const CgroupToJoin& cgroup,
+                            const std::function<int()>& body, SyncSocket& sock) {
+  // The cgroup first, while our uid is the host's one that owns it; the
+  // process forked below inherits it.
+  if (!cgroup.path.empty()) {
+    Status entered = enter_cgroup(cgroup.path);
+    if (!entered.ok() && cgroup.required) return std::move(entered).error().wrap("join the container's cgroup");
+  }
   // Undumpable before the first setns: in the container's user namespace
   // its root is our uid, and could ptrace us or open our /proc/PID/fd.
   if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return errno_error("make the joining process undumpable");
@@ -90,12 +97,13 @@ Result<unsigned long> namespaces_to_join(int pidfd, pid_t pid) {
   return flags;
 }
 
-Result<ChildProcess> spawn_in_namespaces(int pidfd, unsigned long flags, const std::function<int()>& body) {
+Result<ChildProcess> spawn_in_namespaces(int pidfd, unsigned long flags, const std::function<int()>& body,
+                                         const CgroupToJoin& cgroup) {
   auto socks = TRY(SyncSocket::make_pair());
   SyncSocket parent_sock = std::move(socks.first), child_sock = std::move(socks.second);
   ChildProcess joiner = TRY(ChildProcess::fork([&]() -> int {
     parent_sock.close();
-    Result<pid_t> pid = join_and_fork(pidfd, flags, body, child_sock);
+    Result<pid_t> pid = join_and_fork(pidfd, flags, cgroup, body, child_sock);
     if (!pid.ok()) {
       (void)child_sock.send_error(pid.error());
       return kExitSkiffFailed;

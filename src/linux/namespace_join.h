@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 
 #include "base/error.h"
 #include "base/unique_fd.h"
@@ -31,13 +32,20 @@ namespace skiff {
 /// the process has ended.
 Result<unsigned long> namespaces_to_join(int pidfd, pid_t pid);
 
+/// The container's own cgroup (linux/cgroup.h), for a process joining it.
+struct CgroupToJoin {
+  std::string path;       ///< its host folder; "" for none
+  bool required = false;  ///< it has limits: failing to enter it is an error
+};
+
 /// Runs `body` in a process inside the namespaces `flags` of the process
-/// at `pidfd`: user first, then mount, PID, UTS, IPC, network, cgroup. With
+/// at `pidfd`: `cgroup` first, then user, mount, PID, UTS, IPC, network, cgroup. With
 /// the mount namespace joined, `/` and the working directory are the
 /// container's root. The process is the caller's child (kill it, wait for
 /// it); `body`'s return value is its exit code, and an exception in it exit
 /// code 125. An error joining (ESRCH: the process ended) is returned. Call
 /// from a single-threaded process.
-Result<ChildProcess> spawn_in_namespaces(int pidfd, unsigned long flags, const std::function<int()>& body);
+Result<ChildProcess> spawn_in_namespaces(int pidfd, unsigned long flags, const std::function<int()>& body,
+                                         const CgroupToJoin& cgroup = {});
 
 }  // namespace skiff

@@ -273,26 +273,7 @@ D /var/tmp'
 
 # ---- pause / unpause ------------------------------------------------------
 
-@test "pause refuses without a delegated cgroup v2 freezer, says why, and changes nothing" {
-  run_skiff run -d --name pz busybox sleep 60
-  run_skiff 125 pause pz
-  assert_skiff_error "Cannot pause container: pz: "
-  assert_output_contains "cgroup"
-  assert_output_contains "Delegate=yes"
-  assert_output_contains "systemd.unified_cgroup_hierarchy=1"
-  run_skiff inspect -f '{{.State.Status}} {{.State.Paused}}' pz
-  assert_equal "$output" "running false"
-  # The processes were not stopped.
-  pid=$("$SKIFF" inspect -f '{{.State.Pid}}' pz)
-  [ "$(awk '{print $3}' "/proc/$pid/stat")" != T ]
-  run_skiff 125 unpause pz
-  assert_skiff_error "Container pz is not paused"
-  run_skiff 125 container pause pz nosuch
-  assert_output_contains "No such container: nosuch"
-  run_skiff create --name cold busybox true
-  run_skiff 125 pause cold
-  assert_skiff_error "container cold is not running"
-}
+# Pausing (the cgroup v2 freezer) is tested in 055-cgroups.bats.
 
 # ---- resource limits ------------------------------------------------------
 

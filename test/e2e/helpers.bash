@@ -160,6 +160,20 @@ wait_for_inspect() {
   return 1
 }
 
+# The cgroup v2 folder under which skiff makes this shell's containers'
+# cgroups (linux/cgroup.h's base): this shell's own, when the user may make
+# cgroups in it; prints nothing and fails otherwise.
+delegated_cgroup_base() {
+  local mount=/sys/fs/cgroup path dir
+  [ "$(stat -fc %T "$mount")" = cgroup2fs ] || mount=/sys/fs/cgroup/unified
+  [ "$(stat -fc %T "$mount" 2>/dev/null)" = cgroup2fs ] || return 1
+  path=$(sed -n 's/^0:://p' /proc/self/cgroup)
+  dir=$mount${path%/}
+  case $dir in */leaf) dir=${dir%/leaf} ;; esac
+  [ -w "$dir" ] && [ -w "$dir/cgroup.procs" ] || return 1
+  echo "$dir"
+}
+
 # A unique name for objects a test creates.
 unique_name() { echo "t$(date +%s%N | tail -c 9)$RANDOM"; }
 

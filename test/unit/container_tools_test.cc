@@ -476,14 +476,11 @@ TEST_CASE("check_resource_limits: cgroup v1, hybrid, undelegated and delegated v
              Catch::StartsWith("--cpus can't be enforced on this host: the cpu controller is "
                                "not delegated"));
 
-  // Delegated with every controller: the host could, skiff doesn't yet.
+  // Delegated with every controller: enforced.
   CgroupFiles delegated = no_cpu;
   delegated.controllers = "cpuset cpu io memory pids\n";
-  refused = check_resource_limits(memory_limit(), make_cgroup_facts(delegated), 1000);
-  REQUIRE_FALSE(refused.ok());
-  CHECK_THAT(refused.error().text(),
-             Catch::StartsWith("--memory is not supported yet: this host's delegated cgroup v2 "
-                               "subtree could enforce it"));
+  CHECK(check_resource_limits(memory_limit(), make_cgroup_facts(delegated), 1000).ok());
+  CHECK(check_resource_limits(cpus, make_cgroup_facts(delegated), 1000).ok());
 
   // No limit asked: fine anywhere.
   CHECK(check_resource_limits(ResourceLimits{}, make_cgroup_facts(v1), 1000).ok());
@@ -503,4 +500,64 @@ TEST_CASE("record_resource_limits writes HostConfig as docker inspect shows it",
   CHECK(host["Memory"] == 536870912);
   CHECK(host["MemorySwap"] == 1073741824);  // twice the memory, as dockerd
   CHECK(host["PidsLimit"] == 64);
+}
+
+TEST_CASE("recorded limits read back what record_resource_limits wrote", "[tools]") {
+  Json host = Json::object();
+  ResourceLimits l;
+  l.memory = 64 << 20;
+  l.nano_cpus = 1500000000;
+  l.cpu_shares = 512;
+  l.pids_limit = 20;
+  record_resource_limits(host, l);
+  ResourceLimits back = recorded_resource_limits(host);
+  CHECK(back.memory == l.memory);
+  CHECK(back.memory_swap == 2 * l.memory);
+  CHECK(back.nano_cpus == l.nano_cpus);
+  CHECK(back.cpu_shares == 512);
+  CHECK(back.pids_limit == 20);
+  // Nothing recorded (a container made before limits existed): none.
+  CHECK(limits_to_enforce(recorded_resource_limits(Json::object())).empty());
+  CHECK(limits_to_enforce(recorded_resource_limits(Json{{"PidsLimit", nullptr}})).empty());
+}
+
+TEST_CASE("cgroup_settings writes the cgroup v2 files crun writes", "[tools]") {
+  CHECK(cgroup_settings(ResourceLimits{}).files.empty());
+  CHECK(cgroup_settings(ResourceLimits{}).controllers.empty());
+
+  ResourceLimits l;
+  l.memory = 64 << 20;
+  l.memory_swap = 96 << 20;
+  l.nano_cpus = 500000000;
+  l.cpu_shares = 512;
+  l.pids_limit = 8;
+  CgroupSettings s = cgroup_settings(l);
+  CHECK(s.controllers == std::vector<std::string>{"memory", "cpu", "pids"});
+  using File = std::pair<std::string, std::string>;
+  CHECK(s.files == std::vector<File>{{"memory.max", "67108864"},
+                                     {"memory.swap.max", "33554432"},  // the swap beyond the memory
+                                     {"cpu.max", "50000 100000"},
+                                     {"cpu.weight", "20"},
+                                     {"pids.max", "8"}});
+
+  // Unlimited swap; the least quota the kernel takes; shares at the ends.
+  ResourceLimits edge;
+  edge.memory = 6 << 20;
+  edge.memory_swap = -1;
+  edge.nano_cpus = 1;
+  CHECK(cgroup_settings(edge).files ==
+        std::vector<File>{{"memory.max", "6291456"}, {"memory.swap.max", "max"}, {"cpu.max", "1000 100000"}});
+  ResourceLimits shares;
+  shares.cpu_shares = 1024;
+  CHECK(cgroup_settings(shares).files == std::vector<File>{{"cpu.weight", "39"}});
+  shares.cpu_shares = 262144;
+  CHECK(cgroup_settings(shares).files == std::vector<File>{{"cpu.weight", "10000"}});
+  shares.cpu_shares = 1;
+  CHECK(cgroup_settings(shares).files == std::vector<File>{{"cpu.weight", "1"}});
+  // --memory alone: docker records twice the memory, so as much swap again.
+  ResourceLimits memory_only;
+  memory_only.memory = 64 << 20;
+  memory_only.memory_swap = 128 << 20;
+  CHECK(cgroup_settings(memory_only).files ==
+        std::vector<File>{{"memory.max", "67108864"}, {"memory.swap.max", "67108864"}});
 }
