@@ -17,6 +17,7 @@
 #include "base/fs.h"
 #include "base/lock.h"
 #include "image/image_config.h"
+#include "linux/cgroup.h"
 #include "version.h"
 
 namespace skiff {
@@ -170,6 +171,8 @@ Json gather_cgroups() {
   out["controllers"] = facts.controllers;
   out["subtreeControl"] = facts.subtree_control;
   out["delegated"] = facts.v2_dir_exists && facts.writable && facts.subtree_control_writable;
+  std::string base = cgroup_base(facts);
+  out["containerCgroups"] = base.empty() ? Json() : Json(base);
   out["limits"] = Json{{"memory", limits.memory}, {"cpus", limits.cpus}, {"pidsLimit", limits.pids},
                        {"warning", limits.warning}};
   return out;

@@ -28,6 +28,8 @@ need_controllers() {
 
 @test "without a delegated cgroup, pause refuses, says why, and changes nothing" {
   if delegated_cgroup_base >/dev/null; then skip "this shell's cgroup is delegated"; fi
+  run_skiff info --format '{{.cgroups.containerCgroups}}'
+  assert_equal "$output" "<nil>"
   run_skiff run -d --name pz busybox sleep 60
   run_skiff 125 pause pz
   assert_skiff_error "Cannot pause container: pz: "
@@ -50,6 +52,8 @@ need_controllers() {
 
 @test "a detached container runs in a cgroup of its own, exec joins it, and it goes when the container stops" {
   need_delegation
+  run_skiff info --format '{{.cgroups.containerCgroups}}'
+  assert_equal "$output" "$base"
   id=$("$SKIFF" run -d --name own busybox sleep 60)
   dir=$base/skiff-$id
   [ -d "$dir" ]
