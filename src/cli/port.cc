@@ -15,7 +15,8 @@ void define(CLI::App* cmd, Context& ctx) {
     ctx.action = [=, &ctx]() -> Result<int> {
       const Store* store = TRY(ctx.store());
       Container c = TRY(find_container(*store, *name));
-      const Json& bindings = c.config["HostConfig"].value("PortBindings", Json());
+      // What is bound while it runs, as docker (nothing once it stopped).
+      const Json& bindings = c.state.value("Ports", Json());
       std::vector<std::string> lines =
           port->empty() ? published_ports(bindings) : TRY(published_addresses(bindings, *port, *name));
       for (const auto& line : lines) print_out(line + "\n");

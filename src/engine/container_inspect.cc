@@ -2,6 +2,7 @@
 #include "base/fs.h"
 #include "engine/container_log.h"
 #include "engine/containers.h"
+#include "net/network_mode.h"
 
 namespace skiff {
 
@@ -22,7 +23,7 @@ Json inspect_container(const Store& store, const Container& c) {
   // Records from before LogConfig existed: their containers log to json-file.
   if (!host.contains("LogConfig")) host["LogConfig"] = {{"Type", "json-file"}, {"Config", Json::object()}};
   if (!host.contains("RestartPolicy")) host["RestartPolicy"] = {{"Name", "no"}, {"MaximumRetryCount", 0}};
-  host["PortBindings"] = Json::object();
+  if (!host.contains("PortBindings") || host["PortBindings"].is_null()) host["PortBindings"] = Json::object();
 
   std::vector<std::string> lowers;
   if (config.contains("layers"))
@@ -32,12 +33,30 @@ Json inspect_container(const Store& store, const Container& c) {
   for (const auto& l : lowers) lower_dir += (lower_dir.empty() ? "" : ":") + l;
 
   bool vfs = config.value("storage_driver", "native") == "vfs";
-  std::string network = host.value("NetworkMode", "none");
+  // Addresses while it runs, as docker shows them: the slirp network's.
+  auto mode = parse_network_mode(host.value("NetworkMode", ""));
+  std::string network = mode.ok() ? mode->network_name() : host.value("NetworkMode", "");
+  bool addressed = mode.ok() && mode->slirp_tap() && c.status() == "running";
+  bool ipv6 = addressed && mode->slirp.enable_ipv6;
+  auto when = [](bool on, const char* text) { return std::string(on ? text : ""); };
+  std::string mac = addressed ? get("Config", Json::object()).value("MacAddress", "") : "";
+  Json addresses = {{"Gateway", when(addressed, SlirpAddresses::kGateway)},
+                    {"IPAddress", when(addressed, SlirpAddresses::kContainer)},
+                    {"IPPrefixLen", addressed ? SlirpAddresses::kPrefix : 0},
+                    {"IPv6Gateway", when(ipv6, SlirpAddresses::kGateway6)},
+                    {"GlobalIPv6Address", when(ipv6, SlirpAddresses::kContainer6)},
+                    {"GlobalIPv6PrefixLen", ipv6 ? SlirpAddresses::kPrefix6 : 0},
+                    {"MacAddress", mac}};
   Json networks = Json::object();
-  networks[network] = {{"IPAMConfig", nullptr}, {"Links", nullptr},      {"Aliases", nullptr},
-                       {"NetworkID", ""},      {"EndpointID", ""},      {"Gateway", ""},
-                       {"IPAddress", ""},      {"IPPrefixLen", 0},      {"IPv6Gateway", ""},
-                       {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0}, {"MacAddress", ""}};
+  networks[network] = {{"IPAMConfig", nullptr}, {"Links", nullptr}, {"Aliases", nullptr},
+                       {"NetworkID", ""},      {"EndpointID", ""}};
+  networks[network].update(addresses);
+  Json settings = {{"Bridge", ""},
+                   {"SandboxID", ""},
+                   {"SandboxKey", ""},
+                   {"Ports", c.state.contains("Ports") ? c.state["Ports"] : Json::object()},
+                   {"Networks", networks}};
+  settings.update(addresses);
 
   Json out = {
       {"Id", c.id},
@@ -68,16 +87,7 @@ Json inspect_container(const Store& store, const Container& c) {
         {"Name", vfs ? "vfs" : "overlay"}}},
       {"Mounts", get("Mounts", Json::array())},
       {"Config", get("Config", Json::object())},
-      {"NetworkSettings",
-       {{"Bridge", ""},
-        {"SandboxID", ""},
-        {"SandboxKey", ""},
-        {"Ports", Json::object()},
-        {"Gateway", ""},
-        {"IPAddress", ""},
-        {"IPPrefixLen", 0},
-        {"MacAddress", ""},
-        {"Networks", networks}}},
+      {"NetworkSettings", settings},
   };
   return out;
 }

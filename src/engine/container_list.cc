@@ -472,7 +472,7 @@ Json ContainerRows::row(const ContainerSummary& c) {
   });
   add(field_index("Names"), [&] { return c.name; });
   add(field_index("Networks"), [&] { return c.network; });
-  add(field_index("Ports"), [&] { return std::string(); });
+  add(field_index("Ports"), [&] { return c.status == "running" ? c.ports : std::string(); });
   add(field_index("RunningFor"), [&] { return human_duration(now_ - created) + " ago"; });
   add(field_index("Size"), [&] {
     if (!options_.size) return std::string("0B");

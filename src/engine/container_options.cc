@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "base/fs.h"
+#include "base/output.h"
 #include "engine/container_log.h"
 #include "engine/container_names.h"
 #include "engine/container_process.h"
@@ -22,6 +23,10 @@
 #include "linux/path_in_root.h"
 #include "linux/probe.h"
 #include "linux/seccomp_profile.h"
+#include "linux/tap_device.h"
+#include "net/name_files.h"
+#include "net/network_mode.h"
+#include "net/port_spec.h"
 #include "registry/registries_conf.h"
 
 namespace skiff {
@@ -328,8 +333,33 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
   if (!limits_to_enforce(limits).empty())
     TRY(check_resource_limits(limits, read_cgroup_facts(), ::geteuid()));
   if (!o.name.empty()) TRY(check_container_name(o.name));
-  if (o.network != "none" && o.network != "host")
-    return make_error("invalid --network `{}`: skiff supports none and host so far", o.network);
+  NetworkMode network = TRY(parse_network_mode(o.network));
+  if (network.kind == NetworkMode::Kind::kContainer)
+    return make_error("invalid --network `{}`: container: networks are not supported yet", o.network);
+  if (network.kind == NetworkMode::Kind::kPasta && find_program("pasta").empty())
+    return make_error("invalid --network `{}`: pasta is not installed (the passt package)", o.network);
+  std::vector<PortBinding> published;
+  for (const auto& p : o.publish)
+    for (auto& b : TRY(parse_publish(p))) published.push_back(std::move(b));
+  std::vector<std::string> exposed;
+  for (const auto& e : o.expose)
+    for (auto& key : TRY(parse_expose(e))) exposed.push_back(std::move(key));
+  if (!published.empty() && !network.own_namespace())
+    warn("Published ports are discarded when using {} network mode", network.network_name());
+  DnsSettings dns{o.dns, o.dns_search, o.dns_options};
+  TRY(check_dns_settings(dns));
+  std::vector<std::string> extra_hosts;
+  for (const auto& h : o.add_hosts) {
+    TRY(parse_add_host(h, network));
+    extra_hosts.push_back(h);
+  }
+  if (!o.mac_address.empty()) {
+    if (!parse_mac_address(o.mac_address))
+      return make_error("invalid --mac-address `{}`: use six hex pairs, as 92:d0:c6:0a:29:33", o.mac_address);
+    if (!network.slirp_tap())
+      return make_error("--mac-address needs the slirp network: the {} network has no interface of the container's own",
+                        network.network_name());
+  }
   if (o.pull != "missing" && o.pull != "always" && o.pull != "never")
     return make_error("invalid --pull `{}`: use missing, always or never", o.pull);
   Json log_config = TRY(make_log_config_json(o.log_driver, o.log_opts));
@@ -488,6 +518,12 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
   config["WorkingDir"] = o.workdir.value_or(ic.value("WorkingDir", ""));
   config["Entrypoint"] = json_list(entrypoint);
   config["Labels"] = label_json;
+  // The image's EXPOSE, --expose and every published port, as docker lists them.
+  Json exposed_json = config.contains("ExposedPorts") && config["ExposedPorts"].is_object() ? config["ExposedPorts"] : Json::object();
+  for (const auto& key : exposed) exposed_json[key] = Json::object();
+  for (const auto& b : published) exposed_json[b.key()] = Json::object();
+  if (!exposed_json.empty()) config["ExposedPorts"] = exposed_json;
+  if (!o.mac_address.empty()) config["MacAddress"] = o.mac_address;
   if (!o.stop_signal.empty()) config["StopSignal"] = o.stop_signal;
   Json healthcheck = TRY(merge_healthcheck(config.contains("Healthcheck") ? config["Healthcheck"] : Json(), o.health));
   if (!healthcheck.is_null()) config["Healthcheck"] = healthcheck;
@@ -515,7 +551,13 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
 
   Json host = {
       {"Binds", json_list(binds)},
-      {"NetworkMode", o.network},
+      {"NetworkMode", o.network.empty() ? "slirp" : o.network},
+      {"PortBindings", port_bindings_json(published)},
+      {"PublishAllPorts", o.publish_all},
+      {"Dns", o.dns},
+      {"DnsSearch", o.dns_search},
+      {"DnsOptions", o.dns_options},
+      {"ExtraHosts", extra_hosts.empty() ? Json() : Json(extra_hosts)},
       {"AutoRemove", o.auto_remove},
       {"CapAdd", json_list(o.cap_add)},
       {"CapDrop", json_list(o.cap_drop)},

@@ -60,6 +60,25 @@ std::vector<std::string> published_ports(const Json& port_bindings) {
   return out;
 }
 
+std::string display_ports(const Json& ports, const Json& exposed) {
+  std::vector<std::string> items;
+  if (ports.is_object())
+    for (const auto& [port, bindings] : ports.items()) {
+      if (!bindings.is_array()) continue;
+      for (const auto& b : bindings) {
+        if (!b.is_object()) continue;
+        items.push_back(b.value("HostIp", "") + ":" + b.value("HostPort", "") + "->" + port);
+      }
+    }
+  if (exposed.is_object())
+    for (const auto& [port, unused] : exposed.items())
+      if (!ports.is_object() || !ports.contains(port)) items.push_back(port);
+  sort_naturally(items);
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
 Result<std::vector<std::string>> published_addresses(const Json& port_bindings, std::string_view private_port,
                                                      std::string_view container_name) {
   std::string_view number = private_port.substr(0, private_port.find('/'));

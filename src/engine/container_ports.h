@@ -1,6 +1,7 @@
-// skiff port: a container's published ports in docker's words. They come
-// from HostConfig.PortBindings ({"80/tcp": [{"HostIp": "", "HostPort":
-// "8080"}]}), which `-p` will fill; until it does, every container has none.
+// skiff port and ps's PORTS: a running container's published ports in
+// docker's words. They come from its state's Ports, docker's
+// NetworkSettings.Ports ({"80/tcp": [{"HostIp": "0.0.0.0", "HostPort":
+// "8080"}]}), which the process running it records once they are bound.
 #pragma once
 
 #include <string>
@@ -23,6 +24,11 @@ std::vector<std::string> published_ports(const Json& port_bindings);
 /// when PRIVATE_PORT is not a port number.
 Result<std::vector<std::string>> published_addresses(const Json& port_bindings, std::string_view private_port,
                                                      std::string_view container_name);
+
+/// ps's PORTS for a running container: "0.0.0.0:8080->80/tcp, :::8080->80/tcp"
+/// for each bound port, and "443/tcp" for an exposed one (`exposed`,
+/// Config.ExposedPorts) that is not; sorted as docker sorts them.
+std::string display_ports(const Json& ports, const Json& exposed);
 
 /// sortorder.NaturalLess as the docker CLI sorts with it: runs of digits
 /// compare by value, everything else byte by byte.

@@ -9,6 +9,7 @@
 
 #include <cctype>
 
+#include "engine/container_ports.h"
 #include "image/image_store.h"
 #include "linux/process_info.h"
 
@@ -92,6 +93,22 @@ void record_exited(Container& c, int exit_code) {
   c.state["Pid"] = 0;
   c.state["ExitCode"] = exit_code;
   c.state["FinishedAt"] = now_rfc3339();
+  c.state.erase("Ports");
+  c.state.erase("PortsText");
+}
+
+void record_ports(Container& c, const Json& ports) {
+  if (ports.is_null())
+    c.state.erase("Ports");
+  else
+    c.state["Ports"] = ports;
+  // What ps shows, made once here so that ps reads a string.
+  const Json& cc = c.config["Config"];
+  std::string text = display_ports(ports, cc.contains("ExposedPorts") ? cc["ExposedPorts"] : Json());
+  if (text.empty())
+    c.state.erase("PortsText");
+  else
+    c.state["PortsText"] = text;
 }
 
 ContainerWatch::ContainerWatch(const std::string& container_dir)

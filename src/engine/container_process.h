@@ -52,6 +52,10 @@ Status signal_container(const Container& container, int signal);
 void record_running(Container& container, pid_t pid);
 /// The state a monitor records when the init ended with `exit_code`.
 void record_exited(Container& container, int exit_code);
+/// Records the running container's published ports (docker's
+/// NetworkSettings.Ports; null: none) in its state, with ps's text of them
+/// (PortsText); record_exited drops both.
+void record_ports(Container& container, const Json& ports);
 
 /// Watches a container's folder for changes of its state: a new
 /// state.json, its monitor's end, its removal. Made before the state is

@@ -12,6 +12,7 @@
 #include "base/output.h"
 #include "base/trace.h"
 #include "engine/container_log.h"
+#include "engine/container_network.h"
 #include "engine/container_options.h"
 #include "engine/container_process.h"
 #include "engine/container_rootfs.h"
@@ -50,15 +51,17 @@ void warn_single_id_mapping(const Store& store, const IdMapping& mapping) {
 
 // A foreground container's health check, served by the relay loop: each
 // outcome saved as the monitor saves it.
-class HealthTask : public RelayTask {
+class HealthTask : public PollClient {
  public:
   HealthTask(const Store& store, Container& c, HealthConfig config)
       : store_(store), c_(c), monitor_(std::move(config)) {}
   void begin() { monitor_.run_started(c_.state, std::chrono::steady_clock::now()); }
   void end() { monitor_.run_ended(); }
-  std::vector<int> fds() const override { return monitor_.fds(); }
-  std::optional<std::chrono::steady_clock::time_point> deadline() const override { return monitor_.deadline(); }
-  void step() override {
+  void add_to(PollSet& set) override {
+    for (int fd : monitor_.fds()) set.add(fd, POLLIN);
+    if (auto due = monitor_.deadline()) set.wake_by(*due);
+  }
+  void handle(const PollSet&) override {
     if (monitor_.step(store_, c_, c_.state, std::chrono::steady_clock::now()))
       (void)save_container_state(c_, false);
   }
@@ -78,7 +81,7 @@ Result<LaunchSpec> make_launch_spec(const Store& store, const Container& c) {
   ContainerSpec spec;
   spec.rootfs = TRY(container_rootfs(store, c));
   spec.volumes = config_volumes(config);
-  spec.network = host.value("NetworkMode", "none");
+  spec.network = host.value("NetworkMode", "");
   spec.read_only_rootfs = host.value("ReadonlyRootfs", false);
   spec.privileged = host.value("Privileged", false);
   spec.hosts_file = c.dir + "/hosts";
@@ -106,6 +109,8 @@ Result<LaunchSpec> make_launch_spec(const Store& store, const Container& c) {
   launch.no_new_privileges = security.no_new_privileges;
   launch.init = host.value("Init", false);
   launch.tty = cc.value("Tty", false);
+  NetworkMode network = TRY(parse_network_mode(spec.network));
+  launch.tap = container_tap_config(network, cc.value("MacAddress", ""));
   if (spec.rootfs.driver == RootfsDriver::kFuseOverlayfs) launch.fuse_overlayfs = find_program("fuse-overlayfs");
   return launch;
 }
@@ -129,11 +134,12 @@ Result<LaunchedContainer> launch_container(const Store& store, const Container& 
     return spec;
   };
   const IdMapping& mapping = current_id_mapping();
-  std::string network = c.config["HostConfig"].value("NetworkMode", "none");
+  std::string network = c.config["HostConfig"].value("NetworkMode", "");
+  NetworkMode mode = TRY(parse_network_mode(network));
   ScopedCgroup cgroup = TRY(
       make_container_cgroup(container_cgroup_name(c.id), recorded_resource_limits(c.config["HostConfig"])));
-  ContainerLaunch launch =
-      TRY(ContainerLaunch::begin(container_clone_flags(network, mapping), mapping, tty, make_spec, &cgroup));
+  ContainerLaunch launch = TRY(ContainerLaunch::begin(container_clone_flags(network, mapping), mapping,
+                                                      {.tty = tty, .tap = mode.slirp_tap()}, make_spec, &cgroup));
   LaunchedContainer launched = TRY(launch.finish(c.id));
   launched.cgroup = std::move(cgroup);
   return launched;
@@ -188,8 +194,10 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
   // clone: run chooses the ID create will use.
   auto cgroup = make_container_cgroup(container_cgroup_name(prelude.id), prelude.limits);
   if (!cgroup.ok()) return record(std::move(cgroup).error());
-  auto launch = ContainerLaunch::begin(container_clone_flags(prelude.network, mapping), mapping, prelude.tty,
-                                       make_spec, &*cgroup);
+  auto mode = parse_network_mode(prelude.network);
+  if (!mode.ok()) return record(std::move(mode).error());
+  auto launch = ContainerLaunch::begin(container_clone_flags(prelude.network, mapping), mapping,
+                                       {.tty = prelude.tty, .tap = mode->slirp_tap()}, make_spec, &*cgroup);
   if (!launch.ok()) return record(std::move(launch).error());
 
   if (!known) {
@@ -226,12 +234,20 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
     log = std::move(*opened);
   }
 
+  // Published ports are bound before the command runs: a port in use
+  // fails the start, and the container's child is killed with `launch`.
+  auto network = ContainerNetwork::prepare(c.config, [](const std::string& why) { warn("{}", why); });
+  if (!network.ok()) return record(std::move(network).error());
+
   auto launched = launch->finish(c.id);
   trace("exec'd");
   if (!launched.ok()) return record(std::move(launched).error());
+  Status attached = (*network)->attach(*launched);
+  if (!attached.ok()) return record(std::move(attached).error());
 
   pid_t pid = launched->process.pid();
   record_running(c, pid);
+  record_ports(c, (*network)->ports());
   std::optional<HealthTask> health;
   if (auto config = health_config(c.config)) {
     health.emplace(store, c, std::move(*config));
@@ -239,14 +255,17 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
   }
   // "running" is moot after a crash (the monitor's lock sees through it): no
   // fsync. A --rm container's state is never read, unless for its health.
-  if (!auto_remove || health) TRY(save_container_state(c, false));
+  if (!auto_remove || health || c.state.contains("Ports")) TRY(save_container_state(c, false));
 
   trace("state saved");
-  int status = TRY(session.relay(pid, std::move(launched->pty_master), log ? &*log : nullptr,
-                                 health ? &*health : nullptr));
+  std::vector<PollClient*> clients;
+  if (health) clients.push_back(&*health);
+  if (!(*network)->empty()) clients.push_back(network->get());
+  int status = TRY(session.relay(pid, std::move(launched->pty_master), log ? &*log : nullptr, clients));
   trace("exited");
   launched->process.release();  // reaped by relay()
   if (health) health->end();
+  (*network)->detach();
   int code = exit_code_of(status);
   record_exited(c, code);
   if (!auto_remove) {
@@ -261,7 +280,7 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
 
 Result<int> start_container(const Store& store, Container& c, const StartOptions& options) {
   if (is_live_status(c.status())) return make_error("container {} is already running", c.name());
-  Prelude prelude{c.config["Config"].value("Tty", false), c.config["HostConfig"].value("NetworkMode", "none"),
+  Prelude prelude{c.config["Config"].value("Tty", false), c.config["HostConfig"].value("NetworkMode", ""),
                   container_keeps_log(c.config), recorded_resource_limits(c.config["HostConfig"]), c.id};
   return run_in_foreground(store, prelude, &c, nullptr, options);
 }

@@ -262,6 +262,7 @@ class RecordReader final : public nlohmann::json_sax<Json> {
           if (k == "Paused") return {kFlag, nullptr, &out_.paused};
           if (k == "Dead") return {kFlag, nullptr, &out_.dead};
           if (k == "Health") return {kHealthObject};
+          if (k == "PortsText") return {kString, &out_.ports};
           return {};
         }
         if (k == "listing") return document_ == Document::kListedConfig ? Want{kListingObject} : Want{};

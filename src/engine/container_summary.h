@@ -40,6 +40,7 @@ struct ContainerSummary {
   std::string status = "created";
   std::string started_at, finished_at;  ///< RFC 3339; Go's zero time for never
   std::string health;                   ///< State.Health.Status, "" without a health check
+  std::string ports;                    ///< PortsText: ps's PORTS while it runs
   int exit_code = 0;
   bool paused = false, dead = false;
 };

@@ -23,18 +23,12 @@
 #include "image/reference.h"
 #include "linux/cgroup.h"
 #include "linux/process_info.h"
+#include "net/name_files.h"
+#include "net/network_mode.h"
 
 namespace skiff {
 
 namespace {
-
-const char kHostsFile[] =
-    "127.0.0.1\tlocalhost\n"
-    "::1\tlocalhost ip6-localhost ip6-loopback\n"
-    "fe00::0\tip6-localnet\n"
-    "ff00::0\tip6-mcastprefix\n"
-    "ff02::1\tip6-allnodes\n"
-    "ff02::2\tip6-allrouters\n";
 
 std::string names_dir(const Store& store) { return store.containers_dir() + "/.names"; }
 
@@ -50,27 +44,6 @@ Json initial_state() {
               {"Error", ""},
               {"StartedAt", kZeroTime},
               {"FinishedAt", kZeroTime}};
-}
-
-// The host's resolv.conf for the container: loopback name servers only work
-// when the host's network is shared.
-std::string container_resolv_conf(bool host_network) {
-  auto text = read_file("/etc/resolv.conf", 1 << 20);
-  if (!text.ok()) return "";
-  if (host_network) return *text;
-  std::string out;
-  size_t start = 0;
-  while (start < text->size()) {
-    size_t end = text->find('\n', start);
-    if (end == std::string::npos) end = text->size();
-    std::string line = text->substr(start, end - start);
-    start = end + 1;
-    if (line.starts_with("nameserver") &&
-        (line.find("127.") != std::string::npos || line.find("::1") != std::string::npos))
-      continue;
-    out += line + "\n";
-  }
-  return out;
 }
 
 // Claims `name` for `id`: exactly one of several racing creators succeeds.
@@ -155,18 +128,25 @@ Result<Container> create_container(const Store& store, const CreateOptions& opti
     TRY(make_directories(tmp, 0700));
     for (const char* sub : {"upper", "work", "merged"}) TRY(make_directories(tmp + "/" + sub, 0755));
     std::string hostname = c.config["Config"]["Hostname"].get<std::string>();
-    bool host_net = c.config["HostConfig"]["NetworkMode"] == "host";
-    std::string hosts = kHostsFile;
-    if (host_net) {
-      auto host_hosts = read_file("/etc/hosts", 1 << 20);
-      if (host_hosts.ok()) hosts = *host_hosts;
-    }
+    const Json& host = c.config["HostConfig"];
+    NetworkMode mode = TRY(parse_network_mode(host.value("NetworkMode", "")));
+    std::vector<std::string> extra_hosts;
+    for (const auto& h : json_strings(host.value("ExtraHosts", Json()))) extra_hosts.push_back(TRY(parse_add_host(h, mode)));
+    auto host_file = [](const char* path) {
+      auto text = read_file(path, 1 << 20);
+      return text.ok() ? *text : std::string();
+    };
+    std::string host_hosts = mode.kind == NetworkMode::Kind::kHost ? host_file("/etc/hosts") : "";
+    std::string hosts = container_hosts_file(mode, hostname, extra_hosts, host_hosts);
+    DnsSettings dns{json_strings(host.value("Dns", Json())), json_strings(host.value("DnsSearch", Json())),
+                    json_strings(host.value("DnsOptions", Json()))};
+    std::string resolv = container_resolv_conf(mode, dns, host_file("/etc/resolv.conf"));
     // Files are written without fsync; the folder is made durable once,
     // before the rename that makes it visible. A --rm container is gone
     // when it ends, so it skips even that: a crash leaves only garbage.
     TRY(write_file_quickly(tmp + "/hosts", hosts, 0644));
     TRY(write_file_quickly(tmp + "/hostname", hostname + "\n", 0644));
-    TRY(write_file_quickly(tmp + "/resolv.conf", container_resolv_conf(host_net), 0644));
+    TRY(write_file_quickly(tmp + "/resolv.conf", resolv, 0644));
     TRY(write_file_quickly(tmp + "/config.json", container_config_text(c.config)));
     TRY(write_json_quickly(tmp + "/state.json", c.state));
     if (!options.auto_remove) TRY(sync_tree_files(tmp, {"config.json", "state.json"}));

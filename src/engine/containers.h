@@ -46,7 +46,15 @@ struct CreateOptions {
   std::vector<std::string> tmpfs;          ///< --tmpfs DST[:OPTS]
   std::vector<std::string> cap_add, cap_drop;
   std::vector<std::string> security_opts;
-  std::string network = "none";
+  std::string network;                     ///< --network ("": slirp; net/network_mode.h)
+  std::vector<std::string> publish;        ///< -p [IP:][HOST:]CONTAINER[/PROTO]
+  bool publish_all = false;                ///< -P: every exposed port on a free host port
+  std::vector<std::string> expose;         ///< --expose PORT[/PROTO]
+  std::vector<std::string> dns;            ///< --dns
+  std::vector<std::string> dns_search;     ///< --dns-search
+  std::vector<std::string> dns_options;    ///< --dns-option
+  std::vector<std::string> add_hosts;      ///< --add-host NAME:IP
+  std::string mac_address;                 ///< --mac-address
   std::string pull = "missing";
   std::string platform;
   std::string storage_driver;              ///< "" chooses

@@ -72,7 +72,8 @@ void ForegroundSession::close_container_ends() {
   for (auto& fd : owned_) fd.reset();
 }
 
-Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master, LogWriter* log, RelayTask* task) {
+Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master, LogWriter* log,
+                                     const std::vector<PollClient*>& clients) {
   // The container holds its own copies now; ours would keep its pipes open.
   close_container_ends();
   int stdin_target = options_.tty ? (options_.interactive ? pty_master.get() : -1) : stdin_writer_.get();
@@ -100,46 +101,32 @@ Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master, LogWriter* 
   // The output pipes exist without attach only for the log.
   int out_targets[2] = {options_.attach ? 1 : -1, options_.attach ? 2 : -1};
 
+  PollSet set;
   for (;;) {
     bool outputs_open = output_readers_[0] || output_readers_[1] || pty_master;
     if (exited && !outputs_open) break;
-    struct pollfd fds[8];
-    int n = 0;
-    int i_sig = n;
-    fds[n++] = {signals_->fd(), POLLIN, 0};
-    int i_in = -1, i_pty = -1, i_out[2] = {-1, -1};
-    if (stdin_open && !exited) {
-      i_in = n;
-      fds[n++] = pending.empty() ? pollfd{0, POLLIN, 0} : pollfd{stdin_target, POLLOUT, 0};
-    }
-    if (pty_master) {
-      i_pty = n;
-      fds[n++] = {pty_master.get(), POLLIN, 0};
-    }
+    set.clear();
+    size_t i_sig = set.add(signals_->fd(), POLLIN);
+    size_t none = size_t(-1);
+    size_t i_in = none, i_pty = none, i_out[2] = {none, none};
+    if (stdin_open && !exited)
+      i_in = pending.empty() ? set.add(0, POLLIN) : set.add(stdin_target, POLLOUT);
+    if (pty_master) i_pty = set.add(pty_master.get(), POLLIN);
     for (int k = 0; k < 2; ++k)
-      if (output_readers_[k]) {
-        i_out[k] = n;
-        fds[n++] = {output_readers_[k].get(), POLLIN, 0};
-      }
-    int timeout = -1;
-    if (task && !exited) {
-      for (int fd : task->fds())
-        if (n < int(std::size(fds))) fds[n++] = {fd, POLLIN, 0};
-      if (auto due = task->deadline()) {
-        auto ms = std::chrono::ceil<std::chrono::milliseconds>(*due - std::chrono::steady_clock::now()).count();
-        timeout = int(std::clamp<int64_t>(ms, 0, 60000));
-      }
-    }
+      if (output_readers_[k]) i_out[k] = set.add(output_readers_[k].get(), POLLIN);
+    bool serving = !exited;
+    if (serving)
+      for (PollClient* client : clients) client->add_to(set);
     // Once the container is gone, what it wrote is already in the pipes or
     // the pty: drain without waiting for anything new.
-    int ready = ::poll(fds, nfds_t(n), exited ? 0 : timeout);
+    int ready = set.poll(exited ? 0 : -1);
     if (ready < 0) {
       if (errno == EINTR) continue;
       return errno_error("wait for the container");
     }
     if (exited && ready == 0) break;
 
-    if (fds[i_sig].revents & POLLIN) {
+    if (set.revents(i_sig) & POLLIN) {
       for (int sig; (sig = signals_->next()) != 0;) {
         if (sig == SIGCHLD) {
           if (!exited && ::waitpid(pid, &status, WNOHANG) == pid) exited = true;
@@ -153,7 +140,7 @@ Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master, LogWriter* 
         }
       }
     }
-    if (i_in >= 0 && fds[i_in].revents) {
+    if (i_in != none && set.revents(i_in)) {
       if (pending.empty()) {
         ssize_t got = ::read(0, buf, sizeof buf);
         if (got > 0) {
@@ -174,11 +161,11 @@ Result<int> ForegroundSession::relay(pid_t pid, UniqueFd pty_master, LogWriter* 
         }
       }
     }
-    if (i_pty >= 0 && fds[i_pty].revents) drain_output(pty_master, 1, LogStream::kStdout);
+    if (i_pty != none && set.revents(i_pty)) drain_output(pty_master, 1, LogStream::kStdout);
     for (int k = 0; k < 2; ++k)
-      if (i_out[k] >= 0 && fds[i_out[k]].revents)
-        drain_output(output_readers_[k], out_targets[k], LogStream(k));
-    if (task && !exited) task->step();
+      if (i_out[k] != none && set.revents(i_out[k])) drain_output(output_readers_[k], out_targets[k], LogStream(k));
+    if (serving)
+      for (PollClient* client : clients) client->handle(set);
   }
   if (log) log->finish(log_clock_now());
   return status;

@@ -17,22 +17,12 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/poll_set.h"
 #include "base/terminal.h"
 #include "base/unique_fd.h"
 #include "engine/container_log.h"
 
 namespace skiff {
-
-/// Something else relay() serves while the container runs (its health
-/// check): its fds() are polled for input, and step() is called after each
-/// wake-up and by deadline() at the latest.
-class RelayTask {
- public:
-  virtual ~RelayTask() = default;
-  virtual std::vector<int> fds() const = 0;
-  virtual std::optional<std::chrono::steady_clock::time_point> deadline() const = 0;
-  virtual void step() = 0;
-};
 
 class ForegroundSession {
  public:
@@ -61,8 +51,10 @@ class ForegroundSession {
   /// forwarding signals to it; returns its wait status. `pty_master` with tty.
   /// With `log` (and Options::log_output), the output is also appended to it
   /// (a pty's as stdout), and its pending partial lines written at the end.
-  /// With `task`, that is served too until the process exits.
-  Result<int> relay(pid_t pid, UniqueFd pty_master, LogWriter* log = nullptr, RelayTask* task = nullptr);
+  /// `clients` (its health check, its network) are served too until the
+  /// process exits.
+  Result<int> relay(pid_t pid, UniqueFd pty_master, LogWriter* log = nullptr,
+                    const std::vector<PollClient*>& clients = {});
 
  private:
   void close_container_ends();

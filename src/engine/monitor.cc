@@ -16,9 +16,11 @@
 #include "base/fs.h"
 #include "base/memory.h"
 #include "base/output.h"
+#include "base/poll_set.h"
 #include "base/pipe.h"
 #include "base/unix_socket.h"
 #include "engine/container_log.h"
+#include "engine/container_network.h"
 #include "engine/container_process.h"
 #include "engine/container_start.h"
 #include "engine/health_check.h"
@@ -96,9 +98,13 @@ class Monitor {
     for (int i = 0; i < 3; ++i) stdio.fds[i] = child_ends[i].get();
     // The log is opened once for the monitor's life (restarts append to it).
     if (!log_ && container_keeps_log(c_.config)) log_ = TRY(open_container_log(c_.dir, c_.config));
+    // Published ports are bound once, before the first run: a port in use
+    // fails the start. They stay bound across restarts.
+    if (!network_) network_ = TRY(ContainerNetwork::prepare(c_.config, nullptr));
     LaunchedContainer launched = TRY(launch_container(store_, c_, stdio));
     // Only the container may hold the write ends: their EOF is its end.
     for (auto& end : child_ends) end.reset();
+    TRY(network_->attach(launched));
     pid_t pid = launched.process.pid();
     init_fd_ = TRY(open_process(pid, process_start_time(pid)));
     init_ = std::move(launched.process);
@@ -107,6 +113,7 @@ class Monitor {
     for (int fd : {out_.get(), err_.get(), stdin_.get(), pty_.get()}) set_nonblocking(fd);
     stdin_queue_.clear();
     record_running(c_, pid);
+    record_ports(c_, network_->ports());
     c_.state["RestartCount"] = restarts_;
     started_ = Clock::now();
     if (health_) health_->run_started(c_.state, started_);
@@ -156,10 +163,10 @@ class Monitor {
 
   void poll_once() {
     enum Kind { kListener, kInit, kOut, kErr, kPty, kStdin, kClient, kHealth };
-    std::vector<pollfd> fds;
+    PollSet set;
     std::vector<std::pair<Kind, size_t>> what;
     auto add = [&](int fd, short events, Kind kind, size_t index = 0) {
-      fds.push_back({fd, events, 0});
+      set.add(fd, events);
       what.push_back({kind, index});
     };
     if (!done_) add(listener_.get(), POLLIN, kListener);
@@ -176,20 +183,18 @@ class Monitor {
     }
     if (health_)
       for (int fd : health_->fds()) add(fd, POLLIN, kHealth);
-    int timeout = -1;
-    auto until = [&](Clock::time_point t) {
-      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t - Clock::now()).count();
-      int value = int(std::max<int64_t>(0, ms) + 1);
-      timeout = timeout < 0 ? value : std::min(timeout, value);
-    };
-    if (restart_at_) until(*restart_at_);
-    if (init_exited_) until(drain_deadline_);
+    if (restart_at_) set.wake_by(*restart_at_);
+    if (init_exited_) set.wake_by(drain_deadline_);
     if (health_ && !init_exited_)
-      if (auto due = health_->deadline()) until(*due);
-    if (::poll(fds.data(), fds.size(), timeout) < 0) return;  // EINTR: look again
+      if (auto due = health_->deadline()) set.wake_by(*due);
+    // The network after our own descriptors: `what` covers those.
+    bool serve_network = network_ && !network_->empty() && !init_exited_ && init_fd_;
+    if (serve_network) network_->add_to(set);
+    if (set.poll() < 0) return;  // EINTR: look again
 
-    for (size_t i = 0; i < fds.size(); ++i) {
-      if (fds[i].revents == 0) continue;
+    for (size_t i = 0; i < what.size(); ++i) {
+      short revents = set.revents(i);
+      if (revents == 0) continue;
       auto [kind, index] = what[i];
       switch (kind) {
         case kListener:
@@ -211,13 +216,14 @@ class Monitor {
           write_stdin();
           break;
         case kClient:
-          if (fds[i].revents & POLLOUT) flush(clients_[index]);
-          if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) read_client(clients_[index]);
+          if (revents & POLLOUT) flush(clients_[index]);
+          if (revents & (POLLIN | POLLHUP | POLLERR)) read_client(clients_[index]);
           break;
         case kHealth:
           break;  // step_health() below looks at the probe
       }
     }
+    if (serve_network) network_->handle(set);
     step_health();
     std::erase_if(clients_,
                   [](const Client& cl) { return !cl.fd.valid() || (cl.closing && cl.queue.empty()); });
@@ -387,6 +393,7 @@ class Monitor {
     if (health_) health_->run_ended();
     // Its processes have all ended (and a health check's been reaped).
     cgroup_ = ScopedCgroup();
+    if (network_) network_->detach();
     out_.reset();
     err_.reset();
     pty_.reset();
@@ -452,6 +459,7 @@ class Monitor {
   UniqueFd listener_;
   std::vector<Client> clients_;
   ScopedCgroup cgroup_;  ///< the running container's own, if any
+  std::unique_ptr<ContainerNetwork> network_;  ///< its published ports and each run's slirp loop
   ChildProcess init_;
   UniqueFd init_fd_;
   UniqueFd out_, err_, pty_, stdin_;

@@ -76,6 +76,7 @@ Status child_start(unsigned long clone_flags, const SpecMaker& make_spec, SyncSo
   LaunchSpec spec = TRY(make_spec(go->payload));
   if (spec.argv.empty()) return make_error("no command specified");
   if (spec.plan.clone_flags != clone_flags) return make_error("the container's namespaces changed since it was cloned");
+  if (spec.tap && !(clone_flags & CLONE_NEWNET)) return make_error("a tap device needs a network namespace of its own");
   return child_side(spec, sock);
 }
 
@@ -83,6 +84,16 @@ Status child_side(const LaunchSpec& spec, SyncSocket& sock) {
   const ContainerPlan& plan = spec.plan;
   bool may_setgroups = plan.mapping.identity || plan.mapping.gids.size() > 1;
   if (may_setgroups) ::setgroups(0, nullptr);
+
+  // Child: root of the new userns, in the new netns, /dev still the host's.
+  // tap0 first, while /dev/net/tun is reachable and CAP_NET_ADMIN is ours;
+  // the monitor gets its fd and starts moving frames once we exec.
+  if (spec.tap) {
+    UniqueFd tun = TRY(open_tun_device());
+    TRY(configure_tap(tun.get(), *spec.tap));
+    TRY(sock.send_fd(tun.get()));
+    trace("child: tap0 up");
+  }
 
   // Child: root in the new mntns. Stop propagation both ways before the
   // first mount, so nothing we mount reaches the host (and pivot_root,
@@ -175,7 +186,7 @@ Status child_side(const LaunchSpec& spec, SyncSocket& sock) {
 
 }  // namespace
 
-Result<ContainerLaunch> ContainerLaunch::begin(unsigned long clone_flags, const IdMapping& mapping, bool tty,
+Result<ContainerLaunch> ContainerLaunch::begin(unsigned long clone_flags, const IdMapping& mapping, Returns returns,
                                                const SpecMaker& make_spec, const ScopedCgroup* cgroup) {
   auto [parent_sock, child_sock] = TRY(SyncSocket::make_pair());
 
@@ -213,7 +224,7 @@ Result<ContainerLaunch> ContainerLaunch::begin(unsigned long clone_flags, const 
     ::_exit(kExitSkiffFailed);
   }
   trace("cloned");
-  ContainerLaunch launch(ChildProcess::adopt(pid), std::move(parent_sock), tty);
+  ContainerLaunch launch(ChildProcess::adopt(pid), std::move(parent_sock), returns);
   child_sock.close();
   // Parent: host namespaces, as the user. The child is in its user
   // namespace from birth: its maps can be written now, while we go on.
@@ -230,7 +241,8 @@ Result<LaunchedContainer> ContainerLaunch::finish(std::string_view payload) {
   TRY(sock_.send(SyncSocket::Kind::kValue, payload));
   LaunchedContainer launched;
   launched.process = std::move(process_);
-  if (tty_) launched.pty_master = TRY(sock_.receive_fd("container"));
+  if (returns_.tap) launched.tap = TRY(sock_.receive_fd("container"));
+  if (returns_.tty) launched.pty_master = TRY(sock_.receive_fd("container"));
 
   TRY(wait_for_init_exec(sock_, launched.process));
   return launched;

@@ -13,6 +13,7 @@
 //
 // Message order on the sync socket (linux/sync_socket.h):
 //   parent -> child   kValue     "maps written; here is what makes your spec" (EOF: give up)
+//   child  -> parent  kFd        its tap0's frame queue, only with `tap` (linux/tap_device.h)
 //   child  -> parent  kFd        the pty master, only with `tty`
 //   child  -> parent  kError     setup failed (the child exits 125), or the command could not be
 //                                executed (the init exits 126 or 127)
@@ -40,6 +41,7 @@
 #include "linux/child_process.h"
 #include "linux/container_plan.h"
 #include "linux/sync_socket.h"
+#include "linux/tap_device.h"
 #include "linux/userns.h"
 
 namespace skiff {
@@ -64,12 +66,14 @@ struct LaunchSpec {
   int stdio[3] = {-1, -1, -1};
   int init_fd = -1;                 ///< the sealed init (open_init_binary())
   std::string fuse_overlayfs;       ///< the program, for RootfsDriver::kFuseOverlayfs
+  std::optional<TapConfig> tap;     ///< made in the new network namespace; its fd comes back
 };
 
 struct LaunchedContainer {
   ScopedCgroup cgroup;   ///< its own cgroup, if any (first: removed after the process is reaped)
   ChildProcess process;  ///< the container's PID 1, as seen from the host
   UniqueFd pty_master;   ///< with `tty`
+  UniqueFd tap;          ///< with `tap`: the frames of the container's tap0
 };
 
 /// The child's half of making a LaunchSpec, from the parent's payload.
@@ -81,10 +85,14 @@ class ContainerLaunch {
   /// Clones the child into the namespaces of `clone_flags` and starts
   /// writing its ID maps; the child waits. `make_spec` runs in the child and
   /// must produce a plan with the same clone flags. `tty`: a pty master
-  /// comes back. With a non-empty `cgroup`, the child starts in it (a
+  /// comes back; `tap`: the spec has a TapConfig, and its fd comes back. With a non-empty `cgroup`, the child starts in it (a
   /// kernel that can't do that runs a cgroup without limits in ours).
   /// Destroyed unfinished, the child is killed and reaped.
-  static Result<ContainerLaunch> begin(unsigned long clone_flags, const IdMapping& mapping, bool tty,
+  struct Returns {
+    bool tty = false;
+    bool tap = false;
+  };
+  static Result<ContainerLaunch> begin(unsigned long clone_flags, const IdMapping& mapping, Returns returns,
                                        const SpecMaker& make_spec, const ScopedCgroup* cgroup = nullptr);
   /// Waits for the ID maps, sends `payload` to the child and returns once
   /// its command was exec'd. Failures before that come back as Errors: exit
@@ -93,11 +101,11 @@ class ContainerLaunch {
   Result<LaunchedContainer> finish(std::string_view payload);
 
  private:
-  ContainerLaunch(ChildProcess process, SyncSocket sock, bool tty)
-      : process_(std::move(process)), sock_(std::move(sock)), tty_(tty) {}
+  ContainerLaunch(ChildProcess process, SyncSocket sock, Returns returns)
+      : process_(std::move(process)), sock_(std::move(sock)), returns_(returns) {}
   ChildProcess process_;
   SyncSocket sock_;
-  bool tty_;
+  Returns returns_;
   std::optional<IdMapWriter> maps_;
 };
 

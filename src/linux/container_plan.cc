@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "linux/path_in_root.h"
+#include "net/network_mode.h"
 
 namespace skiff {
 
@@ -54,7 +55,9 @@ Status check_absolute(const std::string& path, std::string_view what) {
 unsigned long container_clone_flags(std::string_view network, const IdMapping& mapping) {
   unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
   if (!mapping.identity) flags |= CLONE_NEWUSER;
-  if (network != "host") flags |= CLONE_NEWNET;
+  // A network of its own, unless it shares the host's or another container's.
+  auto mode = parse_network_mode(network);
+  if (!mode.ok() || mode->own_namespace()) flags |= CLONE_NEWNET;
   return flags;
 }
 

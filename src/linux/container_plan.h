@@ -51,7 +51,7 @@ struct VolumeSpec {
 struct ContainerSpec {
   RootfsSpec rootfs;
   std::vector<VolumeSpec> volumes;
-  std::string network = "none";  ///< "none", "host", "slirp"
+  std::string network;  ///< --network as recorded (net/network_mode.h)
   bool read_only_rootfs = false;
   bool privileged = false;       ///< no masked or read-only /proc paths
   std::string hosts_file;        ///< host files bound over /etc/hosts, /etc/hostname, /etc/resolv.conf

@@ -1,0 +1,56 @@
+// A container's network as the process that runs it (its monitor, or the
+// foreground `skiff run`) serves it: the published ports, bound once before
+// the first start and kept across restarts, and for each run the slirp loop
+// over that run's tap0 and the forwarding into its network namespace.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/error.h"
+#include "base/json.h"
+#include "base/poll_set.h"
+#include "linux/container_launch.h"
+#include "linux/netns_sockets.h"
+#include "net/network_mode.h"
+#include "net/port_forwarder.h"
+#include "net/slirp_network.h"
+
+namespace skiff {
+
+class ContainerNetwork : public PollClient {
+ public:
+  /// Reads the container's network from its config and binds its published
+  /// ports (HostConfig.PortBindings, and the exposed ports with
+  /// PublishAllPorts). `warn` reports what goes wrong later, while running.
+  static Result<std::unique_ptr<ContainerNetwork>> prepare(const Json& config,
+                                                           std::function<void(const std::string&)> warn);
+
+  /// A run started: serves `launched`'s tap (taken from it) and forwards
+  /// the published ports into its namespace.
+  Status attach(LaunchedContainer& launched);
+  /// The run ended: its slirp stack and connections go; the ports stay bound.
+  void detach();
+  /// docker's NetworkSettings.Ports of what is bound; null when nothing is.
+  Json ports() const { return ports_ ? ports_->ports_json() : Json(); }
+  /// Whether there is anything to serve at all.
+  bool empty() const { return !ports_ && !mode_.slirp_tap(); }
+
+  void add_to(PollSet& set) override;
+  void handle(const PollSet& set) override;
+
+ private:
+  NetworkMode mode_;
+  std::function<void(const std::string&)> warn_;
+  std::unique_ptr<PortForwarder> ports_;
+  std::unique_ptr<SlirpNetwork> slirp_;
+  std::unique_ptr<NetnsSockets> sockets_;
+};
+
+/// What a container's cloned child configures on its tap0, for `mode`
+/// (nullopt without one); `mac` from --mac-address ("" for the kernel's).
+std::optional<TapConfig> container_tap_config(const NetworkMode& mode, const std::string& mac);
+
+}  // namespace skiff

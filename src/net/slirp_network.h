@@ -1,0 +1,66 @@
+// The slirp loop of one container run: the frames of its tap0 go through a
+// libslirp stack, which turns the container's TCP, UDP and ICMP into sockets
+// of ours on the host (and answers DNS at 10.0.2.3 from the host's
+// resolvers). It runs in whichever event loop serves the container: the
+// monitor's, or the foreground `skiff run`'s; no thread, no other process.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/poll_set.h"
+#include "base/unique_fd.h"
+#include "net/network_mode.h"
+#include "net/slirp_library.h"
+
+namespace skiff {
+
+class SlirpNetwork : public PollClient {
+ public:
+  /// Serves `tap` (non-blocking). libslirp is loaded, and its stack made,
+  /// when the first frame arrives: a container that never sends one costs
+  /// nothing. A failure then is reported to `warn` once and the frames are
+  /// dropped.
+  SlirpNetwork(UniqueFd tap, SlirpOptions options, std::function<void(const std::string&)> warn);
+  ~SlirpNetwork() override;
+  SlirpNetwork(const SlirpNetwork&) = delete;
+  SlirpNetwork& operator=(const SlirpNetwork&) = delete;
+
+  void add_to(PollSet& set) override;
+  void handle(const PollSet& set) override;
+
+  // libslirp's callbacks, public only for the C trampolines.
+  struct Timer {
+    SlirpTimerId id;
+    void* cb_opaque;
+    int64_t expire_ms = -1;  ///< on CLOCK_MONOTONIC; -1: not armed
+  };
+  void send_frame(const void* buf, size_t len);
+  Timer* new_timer(SlirpTimerId id, void* cb_opaque);
+  void free_timer(Timer* timer);
+  int add_slirp_fd(int fd, int events);
+  int slirp_revents(int index) const;
+
+ private:
+  bool start_stack();
+  void read_frames();
+  void run_timers();
+
+  UniqueFd tap_;
+  SlirpOptions options_;
+  std::function<void(const std::string&)> warn_;
+  const SlirpLibrary* lib_ = nullptr;
+  Slirp* slirp_ = nullptr;
+  bool failed_ = false;
+  std::vector<std::unique_ptr<Timer>> timers_;
+  PollSet* filling_ = nullptr;      ///< during add_to
+  const PollSet* polled_ = nullptr; ///< during handle
+  bool filled_ = false;             ///< slirp_pollfds_fill ran this round
+  size_t tap_index_ = 0;
+  std::vector<char> frame_;
+};
+
+}  // namespace skiff
