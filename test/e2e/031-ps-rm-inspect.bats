@@ -48,7 +48,7 @@ per_test_setup() {
   mkdir "$SKIFF_TEST_DIR/data"
   create_container web -l tier=front -l team=web -v "$SKIFF_TEST_DIR/data:/data" busybox true >/dev/null
   run_skiff ps -a --format '{{.Names}}|{{.Image}}|{{.State}}|{{.Status}}|{{.Labels}}|{{.Networks}}|{{.Ports}}'
-  assert_equal "$output" "web|busybox|created|Created|team=web,tier=front|none|"
+  assert_equal "$output" "web|busybox|created|Created|team=web,tier=front|slirp|"
   run_skiff ps -a --no-trunc --format '{{.Mounts}}'
   assert_equal "$output" "$SKIFF_TEST_DIR/data"
   run_skiff ps -a --format json

@@ -125,7 +125,8 @@ wait_for_processes() {
 # ---- stats ----------------------------------------------------------------
 
 @test "stats --no-stream: docker's columns for the running containers" {
-  run_skiff run -d --name idle busybox sh -c 'sleep 106 & wait'
+  # No network: nothing moves, so NET I/O reads 0B / 0B.
+  run_skiff run -d --name idle --network none busybox sh -c 'sleep 106 & wait'
   run_skiff create --name never busybox true
   wait_for_processes idle 2
   id=$("$SKIFF" inspect -f '{{.Id}}' idle)

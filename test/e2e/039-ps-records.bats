@@ -22,7 +22,7 @@ config_of() {
   "$SKIFF" create --name before -l team=web busybox sh -c 'echo hi' >/dev/null
   run_skiff rename before after
   run_skiff ps -a --format '{{.Names}}|{{.Labels}}|{{.Command}}|{{.Networks}}'
-  assert_equal "$output" "after|team=web|\"sh -c 'echo hi'\"|none"
+  assert_equal "$output" "after|team=web|\"sh -c 'echo hi'\"|slirp"
   run_skiff inspect -f '{{.Name}}' after
   assert_equal "$output" "/after"
   # The summary is skiff's own: inspect never shows it.
