@@ -334,8 +334,19 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
     TRY(check_resource_limits(limits, read_cgroup_facts(), ::geteuid()));
   if (!o.name.empty()) TRY(check_container_name(o.name));
   NetworkMode network = TRY(parse_network_mode(o.network));
-  if (network.kind == NetworkMode::Kind::kContainer)
-    return make_error("invalid --network `{}`: container: networks are not supported yet", o.network);
+  std::string network_mode = o.network.empty() ? "slirp" : o.network;
+  if (network.kind == NetworkMode::Kind::kContainer) {
+    // Recorded by ID, as docker does: a rename doesn't break it.
+    Container other = TRY(find_container(store, network.container));
+    network_mode = "container:" + other.id;
+    if (!o.publish.empty() || o.publish_all)
+      return make_error("conflicting options: port publishing and the container type network mode");
+    if (!o.dns.empty() || !o.dns_search.empty() || !o.dns_options.empty() || !o.add_hosts.empty() ||
+        !o.mac_address.empty() || o.hostname)
+      return make_error(
+          "conflicting options: --dns, --dns-search, --dns-option, --add-host, --mac-address and --hostname "
+          "can't be used with the container type network mode");
+  }
   if (network.kind == NetworkMode::Kind::kPasta && find_program("pasta").empty())
     return make_error("invalid --network `{}`: pasta is not installed (the passt package)", o.network);
   std::vector<PortBinding> published;
@@ -551,7 +562,7 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
 
   Json host = {
       {"Binds", json_list(binds)},
-      {"NetworkMode", o.network.empty() ? "slirp" : o.network},
+      {"NetworkMode", network_mode},
       {"PortBindings", port_bindings_json(published)},
       {"PublishAllPorts", o.publish_all},
       {"Dns", o.dns},

@@ -24,6 +24,7 @@
 #include "linux/caps.h"
 #include "linux/container_launch.h"
 #include "linux/init_binary.h"
+#include "linux/namespace_join.h"
 #include "linux/probe.h"
 #include "linux/process_info.h"
 #include "linux/userns.h"
@@ -71,6 +72,20 @@ class HealthTask : public PollClient {
   Container& c_;
   HealthMonitor monitor_;
 };
+
+// --network container:NAME: this process joins NAME's user and network
+// namespaces, so that the container it clones next shares them. Nothing
+// to do for other networks.
+Status join_container_network(const Store& store, const NetworkMode& mode) {
+  if (mode.kind != NetworkMode::Kind::kContainer) return {};
+  Container other = TRY(find_container(store, mode.container));
+  if (other.status() != "running")
+    return make_error("cannot join the network of container {}: it is not running", other.name());
+  pid_t pid = other.state.value("Pid", 0);
+  UniqueFd pidfd = TRY(std::move(open_process(pid, other.state.value("PidStartTime", uint64_t(0))))
+                           .wrap("cannot join the network of container {}", other.name()));
+  return std::move(join_network_namespace(pidfd.get(), pid)).wrap("cannot join the network of container {}", other.name());
+}
 
 }  // namespace
 
@@ -136,6 +151,7 @@ Result<LaunchedContainer> launch_container(const Store& store, const Container& 
   const IdMapping& mapping = current_id_mapping();
   std::string network = c.config["HostConfig"].value("NetworkMode", "");
   NetworkMode mode = TRY(parse_network_mode(network));
+  TRY(join_container_network(store, mode));
   ScopedCgroup cgroup = TRY(
       make_container_cgroup(container_cgroup_name(c.id), recorded_resource_limits(c.config["HostConfig"])));
   ContainerLaunch launch = TRY(ContainerLaunch::begin(container_clone_flags(network, mapping), mapping,
@@ -196,6 +212,8 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
   if (!cgroup.ok()) return record(std::move(cgroup).error());
   auto mode = parse_network_mode(prelude.network);
   if (!mode.ok()) return record(std::move(mode).error());
+  Status joined = join_container_network(store, *mode);
+  if (!joined.ok()) return record(std::move(joined).error());
   auto launch = ContainerLaunch::begin(container_clone_flags(prelude.network, mapping), mapping,
                                        {.tty = prelude.tty, .tap = mode->slirp_tap()}, make_spec, &*cgroup);
   if (!launch.ok()) return record(std::move(launch).error());
@@ -290,6 +308,14 @@ Result<int> run_container(const Store& store, const CreateOptions& create, const
   auto limits = parse_resource_limits(create.limits, ::sysconf(_SC_NPROCESSORS_ONLN));
   CreateOptions with_id = create;
   if (with_id.id.empty()) with_id.id = random_hex(64);
+  // Sharing another container's network, this process joins its
+  // namespaces before the clone: the container is created first, so that
+  // an image pull still goes through the host's network.
+  auto mode = parse_network_mode(create.network);
+  if (mode.ok() && mode->kind == NetworkMode::Kind::kContainer) {
+    Container c = TRY(create_container(store, with_id));
+    return start_container(store, c, options);
+  }
   Prelude prelude{create.tty, create.network, keeps_log(create.log_driver, create.auto_remove),
                   limits.ok() ? *limits : ResourceLimits{}, with_id.id};
   return run_in_foreground(store, prelude, nullptr, [&] { return create_container(store, with_id); }, options);

@@ -141,6 +141,12 @@ Result<Container> create_container(const Store& store, const CreateOptions& opti
     DnsSettings dns{json_strings(host.value("Dns", Json())), json_strings(host.value("DnsSearch", Json())),
                     json_strings(host.value("DnsOptions", Json()))};
     std::string resolv = container_resolv_conf(mode, dns, host_file("/etc/resolv.conf"));
+    if (mode.kind == NetworkMode::Kind::kContainer) {
+      // Sharing another container's network: its names too, as docker.
+      std::string other = store.containers_dir() + "/" + mode.container;
+      hosts = host_file((other + "/hosts").c_str());
+      resolv = host_file((other + "/resolv.conf").c_str());
+    }
     // Files are written without fsync; the folder is made durable once,
     // before the rename that makes it visible. A --rm container is gone
     // when it ends, so it skips even that: a crash leaves only garbage.

@@ -54,9 +54,12 @@ Status check_absolute(const std::string& path, std::string_view what) {
 
 unsigned long container_clone_flags(std::string_view network, const IdMapping& mapping) {
   unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
-  if (!mapping.identity) flags |= CLONE_NEWUSER;
-  // A network of its own, unless it shares the host's or another container's.
   auto mode = parse_network_mode(network);
+  bool shares_container = mode.ok() && mode->kind == NetworkMode::Kind::kContainer;
+  // Sharing another container's network, its parent joined that one's user
+  // namespace too (only its owner may let us into the network namespace).
+  if (!mapping.identity && !shares_container) flags |= CLONE_NEWUSER;
+  // A network of its own, unless it shares the host's or another container's.
   if (!mode.ok() || mode->own_namespace()) flags |= CLONE_NEWNET;
   return flags;
 }

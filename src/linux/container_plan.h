@@ -115,8 +115,10 @@ struct ReadOnlyOverlay {
 Result<ReadOnlyOverlay> read_only_overlay_options(RootfsDriver driver, const std::vector<std::string>& layers);
 
 /// The namespaces a container gets: all of docker's, the network one unless
-/// `network` is "host"; a user namespace unless `mapping` is the identity
-/// (real root keeps host IDs). make_plan's clone_flags.
+/// `network` shares the host's or another container's; a user namespace
+/// unless `mapping` is the identity (real root keeps host IDs) or it shares
+/// another container's network (whose user namespace it joins). make_plan's
+/// clone_flags.
 unsigned long container_clone_flags(std::string_view network, const IdMapping& mapping);
 
 /// Decides everything about a container's namespaces and mounts; no syscall.

@@ -79,6 +79,18 @@ Result<pid_t> join_and_fork(int pidfd, unsigned long flags, const CgroupToJoin& 
 
 }  // namespace
 
+Status join_network_namespace(int pidfd, pid_t pid) {
+  unsigned long flags = TRY(namespaces_to_join(pidfd, pid)) & (CLONE_NEWUSER | CLONE_NEWNET);
+  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return errno_error("make this process undumpable");
+  // Both at once through the pidfd: the user namespace grants the
+  // capabilities that joining the network namespace it owns needs.
+  if (flags != 0 && ::setns(pidfd, int(flags)) != 0) {
+    if (errno == ESRCH) return ended();
+    return errno_error("join the other container's network namespace");
+  }
+  return {};
+}
+
 Result<unsigned long> namespaces_to_join(int pidfd, pid_t pid) {
   unsigned long flags = 0;
   for (const Namespace& ns : kNamespaces) {

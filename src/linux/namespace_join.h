@@ -48,4 +48,11 @@ struct CgroupToJoin {
 Result<ChildProcess> spawn_in_namespaces(int pidfd, unsigned long flags, const std::function<int()>& body,
                                          const CgroupToJoin& cgroup = {});
 
+/// Moves this process for good into the user and network namespaces of
+/// the process at `pidfd` (another container's init), so that a container
+/// it clones next shares that network (--network container:NAME). Made
+/// undumpable first, as the joining child above. Call from a
+/// single-threaded process that will clone only that container.
+Status join_network_namespace(int pidfd, pid_t pid);
+
 }  // namespace skiff

@@ -54,6 +54,10 @@ int helper_main(int userns, int netns, int channel) {
   pid_t parent = ::getppid();
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) return 1;
+  // Undumpable before the first setns: in the container's user namespace
+  // its root is our uid, and could otherwise ptrace us (our root and mount
+  // namespace are the host's).
+  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return 1;
   // The user namespace first: joining it gives every capability in it,
   // which joining the network namespace it owns requires.
   if ((userns >= 0 && ::setns(userns, CLONE_NEWUSER) != 0) || ::setns(netns, CLONE_NEWNET) != 0) {
