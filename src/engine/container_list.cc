@@ -21,10 +21,19 @@
 #include "base/units.h"
 #include "image/image_store.h"
 #include "image/reference.h"
+#include "net/network_mode.h"
 
 namespace skiff {
 
 namespace {
+
+// The network's name as inspect shows it ("slirp" for slirp:mtu=1500 or
+// bridge); a record skiff can't parse shows as recorded.
+std::string network_name_of(const std::string& recorded) {
+  auto mode = parse_network_mode(recorded);
+  return mode.ok() ? mode->network_name() : recorded;
+}
+
 
 constexpr std::string_view kFilterKeys[] = {"ancestor", "before",  "exited", "health", "id",    "label",
                                             "name",     "network", "since",  "status", "volume"};
@@ -184,7 +193,7 @@ bool one_matches(const ContainerFilter& f, const ContainerSummary& c) {
   if (key == "health") return health_status(c) == f.value;
   if (key == "exited") return c.status == "exited" && parse_exit_code(f.value) == c.exit_code;
   if (key == "ancestor") return (!f.image_id.empty() && c.image_id == f.image_id) || c.image == f.value;
-  if (key == "network") return c.network == f.value;
+  if (key == "network") return network_name_of(c.network) == f.value || c.network == f.value;
   if (key == "volume")
     return std::any_of(c.mounts.begin(), c.mounts.end(), [&](const ContainerSummary::Mount& m) {
       return m.source == f.value || m.destination == f.value || m.name == f.value;
@@ -471,7 +480,7 @@ Json ContainerRows::row(const ContainerSummary& c) {
     return mounts;
   });
   add(field_index("Names"), [&] { return c.name; });
-  add(field_index("Networks"), [&] { return c.network; });
+  add(field_index("Networks"), [&] { return network_name_of(c.network); });
   add(field_index("Ports"), [&] { return c.status == "running" ? c.ports : std::string(); });
   add(field_index("RunningFor"), [&] { return human_duration(now_ - created) + " ago"; });
   add(field_index("Size"), [&] {

@@ -1,6 +1,16 @@
 #include "engine/container_network.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "base/fs.h"
+#include "linux/probe.h"
+#include "linux/process_info.h"
 
 namespace skiff {
 
@@ -25,6 +35,7 @@ Result<std::unique_ptr<ContainerNetwork>> ContainerNetwork::prepare(const Json& 
   auto network = std::make_unique<ContainerNetwork>();
   network->mode_ = TRY(parse_network_mode(host.value("NetworkMode", "")));
   network->warn_ = std::move(warn);
+  if (!network->warn_ && network->mode_.slirp_tap()) TRY(slirp_library());
   // Ports reach a namespace of the container's own; with the host's (or
   // another container's) they are discarded, as docker does.
   if (!network->mode_.own_namespace() || network->mode_.kind == NetworkMode::Kind::kNone) return network;
@@ -38,6 +49,67 @@ Result<std::unique_ptr<ContainerNetwork>> ContainerNetwork::prepare(const Json& 
   }
   if (!bindings.empty()) network->ports_ = TRY(PortForwarder::bind(bindings));
   return network;
+}
+
+namespace {
+
+// Runs `args` to its end; its stderr becomes the error when it fails.
+Status run_program(const std::vector<std::string>& args) {
+  int err[2];
+  if (::pipe2(err, O_CLOEXEC) != 0) return errno_error("create a pipe");
+  UniqueFd err_read(err[0]), err_write(err[1]);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  // Nothing of our signal handling reaches it: no blocked signals, every
+  // disposition the default (we ignore SIGPIPE).
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  pid_t pid = 0;
+  int rc = ::posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  err_write.reset();
+  if (rc != 0) return Error(rc, fmt::format("run `{}`", args[0]));
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(err_read.get(), buf, sizeof buf)) > 0;) text.append(buf, size_t(n));
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return make_error("`{}` {}{}{}", args[0], describe_wait_status(status), text.empty() ? "" : ": ", text);
+}
+
+}  // namespace
+
+Status ContainerNetwork::set_up(pid_t pid, const std::string& pid_file) {
+  if (mode_.kind != NetworkMode::Kind::kPasta) return {};
+  std::string pasta = find_program("pasta");
+  if (pasta.empty()) return make_error("start pasta: it is not installed (the passt package)");
+  // pasta configures the namespace's interface as a copy of the host's
+  // and goes to the background once it serves it; published ports are
+  // ours (-t/-u none), so that every network publishes them the same way.
+  std::vector<std::string> args = {pasta, "--config-net", "--quiet", "-t", "none", "-u", "none", "--pid", pid_file};
+  args.insert(args.end(), mode_.pasta_args.begin(), mode_.pasta_args.end());
+  args.push_back(std::to_string(pid));
+  ::unlink(pid_file.c_str());
+  TRY(run_program(args));
+  auto text = read_file(pid_file, 64);
+  pid_t daemon = text.ok() ? pid_t(std::atoi(text->c_str())) : 0;
+  if (daemon <= 0) return make_error("start pasta: it wrote no PID to `{}`", pid_file);
+  pasta_ = TRY(open_process(daemon, process_start_time(daemon)));
+  return {};
 }
 
 Status ContainerNetwork::attach(LaunchedContainer& launched) {
@@ -57,6 +129,10 @@ Status ContainerNetwork::attach(LaunchedContainer& launched) {
 }
 
 void ContainerNetwork::detach() {
+  if (pasta_) {
+    ::syscall(SYS_pidfd_send_signal, pasta_.get(), SIGTERM, nullptr, 0);
+    pasta_.reset();
+  }
   if (ports_) ports_->detach();
   sockets_.reset();
   slirp_.reset();

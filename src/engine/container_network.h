@@ -24,9 +24,16 @@ class ContainerNetwork : public PollClient {
  public:
   /// Reads the container's network from its config and binds its published
   /// ports (HostConfig.PortBindings, and the exposed ports with
-  /// PublishAllPorts). `warn` reports what goes wrong later, while running.
+  /// PublishAllPorts). `warn` reports what goes wrong later, while running;
+  /// without it (a detached container's monitor, whose stderr nobody
+  /// reads) libslirp is loaded now, so that a missing library fails the start.
   static Result<std::unique_ptr<ContainerNetwork>> prepare(const Json& config,
                                                            std::function<void(const std::string&)> warn);
+
+  /// Before a run's command starts, in its namespaces from outside: pasta
+  /// attaches to the network namespace of process `pid` (the cloned child),
+  /// writing its PID to `pid_file`. Nothing for other networks.
+  Status set_up(pid_t pid, const std::string& pid_file);
 
   /// A run started: serves `launched`'s tap (taken from it) and forwards
   /// the published ports into its namespace.
@@ -47,6 +54,7 @@ class ContainerNetwork : public PollClient {
   std::unique_ptr<PortForwarder> ports_;
   std::unique_ptr<SlirpNetwork> slirp_;
   std::unique_ptr<NetnsSockets> sockets_;
+  UniqueFd pasta_;  ///< pidfd of this run's pasta, killed when the run ends
 };
 
 /// What a container's cloned child configures on its tap0, for `mode`

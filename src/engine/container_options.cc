@@ -355,7 +355,8 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
   std::vector<std::string> exposed;
   for (const auto& e : o.expose)
     for (auto& key : TRY(parse_expose(e))) exposed.push_back(std::move(key));
-  if (!published.empty() && !network.own_namespace())
+  if ((!published.empty() || o.publish_all) &&
+      (network.kind == NetworkMode::Kind::kHost || network.kind == NetworkMode::Kind::kNone))
     warn("Published ports are discarded when using {} network mode", network.network_name());
   DnsSettings dns{o.dns, o.dns_search, o.dns_options};
   TRY(check_dns_settings(dns));

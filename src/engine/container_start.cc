@@ -136,7 +136,8 @@ int exit_code_of(int status) {
   return kExitSkiffFailed;
 }
 
-Result<LaunchedContainer> launch_container(const Store& store, const Container& c, const ContainerStdio& stdio) {
+Result<LaunchedContainer> launch_container(const Store& store, const Container& c, const ContainerStdio& stdio,
+                                           ContainerNetwork& net) {
   UniqueFd init = TRY(open_init_binary());
   bool tty = c.config["Config"].value("Tty", false);
   // Child: its spec from the container's records, as run_in_foreground's.
@@ -156,7 +157,8 @@ Result<LaunchedContainer> launch_container(const Store& store, const Container& 
       make_container_cgroup(container_cgroup_name(c.id), recorded_resource_limits(c.config["HostConfig"])));
   ContainerLaunch launch = TRY(ContainerLaunch::begin(container_clone_flags(network, mapping), mapping,
                                                       {.tty = tty, .tap = mode.slirp_tap()}, make_spec, &cgroup));
-  LaunchedContainer launched = TRY(launch.finish(c.id));
+  LaunchedContainer launched =
+      TRY(launch.finish(c.id, [&](pid_t pid) { return net.set_up(pid, c.dir + "/pasta.pid"); }));
   launched.cgroup = std::move(cgroup);
   return launched;
 }
@@ -257,7 +259,7 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
   auto network = ContainerNetwork::prepare(c.config, [](const std::string& why) { warn("{}", why); });
   if (!network.ok()) return record(std::move(network).error());
 
-  auto launched = launch->finish(c.id);
+  auto launched = launch->finish(c.id, [&](pid_t child) { return (*network)->set_up(child, c.dir + "/pasta.pid"); });
   trace("exec'd");
   if (!launched.ok()) return record(std::move(launched).error());
   Status attached = (*network)->attach(*launched);

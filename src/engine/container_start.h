@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "base/error.h"
+#include "engine/container_network.h"
 #include "engine/containers.h"
 #include "image/store.h"
 #include "linux/container_launch.h"
@@ -44,10 +45,11 @@ struct ContainerStdio {
 };
 
 /// Clones and starts a created or exited container's init; returns once
-/// its command was exec'd (errors as start_container's). The caller holds
-/// the container's MonitorLock and records the state.
+/// its command was exec'd (errors as start_container's). `network` sets
+/// up what it must before the command runs (ContainerNetwork::set_up). The
+/// caller holds the container's MonitorLock and records the state.
 Result<LaunchedContainer> launch_container(const Store& store, const Container& container,
-                                           const ContainerStdio& stdio);
+                                           const ContainerStdio& stdio, ContainerNetwork& network);
 
 /// docker's exit code for a wait status: the code, or 128+N for signal N.
 int exit_code_of(int status);

@@ -101,7 +101,7 @@ class Monitor {
     // Published ports are bound once, before the first run: a port in use
     // fails the start. They stay bound across restarts.
     if (!network_) network_ = TRY(ContainerNetwork::prepare(c_.config, nullptr));
-    LaunchedContainer launched = TRY(launch_container(store_, c_, stdio));
+    LaunchedContainer launched = TRY(launch_container(store_, c_, stdio, *network_));
     // Only the container may hold the write ends: their EOF is its end.
     for (auto& end : child_ends) end.reset();
     TRY(network_->attach(launched));

@@ -232,12 +232,14 @@ Result<ContainerLaunch> ContainerLaunch::begin(unsigned long clone_flags, const 
   return launch;
 }
 
-Result<LaunchedContainer> ContainerLaunch::finish(std::string_view payload) {
+Result<LaunchedContainer> ContainerLaunch::finish(std::string_view payload,
+                                                  const std::function<Status(pid_t)>& before_go) {
   if (maps_) {
     TRY(std::move(maps_->finish()).wrap("set up the container's ID maps"));
     maps_.reset();
     trace("mapped");
   }
+  if (before_go) TRY(before_go(process_.pid()));
   TRY(sock_.send(SyncSocket::Kind::kValue, payload));
   LaunchedContainer launched;
   launched.process = std::move(process_);

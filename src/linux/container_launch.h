@@ -97,8 +97,12 @@ class ContainerLaunch {
   /// Waits for the ID maps, sends `payload` to the child and returns once
   /// its command was exec'd. Failures before that come back as Errors: exit
   /// code 125 for skiff's own, 126 when the command can't be executed, 127
-  /// when it isn't found; the child is reaped either way. Call once.
-  Result<LaunchedContainer> finish(std::string_view payload);
+  /// when it isn't found; the child is reaped either way. `before_go`, when
+  /// given, runs once the maps are written and before the child goes on
+  /// (with its PID): what must be set up in its namespaces from outside
+  /// (pasta). Call once.
+  Result<LaunchedContainer> finish(std::string_view payload,
+                                   const std::function<Status(pid_t)>& before_go = nullptr);
 
  private:
   ContainerLaunch(ChildProcess process, SyncSocket sock, Returns returns)
