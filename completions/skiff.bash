@@ -192,6 +192,32 @@ _skiff_complete_env_flag() {
   esac
 }
 
+# The --network modes; container names after container:, slirp's options
+# after slirp: (each after the last comma).
+_skiff_complete_networks() {
+  local -a candidates=()
+  local line head
+  case $cur in
+    container:*)
+      while IFS= read -r line; do
+        [[ -n $line ]] && candidates+=("container:$line")
+      done < <(_skiff_query ps -a --format '{{.Names}}')
+      _skiff_reply "${candidates[@]}"
+      ;;
+    slirp:*)
+      head=slirp:
+      [[ $cur == *,* ]] && head=${cur%,*},
+      _skiff_reply "${head}allow_host_loopback=true" "${head}allow_host_loopback=false" \
+        "${head}enable_ipv6=true" "${head}enable_ipv6=false" "${head}mtu="
+      _skiff_nospace
+      ;;
+    *)
+      _skiff_reply slirp slirp: none host pasta container:
+      [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *: ]] && _skiff_nospace
+      ;;
+  esac
+}
+
 _skiff_complete_dirs() {
   compopt -o filenames 2>/dev/null
   mapfile -t COMPREPLY < <(compgen -d -- "$cur")
@@ -256,10 +282,11 @@ _skiff() {
         if ((nargs == 0)); then
           # The options that take a value, long and short.
           local valued=" --name -e --env --env-file -w --workdir -u --user --group-add --entrypoint -h --hostname
-            -l --label --tmpfs -v --volume --mount --network --net --pull --platform --cap-add --cap-drop
+            -l --label --tmpfs -v --volume --mount --network --net -p --publish --expose --dns --dns-search
+            --dns-option --add-host --mac-address --pull --platform --cap-add --cap-drop
             --security-opt --restart --stop-signal --stop-timeout --log-driver --log-opt --detach-keys
             --health-cmd --health-interval --health-timeout --health-start-period --health-retries
-            -m --memory --memory-swap --cpus -c --cpu-shares --pids-limit " letters=ewuhlvmc
+            -m --memory --memory-swap --cpus -c --cpu-shares --pids-limit " letters=ewuhlvmcp
           if [[ $command == exec || $subcommand == exec ]]; then
             valued=" -e --env --env-file -w --workdir -u --user --detach-keys " letters=ewu
           fi
@@ -579,7 +606,7 @@ _skiff() {
               ;;
           esac
           _skiff_reply status=created status=running status=exited id= name= label= exited= ancestor= \
-            before= since= network=none network=host volume= health=starting health=healthy health=unhealthy \
+            before= since= network=slirp network=none network=host volume= health=starting health=healthy health=unhealthy \
             health=none
           [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] && _skiff_nospace
           return
@@ -596,7 +623,8 @@ _skiff() {
       # After IMAGE: the container's command and its arguments.
       ((nargs == 0)) || return 0
       flags=(--help --name --rm --env --env-file --workdir --user --group-add --entrypoint --hostname --label
-        --read-only --tmpfs --volume --mount --interactive --tty --init --network --net --pull --platform
+        --read-only --tmpfs --volume --mount --interactive --tty --init --network --net --publish --publish-all
+        --expose --dns --dns-search --dns-option --add-host --mac-address -p -P --pull --platform
         --cap-add --cap-drop --privileged --security-opt --restart --stop-signal --stop-timeout --log-driver --log-opt -e -w -u -h -l -v -i -t
         --health-cmd --health-interval --health-timeout --health-start-period --health-retries --no-healthcheck
         --memory --memory-swap --cpus --cpu-shares --pids-limit -m -c)
@@ -635,7 +663,15 @@ _skiff() {
           return
           ;;
         --network | --net)
-          _skiff_reply none host
+          _skiff_complete_networks
+          return
+          ;;
+        -p | --publish | --expose | --dns | --dns-search | --dns-option | --mac-address)
+          return
+          ;;
+        --add-host)
+          # NAME:IP; after the ':' the host itself is a choice.
+          [[ $cur == *:* ]] && _skiff_reply "${cur%%:*}:host-gateway"
           return
           ;;
         --log-driver)
