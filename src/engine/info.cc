@@ -19,6 +19,7 @@
 #include "image/image_config.h"
 #include "linux/cgroup.h"
 #include "version.h"
+#include "net/slirp_library.h"
 
 namespace skiff {
 
@@ -181,10 +182,15 @@ Json gather_cgroups() {
 Json gather_network() {
   Json backends = Json::object();
   ProbeResult tun = probe_device_read_write("/dev/net/tun");
-  backends["slirp"] = Json{{"available", tun.works},
-                           {"libslirp", SLIRP_VERSION_STRING},
+  // The library as a container's network loads it (dlopen), not the headers skiff was built with.
+  auto lib = slirp_library();
+  std::string error = !tun.works ? tun.error + ": containers can't get a tap0 device (use --network none or host)"
+                      : !lib.ok() ? lib.error().text()
+                                  : "";
+  backends["slirp"] = Json{{"available", error.empty()},
+                           {"libslirp", lib.ok() ? Json((*lib)->version_string()) : Json(nullptr)},
                            {"tunDevice", "/dev/net/tun"},
-                           {"error", tun.works ? "" : tun.error + ": containers can't get a tap0 device"}};
+                           {"error", error}};
   for (const char* name : {"pasta", "slirp4netns"}) {
     std::string path = find_program(name);
     backends[name] = Json{{"available", !path.empty()}, {"path", path}};
@@ -192,7 +198,7 @@ Json gather_network() {
   backends["host"] = Json{{"available", true}};
   backends["none"] = Json{{"available", true}};
   Json out = Json::object();
-  out["defaultBackend"] = tun.works ? "slirp" : "none";
+  out["defaultBackend"] = "slirp";
   out["backends"] = backends;
   auto port_start = read_sysctl_int("/proc/sys/net/ipv4/ip_unprivileged_port_start");
   out["unprivilegedPortStart"] = port_start ? Json(*port_start) : Json(nullptr);

@@ -87,7 +87,7 @@ bool SlirpNetwork::start_stack() {
     if (warn_) warn_("start the container's network: libslirp refused its configuration");
     return false;
   }
-  frame_.resize(kFrameRoom);
+  frame_.reset(new char[kFrameRoom]);
   return true;
 }
 
@@ -145,9 +145,9 @@ void SlirpNetwork::add_to(PollSet& set) {
 
 void SlirpNetwork::read_frames() {
   for (int i = 0; i < kFramesPerRound; ++i) {
-    ssize_t n = ::read(tap_.get(), frame_.data(), frame_.size());
+    ssize_t n = ::read(tap_.get(), frame_.get(), kFrameRoom);
     if (n <= 0) return;  // EAGAIN: the queue is empty
-    lib_->input(slirp_, reinterpret_cast<const uint8_t*>(frame_.data()), int(n));
+    lib_->input(slirp_, reinterpret_cast<const uint8_t*>(frame_.get()), int(n));
   }
 }
 

@@ -60,7 +60,7 @@ class SlirpNetwork : public PollClient {
   const PollSet* polled_ = nullptr; ///< during handle
   bool filled_ = false;             ///< slirp_pollfds_fill ran this round
   size_t tap_index_ = 0;
-  std::vector<char> frame_;
+  std::unique_ptr<char[]> frame_;  ///< not zeroed: a page is touched only by a frame that long
 };
 
 }  // namespace skiff
