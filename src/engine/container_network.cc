@@ -94,6 +94,9 @@ Status run_program(const std::vector<std::string>& args) {
 }  // namespace
 
 Status ContainerNetwork::set_up(pid_t pid, const std::string& pid_file) {
+  // The namespaces are opened while the child surely lives (it waits for
+  // us): once its command runs, it may end before we look.
+  if (ports_) sockets_ = std::make_unique<NetnsSockets>(TRY(NetnsSockets::open(pid)));
   if (mode_.kind != NetworkMode::Kind::kPasta) return {};
   std::string pasta = find_program("pasta");
   if (pasta.empty()) return make_error("start pasta: it is not installed (the passt package)");
@@ -114,8 +117,7 @@ Status ContainerNetwork::set_up(pid_t pid, const std::string& pid_file) {
 
 Status ContainerNetwork::attach(LaunchedContainer& launched) {
   if (launched.tap) slirp_ = std::make_unique<SlirpNetwork>(std::move(launched.tap), mode_.slirp, warn_);
-  if (ports_) {
-    sockets_ = std::make_unique<NetnsSockets>(TRY(NetnsSockets::open(launched.process.pid())));
+  if (ports_ && sockets_) {
     // docker connects to the container's address (a service bound to its
     // 127.0.0.1 alone is not published); pasta's namespace has the host's
     // addresses, so there, loopback.

@@ -30,9 +30,9 @@ class ContainerNetwork : public PollClient {
   static Result<std::unique_ptr<ContainerNetwork>> prepare(const Json& config,
                                                            std::function<void(const std::string&)> warn);
 
-  /// Before a run's command starts, in its namespaces from outside: pasta
-  /// attaches to the network namespace of process `pid` (the cloned child),
-  /// writing its PID to `pid_file`. Nothing for other networks.
+  /// Before a run's command starts (`pid` is its cloned child, waiting):
+  /// opens its network namespace for the published ports, and pasta
+  /// attaches to it, writing its PID to `pid_file`.
   Status set_up(pid_t pid, const std::string& pid_file);
 
   /// A run started: serves `launched`'s tap (taken from it) and forwards

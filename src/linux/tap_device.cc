@@ -140,10 +140,11 @@ Status configure_tap(int tun, const TapConfig& config) {
   TRY(std::move(add_default_route(nl.get(), index, AF_INET, &config.gateway, sizeof config.gateway))
           .wrap("add the default route"));
   if (config.ipv6) {
-    // A kernel booted without IPv6 has no AF_INET6 addresses to give: the
-    // container then has IPv4 only.
+    // A kernel booted without IPv6 (EAFNOSUPPORT), or with it disabled for
+    // new interfaces (EACCES): the container then has IPv4 only.
     Status added = add_address(nl.get(), index, AF_INET6, &config.address6, sizeof config.address6, config.prefix6);
-    if (!added.ok() && added.error().errnum() != EAFNOSUPPORT && added.error().errnum() != EOPNOTSUPP)
+    int why = added.ok() ? 0 : added.error().errnum();
+    if (!added.ok() && why != EAFNOSUPPORT && why != EOPNOTSUPP && why != EACCES)
       return std::move(added).error().wrap("add the IPv6 address of `{}`", config.name);
     if (added.ok())
       TRY(std::move(add_default_route(nl.get(), index, AF_INET6, &config.gateway6, sizeof config.gateway6))
