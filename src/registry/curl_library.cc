@@ -1,37 +1,39 @@
 #include "registry/curl_library.h"
 
-#include <dlfcn.h>
-
 #include <mutex>
 
+#include "base/shared_library.h"
+
 namespace skiff {
+
+namespace {
+
+Status load(CurlLibrary& lib) {
+  void* handle = TRY(open_shared_library("libcurl.so.4", "install the libcurl4 package"));
+  const char* name = "libcurl";
+  TRY(find_symbol(handle, lib.global_init, "curl_global_init", name));
+  TRY(find_symbol(handle, lib.easy_init, "curl_easy_init", name));
+  TRY(find_symbol(handle, lib.easy_setopt, "curl_easy_setopt", name));
+  TRY(find_symbol(handle, lib.easy_perform, "curl_easy_perform", name));
+  TRY(find_symbol(handle, lib.easy_getinfo, "curl_easy_getinfo", name));
+  TRY(find_symbol(handle, lib.easy_cleanup, "curl_easy_cleanup", name));
+  TRY(find_symbol(handle, lib.easy_strerror, "curl_easy_strerror", name));
+  TRY(find_symbol(handle, lib.version, "curl_version", name));
+  TRY(find_symbol(handle, lib.slist_append, "curl_slist_append", name));
+  TRY(find_symbol(handle, lib.slist_free_all, "curl_slist_free_all", name));
+  lib.global_init(CURL_GLOBAL_DEFAULT);
+  return {};
+}
+
+}  // namespace
 
 Result<const CurlLibrary*> curl_library() {
   static CurlLibrary lib;
   static std::string failure;
   static std::once_flag once;
   std::call_once(once, [] {
-    void* handle = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (!handle) {
-      const char* why = ::dlerror();
-      failure = fmt::format("load libcurl: {} (install the libcurl4 package)", why ? why : "not found");
-      return;
-    }
-    auto find = [&](auto& slot, const char* name) {
-      slot = reinterpret_cast<std::remove_reference_t<decltype(slot)>>(::dlsym(handle, name));
-      if (!slot && failure.empty()) failure = fmt::format("load libcurl: it lacks `{}`", name);
-    };
-    find(lib.global_init, "curl_global_init");
-    find(lib.easy_init, "curl_easy_init");
-    find(lib.easy_setopt, "curl_easy_setopt");
-    find(lib.easy_perform, "curl_easy_perform");
-    find(lib.easy_getinfo, "curl_easy_getinfo");
-    find(lib.easy_cleanup, "curl_easy_cleanup");
-    find(lib.easy_strerror, "curl_easy_strerror");
-    find(lib.version, "curl_version");
-    find(lib.slist_append, "curl_slist_append");
-    find(lib.slist_free_all, "curl_slist_free_all");
-    if (failure.empty()) lib.global_init(CURL_GLOBAL_DEFAULT);
+    Status loaded = load(lib);
+    if (!loaded.ok()) failure = loaded.error().text();
   });
   if (!failure.empty()) return make_error("{}", failure);
   return &lib;
