@@ -5,6 +5,7 @@
 
 #include <dlfcn.h>
 
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,21 @@ Status find_symbol(void* handle, Function*& slot, const char* name, std::string_
   slot = reinterpret_cast<Function*>(::dlsym(handle, name));
   if (!slot) return make_error("load {}: it lacks `{}`", library, name);
   return {};
+}
+
+/// A library's table of functions, filled by `load` once for the process's
+/// life; every call returns the table, or why it couldn't be loaded.
+template <typename Library>
+Result<const Library*> load_once(Status (*load)(Library&)) {
+  static Library lib;
+  static std::string failure;
+  static std::once_flag once;
+  std::call_once(once, [&] {
+    Status loaded = load(lib);
+    if (!loaded.ok()) failure = loaded.error().text();
+  });
+  if (!failure.empty()) return make_error("{}", failure);
+  return &lib;
 }
 
 }  // namespace skiff

@@ -1,7 +1,5 @@
 #include "net/slirp_library.h"
 
-#include <mutex>
-
 #include "base/shared_library.h"
 
 namespace skiff {
@@ -25,16 +23,6 @@ Status load(SlirpLibrary& lib) {
 
 }  // namespace
 
-Result<const SlirpLibrary*> slirp_library() {
-  static SlirpLibrary lib;
-  static std::string failure;
-  static std::once_flag once;
-  std::call_once(once, [] {
-    Status loaded = load(lib);
-    if (!loaded.ok()) failure = loaded.error().text();
-  });
-  if (!failure.empty()) return make_error("{}", failure);
-  return &lib;
-}
+Result<const SlirpLibrary*> slirp_library() { return load_once(&load); }
 
 }  // namespace skiff

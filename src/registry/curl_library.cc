@@ -1,7 +1,5 @@
 #include "registry/curl_library.h"
 
-#include <mutex>
-
 #include "base/shared_library.h"
 
 namespace skiff {
@@ -27,16 +25,6 @@ Status load(CurlLibrary& lib) {
 
 }  // namespace
 
-Result<const CurlLibrary*> curl_library() {
-  static CurlLibrary lib;
-  static std::string failure;
-  static std::once_flag once;
-  std::call_once(once, [] {
-    Status loaded = load(lib);
-    if (!loaded.ok()) failure = loaded.error().text();
-  });
-  if (!failure.empty()) return make_error("{}", failure);
-  return &lib;
-}
+Result<const CurlLibrary*> curl_library() { return load_once(&load); }
 
 }  // namespace skiff
