@@ -39,6 +39,10 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   CLI::App* system = app.add_subcommand("system", "Manage skiff and its store");
   CLI::App* container = app.add_subcommand("container", "Manage containers");
   CLI::App* volume = app.add_subcommand("volume", "Manage volumes");
+  // One verb per command line: after `rm`, `ps` is a container's name, not
+  // another verb (CLI11 otherwise looks an optional positional up among
+  // its parents' verbs first).
+  for (CLI::App* group : {&app, image, system, container, volume}) group->require_subcommand(0, 1);
   add_images_command(app, *image, ctx);
   add_import_command(app, *image, ctx);
   add_pull_command(app, *image, ctx);

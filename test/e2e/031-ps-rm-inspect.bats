@@ -200,3 +200,16 @@ per_test_setup() {
   run_skiff_split 125 inspect --type container busybox
   assert_equal "$stderr" "skiff: No such container: busybox"
 }
+
+@test "containers named like verbs are what rm and inspect act on" {
+  "$SKIFF" create --name ps busybox true >/dev/null
+  "$SKIFF" create --name cp busybox true >/dev/null
+  # `rm`'s container argument is optional (-a): CLI11 once took these
+  # names for verbs, ran `skiff ps` and exited 0 without removing anything.
+  run_skiff rm ps
+  assert_equal "$output" "ps"
+  run_skiff container rm cp
+  assert_equal "$output" "cp"
+  run_skiff ps -a -q
+  assert_equal "$output" ""
+}
