@@ -216,6 +216,19 @@ COUNTING_WEB='mkdir -p /www && echo x >> /www/n && wc -l < /www/n > /www/i && ex
   assert_equal "$output" "echo:first"
 }
 
+@test "the first DNS query a container makes is answered at once" {
+  # As a program that starts by resolving a name: one query, no resend
+  # (glibc would wait 5 s before its next try).
+  server=$(awk '$1 == "nameserver" { print $2; exit }' /etc/resolv.conf)
+  [ -n "$server" ] || skip "the host's /etc/resolv.conf names no nameserver"
+  name=skiff-e2e-test.invalid
+  host_answer=$(net dns "$name" "$server")
+  [ "$host_answer" != "no answer" ] || skip "the host's resolver $server does not answer"
+  python_flags
+  run_skiff run --rm "${PY_FLAGS[@]}" busybox "$CTR_PY" /t/net_tool.py dns "$name" 10.0.2.3 1 2
+  assert_equal "$output" "$host_answer"
+}
+
 @test "the host's loopback is out of reach through 10.0.2.2, unless allow_host_loopback=true" {
   start_peer lo tcp-serve 127.0.0.1 "$SKIFF_TEST_DIR/lo.port" hello-loopback
   run_skiff 1 run --rm busybox nc -w 2 10.0.2.2 "$PEER_PORT"
@@ -504,6 +517,24 @@ PY
   # A host range every port of which is taken is an error.
   run_skiff 125 run -d --name full -p "$first-$first:8080" busybox sleep 100
   assert_skiff_error "already in use"
+}
+
+@test "a range of 600 host ports publishes though the soft limit on descriptors is 1024" {
+  hard=$(ulimit -Hn)
+  [ "$hard" = unlimited ] || [ "$hard" -ge 4096 ] || skip "the hard limit on descriptors is $hard"
+  base=$(net free-range 600)
+  last=$((base + 599))
+  # 1200 listening sockets (IPv4 and IPv6): more than 1024, well under the
+  # hard limit, which a process may raise its soft limit to.
+  run timeout "$SKIFF_TEST_TIMEOUT" bash -c 'ulimit -Sn 1024 && exec "$@"' limited "$SKIFF" run -d --name wide \
+    -p "$base-$last:$base-$last" busybox sh -c "mkdir /www; echo wide > /www/i; exec httpd -f -p $last -h /www"
+  if [ "$status" -ne 0 ]; then
+    echo "run -d -p $base-$last:$base-$last: exit code $status: $output"
+    false
+  fi
+  run_skiff port wide "$last"
+  assert_equal "${lines[0]}" "0.0.0.0:$last"
+  http_until 127.0.0.1 "$last" /i wide
 }
 
 @test "-p 127.0.0.1::CTR listens on loopback only" {

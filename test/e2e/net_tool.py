@@ -4,6 +4,8 @@ run on the host or (through the host's /usr mounted read-only) in a
 container. Every wait is bounded; a failure exits non-zero with a reason.
 
   free-port tcp|udp [ADDRESS]        a port free on ADDRESS (default 0.0.0.0)
+  free-range COUNT                   the first of COUNT consecutive ports free
+                                     for TCP on 0.0.0.0 and ::
   bind PORT tcp|udp [ADDRESS]        binds (a TCP port with SO_REUSEADDR, as
                                      servers do: a closed connection's
                                      TIME_WAIT does not count) and releases
@@ -21,8 +23,9 @@ container. Every wait is bounded; a failure exits non-zero with a reason.
   tcp-refused HOST PORT              connects, sends a line: "reset" or
                                      "closed" when the server ends it without
                                      a byte within 5 s
-  dns NAME SERVER                    one A query: "rcode=R answers=N" or
-                                     "no answer"
+  dns NAME SERVER [TRIES [SECONDS]]  an A query, sent up to TRIES (3) times,
+                                     SECONDS (1) apart: "rcode=R answers=N"
+                                     or "no answer"
 """
 import os, random, socket, struct, sys, time
 
@@ -45,6 +48,28 @@ def free_port(protocol, address="0.0.0.0"):
     s = socket.socket(family(address), kind(protocol))
     s.bind((address, 0))
     print(s.getsockname()[1])
+
+
+def port_free(port):
+    for address in ("0.0.0.0", "::"):
+        with socket.socket(family(address)) as s:
+            if address == "::":
+                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                s.bind((address, port))
+            except OSError:
+                return False
+    return True
+
+
+def free_range(count):
+    count = int(count)
+    for _ in range(200):
+        base = random.randrange(20000, 60000 - count)
+        if all(port_free(port) for port in range(base, base + count)):
+            print(base)
+            return
+    sys.exit(f"no {count} consecutive free ports")
 
 
 def try_bind(port, protocol, address="0.0.0.0"):
@@ -168,15 +193,15 @@ def tcp_refused(host, port):
     print("closed")
 
 
-def dns(name, server):
+def dns(name, server, tries="3", seconds="1"):
     ident = random.randrange(65536)
     query = struct.pack(">HHHHHH", ident, 0x0100, 1, 0, 0, 0)
     for label in name.rstrip(".").split("."):
         query += bytes([len(label)]) + label.encode()
     query += b"\0" + struct.pack(">HH", 1, 1)
     s = socket.socket(family(server), socket.SOCK_DGRAM)
-    s.settimeout(1)
-    for _ in range(3):
+    s.settimeout(float(seconds))
+    for _ in range(int(tries)):
         s.sendto(query, (server, 53))
         try:
             while True:
@@ -189,6 +214,6 @@ def dns(name, server):
     print("no answer")
 
 
-commands = {"free-port": free_port, "bind": try_bind, "tcp-serve": tcp_serve, "udp-echo": udp_echo,
+commands = {"free-port": free_port, "free-range": free_range, "bind": try_bind, "tcp-serve": tcp_serve, "udp-echo": udp_echo,
             "tcp-get": tcp_get, "http-get": http_get, "udp-ask": udp_ask, "udp-once": udp_once, "tcp-refused": tcp_refused, "dns": dns}
 commands[sys.argv[1]](*sys.argv[2:])
