@@ -150,9 +150,13 @@ COUNTING_WEB='mkdir -p /www && echo x >> /www/n && wc -l < /www/n > /www/i && ex
   run_skiff run -d --name nov6 --network slirp:enable_ipv6=false,mtu=9000 busybox sleep 100
   run_skiff inspect -f '{{.NetworkSettings.IPAddress}} [{{.NetworkSettings.GlobalIPv6Address}}]' nov6
   assert_equal "$output" "10.0.2.100 []"
+  # ps names the network slirp, whatever its options or alias.
+  run_skiff run -d --name aliased --network bridge busybox sleep 100
+  run_skiff ps --filter network=slirp --format '{{.Names}} {{.Networks}}'
+  assert_equal "$(sort <<<"$output")" $'aliased slirp\nnov6 slirp'
 }
 
-@test "bad --network values exit 125 and create nothing; container: networks are refused for now" {
+@test "bad --network values exit 125 and create nothing" {
   run_skiff 125 create --network bogus busybox true
   assert_skiff_error "invalid --network \`bogus\`"
   run_skiff 125 create --network slirp:mtu=10 busybox true
@@ -167,12 +171,59 @@ COUNTING_WEB='mkdir -p /www && echo x >> /www/n && wc -l < /www/n > /www/i && ex
   assert_skiff_error "takes no options"
   run_skiff 125 run --rm --network host:x busybox true
   assert_skiff_error "takes no options"
-  run_skiff create --name other busybox sleep 100
-  run_skiff 125 run --rm --network container:other busybox true
-  assert_skiff_error "not supported yet"
   run_skiff 125 create --network container: busybox true
   assert_skiff_error "container:NAME"
-  [ "$("$SKIFF" ps -aq | wc -l)" -eq 1 ]
+  [ -z "$("$SKIFF" ps -aq)" ]
+}
+
+@test "--network container:NAME shares NAME's network: its tap0, its loopback services; recorded by ID" {
+  run_skiff run -d --name base --mac-address 92:d0:c6:0a:29:35 busybox \
+    sh -c 'mkdir /www; echo shared > /www/i; exec httpd -f -p 127.0.0.1:8080 -h /www'
+  id=$("$SKIFF" inspect -f '{{.Id}}' base)
+  run_skiff run --rm --network container:base busybox sh -c 'ip -o link show tap0; ip -o -4 addr show tap0; wget -qO- http://127.0.0.1:8080/i'
+  assert_output_contains "92:d0:c6:0a:29:35"
+  assert_output_contains "10.0.2.100/24"
+  assert_output_contains shared
+  run_skiff create --name joiner --network container:base busybox sleep 100
+  run_skiff inspect -f '{{.HostConfig.NetworkMode}}' joiner
+  assert_equal "$output" "container:$id"
+  # By ID: a rename of NAME does not break it.
+  run_skiff rename base base2
+  run_skiff start joiner
+  run_skiff exec joiner wget -qO- http://127.0.0.1:8080/i
+  assert_equal "$output" shared
+  run_skiff ps --filter name=joiner --format '{{.Networks}}'
+  assert_equal "$output" "container:$id"
+}
+
+@test "in a container:NAME network, /sys/class/net lists NAME's interfaces, not the host's" {
+  run_skiff run -d --name base busybox sleep 100
+  run_skiff exec base ls /sys/class/net
+  own=$output
+  run_skiff run --rm --network container:base busybox ls /sys/class/net
+  assert_equal "$output" "$own"
+  assert_output_contains tap0
+}
+
+@test "--network container:NAME errors: no such container, not running (run --rm leaves nothing), conflicting flags" {
+  run_skiff 125 run --rm --network container:nosuch busybox true
+  assert_skiff_error "No such container: nosuch"
+  run_skiff create --name idle busybox sleep 100
+  run_skiff 125 run --rm --network container:idle busybox true
+  assert_skiff_error "it is not running"
+  run_skiff 125 run -d --rm --network container:idle busybox true
+  assert_skiff_error "it is not running"
+  run_skiff ps -a --format '{{.Names}}'
+  assert_equal "$output" idle
+  run_skiff start idle
+  for flags in "-p 8080" "-P" "--dns 192.0.2.53" "--dns-search a.test" "--dns-option ndots:1" \
+    "--add-host db:192.0.2.10" "--mac-address 92:d0:c6:0a:29:33" "--hostname other"; do
+    # shellcheck disable=SC2086
+    run_skiff 125 create --network container:idle $flags busybox true
+    assert_skiff_error "conflicting options"
+  done
+  run_skiff ps -a --format '{{.Names}}'
+  assert_equal "$output" idle
 }
 
 @test "--network pasta is checked at create: accepted where pasta is installed, refused clearly where not" {
@@ -323,7 +374,8 @@ COUNTING_WEB='mkdir -p /www && echo x >> /www/n && wc -l < /www/n > /www/i && ex
   assert_output_contains "/etc/hosts:0"
   assert_output_contains "/etc/resolv.conf:0"
   hp=$(net free-port tcp)
-  run_skiff run -d --name iso --network none -p "$hp:8080" busybox sleep 100
+  run_skiff_split run -d --name iso --network none -p "$hp:8080" busybox sleep 100
+  [[ $stderr == *"Published ports are discarded when using none network mode"* ]]
   run_skiff port iso
   assert_equal "$output" ""
   net bind "$hp" tcp
