@@ -64,6 +64,18 @@ python_flags() {
   done
 }
 
+# Sets DNS_NAME, a name that exists nowhere (its answer is the same from
+# any resolver and never needs the internet), and HOST_ANSWER, what the
+# host's first resolver says of it; skips the test when it says nothing.
+host_dns_answer() {
+  local server
+  server=$(awk '$1 == "nameserver" { print $2; exit }' /etc/resolv.conf)
+  [ -n "$server" ] || skip "the host's /etc/resolv.conf names no nameserver"
+  DNS_NAME=skiff-e2e-test.invalid
+  HOST_ANSWER=$(net dns "$DNS_NAME" "$server")
+  [ "$HOST_ANSWER" != "no answer" ] || skip "the host's resolver $server does not answer"
+}
+
 # The 64-hex ID's processes that are still alive (not zombies).
 live_processes() {
   local pid out=""
@@ -270,14 +282,10 @@ COUNTING_WEB='mkdir -p /www && echo x >> /www/n && wc -l < /www/n > /www/i && ex
 @test "the first DNS query a container makes is answered at once" {
   # As a program that starts by resolving a name: one query, no resend
   # (glibc would wait 5 s before its next try).
-  server=$(awk '$1 == "nameserver" { print $2; exit }' /etc/resolv.conf)
-  [ -n "$server" ] || skip "the host's /etc/resolv.conf names no nameserver"
-  name=skiff-e2e-test.invalid
-  host_answer=$(net dns "$name" "$server")
-  [ "$host_answer" != "no answer" ] || skip "the host's resolver $server does not answer"
+  host_dns_answer
   python_flags
-  run_skiff run --rm "${PY_FLAGS[@]}" busybox "$CTR_PY" /t/net_tool.py dns "$name" 10.0.2.3 1 2
-  assert_equal "$output" "$host_answer"
+  run_skiff run --rm "${PY_FLAGS[@]}" busybox "$CTR_PY" /t/net_tool.py dns "$DNS_NAME" 10.0.2.3 1 2
+  assert_equal "$output" "$HOST_ANSWER"
 }
 
 @test "the host's loopback is out of reach through 10.0.2.2, unless allow_host_loopback=true" {
@@ -292,22 +300,16 @@ COUNTING_WEB='mkdir -p /www && echo x >> /www/n && wc -l < /www/n > /www/i && ex
 }
 
 @test "DNS: 10.0.2.3 answers as the host's own resolver does" {
-  server=$(awk '$1 == "nameserver" { print $2; exit }' /etc/resolv.conf)
-  [ -n "$server" ] || skip "the host's /etc/resolv.conf names no nameserver"
-  # A name that exists nowhere: its answer is the same from any resolver,
-  # and never needs the internet to be an answer.
-  name=skiff-e2e-test.invalid
-  host_answer=$(net dns "$name" "$server")
-  [ "$host_answer" != "no answer" ] || skip "the host's resolver $server does not answer"
+  host_dns_answer
   python_flags
-  run_skiff run --rm "${PY_FLAGS[@]}" busybox "$CTR_PY" /t/net_tool.py dns "$name" 10.0.2.3
-  assert_equal "$output" "$host_answer"
+  run_skiff run --rm "${PY_FLAGS[@]}" busybox "$CTR_PY" /t/net_tool.py dns "$DNS_NAME" 10.0.2.3
+  assert_equal "$output" "$HOST_ANSWER"
   # The container's resolver, from /etc/resolv.conf, is answered too.
-  run timeout "$SKIFF_TEST_TIMEOUT" "$SKIFF" run --rm busybox nslookup "$name"
+  run timeout "$SKIFF_TEST_TIMEOUT" "$SKIFF" run --rm busybox nslookup "$DNS_NAME"
   assert_output_contains "10.0.2.3:53"
   assert_output_not_contains "timed out"
   assert_output_not_contains "no servers could be reached"
-  if [[ $host_answer == rcode=3\ * ]]; then assert_output_contains NXDOMAIN; fi
+  if [[ $HOST_ANSWER == rcode=3\ * ]]; then assert_output_contains NXDOMAIN; fi
 }
 
 @test "--dns, --dns-search, --dns-option and --add-host write resolv.conf and hosts" {
