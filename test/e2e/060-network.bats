@@ -275,8 +275,12 @@ COUNTING_WEB='mkdir -p /www && echo x >> /www/n && wc -l < /www/n > /www/i && ex
   address=$(host_address)
   python_flags
   start_peer echo udp-echo 0.0.0.0 0 "$SKIFF_TEST_DIR/echo.port"
-  run_skiff run --rm "${PY_FLAGS[@]}" busybox "$CTR_PY" /t/net_tool.py udp-once "$address" "$PEER_PORT" first 3
-  assert_equal "$output" "echo:first"
+  # Four fresh containers (with and without IPv6, whose first frames
+  # differ), since the loss depends on which frame comes first.
+  for network in slirp slirp:enable_ipv6=false slirp slirp:enable_ipv6=false; do
+    run_skiff run --rm --network "$network" "${PY_FLAGS[@]}" busybox "$CTR_PY" /t/net_tool.py udp-once "$address" "$PEER_PORT" first 2
+    assert_equal "$output" "echo:first"
+  done
 }
 
 @test "the first DNS query a container makes is answered at once" {
@@ -284,8 +288,10 @@ COUNTING_WEB='mkdir -p /www && echo x >> /www/n && wc -l < /www/n > /www/i && ex
   # (glibc would wait 5 s before its next try).
   host_dns_answer
   python_flags
-  run_skiff run --rm "${PY_FLAGS[@]}" busybox "$CTR_PY" /t/net_tool.py dns "$DNS_NAME" 10.0.2.3 1 2
-  assert_equal "$output" "$HOST_ANSWER"
+  for network in slirp slirp:enable_ipv6=false slirp slirp:enable_ipv6=false; do
+    run_skiff run --rm --network "$network" "${PY_FLAGS[@]}" busybox "$CTR_PY" /t/net_tool.py dns "$DNS_NAME" 10.0.2.3 1 2
+    assert_equal "$output" "$HOST_ANSWER"
+  done
 }
 
 @test "the host's loopback is out of reach through 10.0.2.2, unless allow_host_loopback=true" {
