@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -47,7 +48,17 @@ Result<std::unique_ptr<ContainerNetwork>> ContainerNetwork::prepare(const Json& 
       for (auto it = cc["ExposedPorts"].begin(); it != cc["ExposedPorts"].end(); ++it) exposed.push_back(it.key());
     for (auto& b : publish_all(exposed, bindings)) bindings.push_back(std::move(b));
   }
-  if (!bindings.empty()) network->ports_ = TRY(PortForwarder::bind(bindings));
+  if (!bindings.empty()) {
+    // A listener and, per connection, two sockets and two pipes: a range
+    // of ports soon passes the usual soft limit of 1024 descriptors. Up to
+    // the hard limit, as podman does (the container inherits it).
+    struct rlimit files;
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+      files.rlim_cur = files.rlim_max;
+      ::setrlimit(RLIMIT_NOFILE, &files);
+    }
+    network->ports_ = TRY(PortForwarder::bind(bindings));
+  }
   return network;
 }
 

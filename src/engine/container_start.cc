@@ -316,7 +316,11 @@ Result<int> run_container(const Store& store, const CreateOptions& create, const
   auto mode = parse_network_mode(create.network);
   if (mode.ok() && mode->kind == NetworkMode::Kind::kContainer) {
     Container c = TRY(create_container(store, with_id));
-    return start_container(store, c, options);
+    auto code = start_container(store, c, options);
+    // A start that failed before its monitor took over (the other container
+    // doesn't run): --rm still removes what create made.
+    if (!code.ok() && create.auto_remove && path_exists(c.dir)) (void)remove_container(store, c, true);
+    return code;
   }
   Prelude prelude{create.tty, create.network, keeps_log(create.log_driver, create.auto_remove),
                   limits.ok() ? *limits : ResourceLimits{}, with_id.id};

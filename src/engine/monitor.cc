@@ -162,9 +162,11 @@ class Monitor {
   int stdin_target() const { return tty_ ? pty_.get() : stdin_.get(); }
 
   void poll_once() {
-    enum Kind { kListener, kInit, kOut, kErr, kPty, kStdin, kClient, kHealth };
-    PollSet set;
-    std::vector<std::pair<Kind, size_t>> what;
+    // Reused round after round: the slirp loop may go through thousands a second.
+    PollSet& set = poll_set_;
+    auto& what = polled_;
+    set.clear();
+    what.clear();
     auto add = [&](int fd, short events, Kind kind, size_t index = 0) {
       set.add(fd, events);
       what.push_back({kind, index});
@@ -460,6 +462,9 @@ class Monitor {
   std::vector<Client> clients_;
   ScopedCgroup cgroup_;  ///< the running container's own, if any
   std::unique_ptr<ContainerNetwork> network_;  ///< its published ports and each run's slirp loop
+  enum Kind { kListener, kInit, kOut, kErr, kPty, kStdin, kClient, kHealth };
+  PollSet poll_set_;                          ///< poll_once's, kept for its capacity
+  std::vector<std::pair<Kind, size_t>> polled_;  ///< what each of our entries in it is
   ChildProcess init_;
   UniqueFd init_fd_;
   UniqueFd out_, err_, pty_, stdin_;

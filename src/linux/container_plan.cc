@@ -189,9 +189,12 @@ Result<ContainerPlan> make_plan(const ContainerSpec& spec, const IdMapping& mapp
   m.push_back({K::kMount, "shm", "dev/shm", "tmpfs", kNoSuidExecDev, "mode=1777,size=65536k", false});
   m.push_back({K::kMount, "mqueue", "dev/mqueue", "mqueue", kNoSuidExecDev, "", true});
   for (const auto& [source, target] : kDevSymlinks) m.push_back({K::kSymlink, source, target, "", 0, "", false});
-  // /sys: sysfs may be mounted only by the owner of the network namespace;
+  // /sys: sysfs may be mounted only by the owner of the network namespace
+  // (another container's is owned by its user namespace, which we joined);
   // sharing the host's network, bind the host's /sys read-only instead.
-  if (plan.clone_flags & CLONE_NEWNET)
+  auto network = parse_network_mode(spec.network);
+  bool joins_container = network.ok() && network->kind == NetworkMode::Kind::kContainer;
+  if ((plan.clone_flags & CLONE_NEWNET) || joins_container)
     m.push_back({K::kMount, "sysfs", "sys", "sysfs", kNoSuidExecDev | MS_RDONLY, "", false});
   else
     m.push_back({K::kBind, "/sys", "sys", "", MS_REC | MS_RDONLY, "", false});

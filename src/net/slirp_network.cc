@@ -88,6 +88,10 @@ bool SlirpNetwork::start_stack() {
     return false;
   }
   frame_.reset(new char[kFrameRoom]);
+  // libslirp's clock moves only in slirp_pollfds_poll: run it once now, or
+  // the first UDP socket (the first DNS query) gets an expiry computed from
+  // a clock of 0 and is dropped as expired before its answer comes back.
+  lib_->pollfds_poll(slirp_, 1, [](int, void*) { return 0; }, this);
   return true;
 }
 
