@@ -250,6 +250,27 @@ COUNTING_WEB='mkdir -p /www && echo x >> /www/n && wc -l < /www/n > /www/i && ex
   fi
 }
 
+@test "--network pasta: pasta serves the namespace (the host's addresses), published ports reach it, pasta ends with the container" {
+  command -v pasta >/dev/null || skip "pasta is not installed (the passt package)"
+  # The namespace's interface copies the host's address: pasta set it up.
+  address=$(host_address)
+  run_skiff run --rm --network pasta busybox ip -4 addr
+  assert_output_contains "$address"
+  assert_output_not_contains tap0
+  port=$(net free-port tcp)
+  run_skiff run -d --name web --network pasta -p "$port:8080" busybox \
+    sh -c 'echo hi-from-pasta > /tmp/i; httpd -f -p 8080 -h /tmp'
+  run net http-get 127.0.0.1 "$port" /i
+  [ "$status" -eq 0 ]
+  assert_output_contains hi-from-pasta
+  pid=$(cat "$SKIFF_ROOT/containers/$("$SKIFF" inspect -f '{{.Id}}' web)/pasta.pid")
+  kill -0 "$pid"
+  run_skiff rm -f web
+  # SIGTERM when the run ends: gone within a moment.
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  ! kill -0 "$pid" 2>/dev/null
+}
+
 @test "outbound TCP from a foreground run reaches a server on the host's address" {
   address=$(host_address)
   start_peer srv tcp-serve 0.0.0.0 "$SKIFF_TEST_DIR/srv.port" hello-from-host
