@@ -70,6 +70,31 @@ TEST_CASE("real root makes no user namespace; --network host keeps the host's ne
   CHECK(plan->clone_flags & CLONE_NEWPID);
 }
 
+TEST_CASE("--network container:NAME joins that one's user and network namespaces and mounts sysfs", "[plan]") {
+  ContainerSpec spec = basic_spec();
+  spec.network = "container:0123abcd";
+  auto plan = make_plan(spec, subid_mapping());
+  REQUIRE_OK(plan);
+  // Its parent joined NAME's user namespace: none of its own, nor a network.
+  CHECK_FALSE(plan->clone_flags & CLONE_NEWUSER);
+  CHECK_FALSE(plan->clone_flags & CLONE_NEWNET);
+  CHECK(plan->clone_flags & CLONE_NEWPID);
+  CHECK(find(*plan, "sys", Kind::kMount) != nullptr);
+  CHECK(find(*plan, "sys", Kind::kBind) == nullptr);
+  // The host's network: its /sys bound read-only, as before.
+  spec.network = "host";
+  auto host = make_plan(spec, subid_mapping());
+  REQUIRE_OK(host);
+  CHECK(find(*host, "sys", Kind::kBind) != nullptr);
+  // The default (slirp) and none: namespaces of their own.
+  for (const char* own : {"", "slirp", "none", "pasta"}) {
+    spec.network = own;
+    auto p = make_plan(spec, subid_mapping());
+    REQUIRE_OK(p);
+    CHECK((p->clone_flags & (CLONE_NEWUSER | CLONE_NEWNET)) == (CLONE_NEWUSER | CLONE_NEWNET));
+  }
+}
+
 TEST_CASE("overlay options list the layers top first with userxattr", "[plan]") {
   auto plan = make_plan(basic_spec(), subid_mapping());
   REQUIRE_OK(plan);
