@@ -126,6 +126,15 @@ Status ContainerNetwork::set_up(pid_t pid, const std::string& pid_file) {
   return {};
 }
 
+void stop_leftover_pasta(const std::string& pid_file, const std::string& named_file) {
+  auto text = read_file(pid_file, 64);
+  pid_t pid = text.ok() ? pid_t(std::atoi(text->c_str())) : 0;
+  if (pid <= 0) return;
+  auto cmdline = read_file("/proc/" + std::to_string(pid) + "/cmdline", 1 << 16);
+  if (!cmdline.ok() || cmdline->find(std::string(1, '\0') + named_file + '\0') == std::string::npos) return;
+  ::kill(pid, SIGTERM);
+}
+
 Status ContainerNetwork::attach(LaunchedContainer& launched) {
   if (launched.tap) slirp_ = std::make_unique<SlirpNetwork>(std::move(launched.tap), mode_.slirp, warn_);
   if (ports_ && sockets_) {

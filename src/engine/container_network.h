@@ -57,6 +57,15 @@ class ContainerNetwork : public PollClient {
   UniqueFd pasta_;  ///< pidfd of this run's pasta, killed when the run ends
 };
 
+/// The file a container's pasta writes its PID to (ContainerNetwork::set_up).
+inline constexpr const char* kPastaPidFile = "pasta.pid";
+
+/// Stops a pasta that a killed monitor left running (pasta outlives the
+/// processes of the namespace it serves): the one whose PID `pid_file`
+/// holds, if its command line still names `named_file` (so never a process
+/// that got the PID since).
+void stop_leftover_pasta(const std::string& pid_file, const std::string& named_file);
+
 /// What a container's cloned child configures on its tap0, for `mode`
 /// (nullopt without one); `mac` from --mac-address ("" for the kernel's).
 std::optional<TapConfig> container_tap_config(const NetworkMode& mode, const std::string& mac);

@@ -158,7 +158,7 @@ Result<LaunchedContainer> launch_container(const Store& store, const Container& 
   ContainerLaunch launch = TRY(ContainerLaunch::begin(container_clone_flags(network, mapping), mapping,
                                                       {.tty = tty, .tap = mode.slirp_tap()}, make_spec, &cgroup));
   LaunchedContainer launched =
-      TRY(launch.finish(c.id, [&](pid_t pid) { return net.set_up(pid, c.dir + "/pasta.pid"); }));
+      TRY(launch.finish(c.id, [&](pid_t pid) { return net.set_up(pid, c.dir + "/" + kPastaPidFile); }));
   launched.cgroup = std::move(cgroup);
   return launched;
 }
@@ -259,7 +259,7 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
   auto network = ContainerNetwork::prepare(c.config, [](const std::string& why) { warn("{}", why); });
   if (!network.ok()) return record(std::move(network).error());
 
-  auto launched = launch->finish(c.id, [&](pid_t child) { return (*network)->set_up(child, c.dir + "/pasta.pid"); });
+  auto launched = launch->finish(c.id, [&](pid_t child) { return (*network)->set_up(child, c.dir + "/" + kPastaPidFile); });
   trace("exec'd");
   if (!launched.ok()) return record(std::move(launched).error());
   Status attached = (*network)->attach(*launched);

@@ -13,6 +13,7 @@
 #include "base/trace.h"
 #include "engine/container_control.h"
 #include "engine/container_names.h"
+#include "engine/container_network.h"
 #include "engine/container_options.h"
 #include "engine/container_process.h"
 #include "engine/container_summary.h"
@@ -274,6 +275,8 @@ Status remove_container(const Store& store, const Container& container, bool for
   release_name(
       store, config.ok() && config->is_object() ? config->value("name", container.name()) : container.name(),
       container.id);
+  // A pasta a killed monitor left behind.
+  stop_leftover_pasta(trash + "/" + kPastaPidFile, container.dir + "/" + kPastaPidFile);
   TRY(std::move(remove_container_tree(trash)).wrap("remove container `{}`", container.id));
   // The cgroup a killed monitor left, if any (linux/cgroup.h).
   if (std::string base = cgroup_base(read_cgroup_facts()); !base.empty())
