@@ -97,6 +97,13 @@ void record_exited(Container& c, int exit_code) {
   c.state.erase("PortsText");
 }
 
+void record_cgroup(Container& c, const std::string& path) {
+  if (path.empty())
+    c.state.erase("Cgroup");
+  else
+    c.state["Cgroup"] = path;
+}
+
 void record_ports(Container& c, const Json& ports) {
   if (ports.is_null())
     c.state.erase("Ports");

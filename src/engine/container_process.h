@@ -52,6 +52,9 @@ Status signal_container(const Container& container, int signal);
 void record_running(Container& container, pid_t pid);
 /// The state a monitor records when the init ended with `exit_code`.
 void record_exited(Container& container, int exit_code);
+/// Records the folder of the container's own cgroup ("" for none) in its
+/// state, kept after it exits: `rm` removes it if a killed monitor left it.
+void record_cgroup(Container& container, const std::string& path);
 /// Records the running container's published ports (docker's
 /// NetworkSettings.Ports; null: none) in its state, with ps's text of them
 /// (PortsText); record_exited drops both.

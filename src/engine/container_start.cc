@@ -267,6 +267,7 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
 
   pid_t pid = launched->process.pid();
   record_running(c, pid);
+  record_cgroup(c, cgroup->path());
   record_ports(c, (*network)->ports());
   std::optional<HealthTask> health;
   if (auto config = health_config(c.config)) {

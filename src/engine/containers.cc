@@ -278,9 +278,11 @@ Status remove_container(const Store& store, const Container& container, bool for
   // A pasta a killed monitor left behind.
   stop_leftover_pasta(trash + "/" + kPastaPidFile, container.dir + "/" + kPastaPidFile);
   TRY(std::move(remove_container_tree(trash)).wrap("remove container `{}`", container.id));
-  // The cgroup a killed monitor left, if any (linux/cgroup.h).
-  if (std::string base = cgroup_base(read_cgroup_facts()); !base.empty())
-    ::rmdir((base + "/" + container_cgroup_name(container.id)).c_str());
+  // The cgroup a killed monitor left, if any (linux/cgroup.h): the folder
+  // its state names, only if it is this container's by name. Read from the
+  // record, not the host's cgroup facts: `run --rm` comes through here.
+  std::string cgroup = container.state.value("Cgroup", "");
+  if (cgroup.ends_with("/" + container_cgroup_name(container.id))) ::rmdir(cgroup.c_str());
   // rm -v and --rm: its anonymous volumes go too, once it no longer uses them.
   if (remove_volumes || container.config.value("HostConfig", Json::object()).value("AutoRemove", false))
     TRY(std::move(remove_anonymous_volumes(store, container.config))

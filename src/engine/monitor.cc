@@ -113,6 +113,7 @@ class Monitor {
     for (int fd : {out_.get(), err_.get(), stdin_.get(), pty_.get()}) set_nonblocking(fd);
     stdin_queue_.clear();
     record_running(c_, pid);
+    record_cgroup(c_, cgroup_.path());
     record_ports(c_, network_->ports());
     c_.state["RestartCount"] = restarts_;
     started_ = Clock::now();
