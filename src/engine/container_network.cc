@@ -1,15 +1,13 @@
 #include "engine/container_network.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "base/fs.h"
+#include "linux/helper_program.h"
 #include "linux/probe.h"
 #include "linux/process_info.h"
 
@@ -64,42 +62,10 @@ Result<std::unique_ptr<ContainerNetwork>> ContainerNetwork::prepare(const Json& 
 
 namespace {
 
-// Runs `args` to its end; its stderr becomes the error when it fails.
-Status run_program(const std::vector<std::string>& args) {
-  int err[2];
-  if (::pipe2(err, O_CLOEXEC) != 0) return errno_error("create a pipe");
-  UniqueFd err_read(err[0]), err_write(err[1]);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  // Nothing of our signal handling reaches it: no blocked signals, every
-  // disposition the default (we ignore SIGPIPE).
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  err_write.reset();
-  if (rc != 0) return Error(rc, fmt::format("run `{}`", args[0]));
-  std::string text;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(err_read.get(), buf, sizeof buf)) > 0;) text.append(buf, size_t(n));
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return make_error("`{}` {}{}{}", args[0], describe_wait_status(status), text.empty() ? "" : ": ", text);
+// The PID a pid file holds; 0 when it holds none.
+pid_t pid_in_file(const std::string& path) {
+  auto text = read_file(path, 64);
+  return text.ok() ? pid_t(std::atoi(text->c_str())) : 0;
 }
 
 }  // namespace
@@ -118,17 +84,15 @@ Status ContainerNetwork::set_up(pid_t pid, const std::string& pid_file) {
   args.insert(args.end(), mode_.pasta_args.begin(), mode_.pasta_args.end());
   args.push_back(std::to_string(pid));
   ::unlink(pid_file.c_str());
-  TRY(run_program(args));
-  auto text = read_file(pid_file, 64);
-  pid_t daemon = text.ok() ? pid_t(std::atoi(text->c_str())) : 0;
+  TRY(run_helper_program(args));
+  pid_t daemon = pid_in_file(pid_file);
   if (daemon <= 0) return make_error("start pasta: it wrote no PID to `{}`", pid_file);
   pasta_ = TRY(open_process(daemon, process_start_time(daemon)));
   return {};
 }
 
 void stop_leftover_pasta(const std::string& pid_file, const std::string& named_file) {
-  auto text = read_file(pid_file, 64);
-  pid_t pid = text.ok() ? pid_t(std::atoi(text->c_str())) : 0;
+  pid_t pid = pid_in_file(pid_file);
   if (pid <= 0) return;
   auto cmdline = read_file("/proc/" + std::to_string(pid) + "/cmdline", 1 << 16);
   if (!cmdline.ok() || cmdline->find(std::string(1, '\0') + named_file + '\0') == std::string::npos) return;

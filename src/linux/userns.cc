@@ -16,6 +16,7 @@
 
 #include "base/fs.h"
 #include "linux/child_process.h"
+#include "linux/helper_program.h"
 
 extern char** environ;
 
@@ -66,36 +67,13 @@ Result<MapProgram> spawn_map_program(const std::string& program, pid_t pid, cons
     args.push_back(std::to_string(r.host_id));
     args.push_back(std::to_string(r.count));
   }
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  int err_pipe[2];
-  if (::pipe2(err_pipe, O_CLOEXEC) != 0) return errno_error("run {}", program);
-  MapProgram running{program, -1, UniqueFd(err_pipe[0])};
-  UniqueFd write_end(err_pipe[1]);
-  // posix_spawn (vfork): no copy of our page tables for a short helper.
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, write_end.get(), 2);
-  int rc = posix_spawn(&running.pid, program.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return Error(rc, fmt::format("run {}", program));
+  MapProgram running{program, -1, UniqueFd()};
+  running.pid = TRY(spawn_helper_program(args, running.stderr_read));
   return running;
 }
 
 Status finish_map_program(MapProgram& running) {
-  std::string output;
-  char buf[512];
-  ssize_t n;
-  while ((n = ::read(running.stderr_read.get(), buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-    if (n > 0) output.append(buf, n);
-  int status = 0;
-  while (::waitpid(running.pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
-  while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
-  return make_error("{} {}{}", running.program, describe_wait_status(status),
-                    output.empty() ? "" : ": " + output);
+  return finish_helper_program(running.program, running.pid, running.stderr_read.get());
 }
 
 Status write_proc_file(pid_t pid, const char* name, const std::string& content) {
