@@ -137,16 +137,18 @@ Result<Container> create_container(const Store& store, const CreateOptions& opti
       auto text = read_file(path, 1 << 20);
       return text.ok() ? *text : std::string();
     };
-    std::string host_hosts = mode.kind == NetworkMode::Kind::kHost ? host_file("/etc/hosts") : "";
-    std::string hosts = container_hosts_file(mode, hostname, extra_hosts, host_hosts);
-    DnsSettings dns{json_strings(host.value("Dns", Json())), json_strings(host.value("DnsSearch", Json())),
-                    json_strings(host.value("DnsOptions", Json()))};
-    std::string resolv = container_resolv_conf(mode, dns, host_file("/etc/resolv.conf"));
+    std::string hosts, resolv;
     if (mode.kind == NetworkMode::Kind::kContainer) {
       // Sharing another container's network: its names too, as docker.
       std::string other = store.containers_dir() + "/" + mode.container;
       hosts = host_file((other + "/hosts").c_str());
       resolv = host_file((other + "/resolv.conf").c_str());
+    } else {
+      std::string host_hosts = mode.kind == NetworkMode::Kind::kHost ? host_file("/etc/hosts") : "";
+      hosts = container_hosts_file(mode, hostname, extra_hosts, host_hosts);
+      DnsSettings dns{json_strings(host.value("Dns", Json())), json_strings(host.value("DnsSearch", Json())),
+                      json_strings(host.value("DnsOptions", Json()))};
+      resolv = container_resolv_conf(mode, dns, host_file("/etc/resolv.conf"));
     }
     // Files are written without fsync; the folder is made durable once,
     // before the rename that makes it visible. A --rm container is gone

@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "base/fs.h"
+#include "linux/probe.h"
 
 namespace skiff {
 
@@ -23,15 +23,6 @@ constexpr int kPipeSize = 256 << 10;
 constexpr size_t kMaxConnections = 4096;
 constexpr size_t kMaxUdpFlows = 256;
 constexpr auto kUdpIdle = std::chrono::seconds(60);
-
-std::string address_text(const sockaddr_storage& sa) {
-  char text[INET6_ADDRSTRLEN] = "";
-  if (sa.ss_family == AF_INET)
-    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(sa).sin_addr, text, sizeof text);
-  else
-    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(sa).sin6_addr, text, sizeof text);
-  return text;
-}
 
 uint16_t port_of(const sockaddr_storage& sa) {
   return ntohs(sa.ss_family == AF_INET ? reinterpret_cast<const sockaddr_in&>(sa).sin_port
@@ -65,8 +56,7 @@ void set_pipe_size(int fd) { (void)::fcntl(fd, F_SETPIPE_SZ, kPipeSize); }
 }  // namespace
 
 int unprivileged_port_start() {
-  auto text = read_file("/proc/sys/net/ipv4/ip_unprivileged_port_start", 64);
-  return text.ok() ? std::atoi(text->c_str()) : 1024;
+  return int(read_sysctl_int("/proc/sys/net/ipv4/ip_unprivileged_port_start").value_or(1024));
 }
 
 struct PortForwarder::UdpFlow {
