@@ -1,0 +1,91 @@
+// User-defined networks: records of docker's `network create` kind. A
+// container on one gets an address of the network's subnet on eth0, and
+// reaches the other containers on it by name through a switch process that
+// lives while any of them runs (engine/network_daemon.h); the records here
+// are what outlives it.
+//
+//   networks/<id>.json   docker's `network inspect` object, without
+//                        Containers (those come from the containers' states)
+//   networks/.lock       exclusive while a network is made or removed, so
+//                        that names and subnets stay unique
+//
+// The built-in networks (slirp, host, none) have no record: `ls` and
+// `inspect` show them, nothing can make, remove or connect to them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+#include "base/json.h"
+#include "image/store.h"
+
+namespace skiff {
+
+struct NetworkRecord {
+  std::string id;       ///< 64 hex
+  std::string name;
+  std::string subnet;   ///< "10.89.0.0/24"
+  std::string gateway;  ///< "10.89.0.1": the switch's address, and the containers' DNS server
+  bool internal = false;  ///< --internal: no way out (libslirp's restricted mode)
+  Json record;            ///< the whole inspect object as stored
+};
+
+struct NetworkCreateOptions {
+  std::string name;
+  std::string driver = "bridge";       ///< only bridge
+  std::string subnet;                  ///< "" picks the lowest free 10.89.N.0/24
+  std::string gateway;                 ///< "" is the subnet's first address
+  bool internal = false;
+  bool ignore_existing = false;        ///< --ignore (podman): an existing one is returned
+  std::vector<std::string> labels{};   ///< KEY=VALUE or KEY
+  std::vector<std::string> options{};  ///< -o KEY=VALUE: only com.docker.network.driver.mtu
+};
+
+/// The names of the built-in networks, which no record may take: slirp
+/// (and its aliases default, bridge, slirp4netns), host, none, pasta.
+bool is_builtin_network(std::string_view name);
+
+/// `network create`: checks the name (docker's [a-zA-Z0-9][a-zA-Z0-9_.-]*,
+/// not a built-in's), the subnet (IPv4, a prefix of 16 to 29 bits, not
+/// overlapping another network's or slirp's 10.0.2.0/24) and the gateway
+/// (inside the subnet), and writes the record. "network with name N
+/// already exists" when the name is taken.
+Result<NetworkRecord> create_network(const Store& store, const NetworkCreateOptions& options);
+
+/// One network by name, full ID or unique ID prefix: "network N not found".
+/// Built-ins are not found here (they have no record).
+Result<NetworkRecord> find_network(const Store& store, std::string_view name_or_id);
+
+/// Every network with a record, sorted by name.
+std::vector<NetworkRecord> list_networks(const Store& store);
+
+/// docker's `network inspect` object: the record, with Containers filled
+/// from the running containers' states (state "Networks"[name]); built-ins
+/// get an object of the same shape.
+Json inspect_network(const Store& store, const NetworkRecord& network);
+
+/// The IDs of the containers (in any state) whose HostConfig.NetworkMode is
+/// the network.
+std::vector<std::string> network_users(const Store& store, const NetworkRecord& network);
+
+/// `network rm`: refused while a container uses it, or for a built-in.
+Status remove_network(const Store& store, std::string_view name_or_id);
+
+/// `network connect` / `disconnect` of a container that is not running:
+/// its record's HostConfig.NetworkMode, EndpointConfig (Aliases,
+/// IPv4Address) and HostConfig.Links. A container is on one network at a
+/// time: connecting one already on another user-defined network is an
+/// error; disconnecting leaves it on "none", as docker does.
+struct EndpointSettings {
+  std::vector<std::string> aliases{};
+  std::string ip;                    ///< "" for the next free address at each start
+  std::vector<std::string> links{};  ///< NAME[:ALIAS]
+};
+Status connect_container(const Store& store, std::string_view network, std::string_view container,
+                         const EndpointSettings& settings);
+Status disconnect_container(const Store& store, std::string_view network, std::string_view container, bool force);
+
+}  // namespace skiff
