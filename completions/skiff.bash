@@ -212,7 +212,11 @@ _skiff_complete_networks() {
       _skiff_nospace
       ;;
     *)
-      _skiff_reply slirp slirp: none host pasta container:
+      # The modes, and the networks made with `skiff network create`.
+      while IFS= read -r line; do
+        [[ -n $line && $line != slirp && $line != none && $line != host ]] && candidates+=("$line")
+      done < <(_skiff_query network ls --format '{{.Name}}')
+      _skiff_reply slirp slirp: none host pasta container: "${candidates[@]}"
       [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *: ]] && _skiff_nospace
       ;;
   esac
@@ -283,8 +287,8 @@ _skiff() {
           # The options that take a value, long and short.
           local valued=" --name -e --env --env-file -w --workdir -u --user --group-add --entrypoint -h --hostname
             -l --label --tmpfs -v --volume --mount --network --net -p --publish --expose --dns --dns-search
-            --dns-option --add-host --mac-address --pull --platform --cap-add --cap-drop
-            --security-opt --restart --stop-signal --stop-timeout --log-driver --log-opt --detach-keys
+            --dns-option --add-host --mac-address --network-alias --net-alias --ip --link --pull --platform
+            --cap-add --cap-drop --security-opt --restart --stop-signal --stop-timeout --log-driver --log-opt --detach-keys
             --health-cmd --health-interval --health-timeout --health-start-period --health-retries
             -m --memory --memory-swap --cpus -c --cpu-shares --pids-limit " letters=ewuhlvmcp
           if [[ $command == exec || $subcommand == exec ]]; then
@@ -624,8 +628,8 @@ _skiff() {
       ((nargs == 0)) || return 0
       flags=(--help --name --rm --env --env-file --workdir --user --group-add --entrypoint --hostname --label
         --read-only --tmpfs --volume --mount --interactive --tty --init --network --net --publish --publish-all
-        --expose --dns --dns-search --dns-option --add-host --mac-address -p -P --pull --platform
-        --cap-add --cap-drop --privileged --security-opt --restart --stop-signal --stop-timeout --log-driver --log-opt -e -w -u -h -l -v -i -t
+        --expose --dns --dns-search --dns-option --add-host --mac-address --network-alias --net-alias --ip --link
+        -p -P --pull --platform --cap-add --cap-drop --privileged --security-opt --restart --stop-signal --stop-timeout --log-driver --log-opt -e -w -u -h -l -v -i -t
         --health-cmd --health-interval --health-timeout --health-start-period --health-retries --no-healthcheck
         --memory --memory-swap --cpus --cpu-shares --pids-limit -m -c)
       [[ $path == run ]] && flags+=(--detach --detach-keys -d)
@@ -666,7 +670,17 @@ _skiff() {
           _skiff_complete_networks
           return
           ;;
-        -p | --publish | --expose | --dns | --dns-search | --dns-option | --mac-address)
+        -p | --publish | --expose | --dns | --dns-search | --dns-option | --mac-address | --network-alias | \
+          --net-alias | --ip)
+          return
+          ;;
+        --link)
+          # NAME[:ALIAS]: the containers.
+          [[ $cur == *:* ]] && return
+          while IFS= read -r line; do
+            [[ -n $line ]] && COMPREPLY+=("$line")
+          done < <(_skiff_query ps -a --format '{{.Names}}')
+          mapfile -t COMPREPLY < <(compgen -W "${COMPREPLY[*]}" -- "$cur")
           return
           ;;
         --add-host)

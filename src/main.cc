@@ -11,6 +11,7 @@
 #include "cli/command.h"
 #include "cli/suggest.h"
 #include "engine/monitor.h"
+#include "engine/network_daemon.h"
 #include "version.h"
 
 namespace {
@@ -151,6 +152,7 @@ int main(int argc, char** argv) {
   std::setlocale(LC_CTYPE, "C.UTF-8");
   // A detached container's monitor, exec'd by skiff itself: no command line to parse.
   if (argc > 1 && std::string_view(argv[1]) == kMonitorCommand) monitor_process_main(argc, argv);
+  if (argc > 1 && std::string_view(argv[1]) == kNetworkCommand) network_process_main(argc, argv);
 
   CLI::App app{"skiff: rootless containers without a daemon", "skiff"};
   app.set_version_flag("-v,--version", fmt::format("skiff version {}, build {}", SKIFF_VERSION, SKIFF_GIT_COMMIT));

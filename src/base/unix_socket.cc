@@ -69,12 +69,47 @@ Status send_message(int fd, char type, std::string_view payload, bool wait) {
   }
 }
 
-Result<bool> receive_message(int fd, char& type, std::string& payload) {
+Status send_message_with_fd(int fd, char type, std::string_view payload, int passed) {
+  std::string message(1, type);
+  message.append(payload);
+  iovec iov{message.data(), message.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+  cmsg->cmsg_level = SOL_SOCKET;
+  cmsg->cmsg_type = SCM_RIGHTS;
+  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(cmsg), &passed, sizeof(int));
+  for (;;) {
+    if (::sendmsg(fd, &msg, MSG_NOSIGNAL) >= 0) return {};
+    if (errno != EINTR) return errno_error("send a message");
+  }
+}
+
+Result<bool> receive_message(int fd, char& type, std::string& payload, UniqueFd* passed) {
   payload.resize(kMaxMessagePayload + 1);
   for (;;) {
-    ssize_t n = ::recv(fd, payload.data(), payload.size(), 0);
+    iovec iov{payload.data(), payload.size()};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return errno_error("receive a message");
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(sizeof(int))) continue;
+      int got;
+      std::memcpy(&got, CMSG_DATA(c), sizeof got);
+      UniqueFd owned(got);
+      if (passed) *passed = std::move(owned);
+    }
     if (n == 0) return false;
     type = payload[0];
     payload.erase(0, 1);

@@ -22,8 +22,12 @@ Result<UniqueFd> connect_unix(const std::string& path);
 /// back as errors (never SIGPIPE).
 Status send_message(int fd, char type, std::string_view payload, bool wait = true);
 
+/// Sends one message carrying a duplicate of descriptor `passed` (SCM_RIGHTS).
+Status send_message_with_fd(int fd, char type, std::string_view payload, int passed);
+
 /// Receives one message into `type` and `payload`; false at end of stream.
-Result<bool> receive_message(int fd, char& type, std::string& payload);
+/// A descriptor sent with it goes to `passed` (closed when not wanted).
+Result<bool> receive_message(int fd, char& type, std::string& payload, UniqueFd* passed = nullptr);
 
 /// The largest payload send_message carries.
 inline constexpr size_t kMaxMessagePayload = 64 * 1024;

@@ -24,7 +24,11 @@ void add_create_flags(CLI::App* cmd, CreateOptions& o) {
   cmd->add_flag("-t,--tty", o.tty, "Allocate a pseudo-terminal");
   cmd->add_flag("--init", o.init, "Run an init as PID 1 that forwards signals and reaps processes");
   cmd->add_option("--network,--net", o.network,
-                  "Network: slirp[:allow_host_loopback=true,enable_ipv6=false,mtu=N] (the default), none, host, pasta");
+                  "Network: slirp[:allow_host_loopback=true,enable_ipv6=false,mtu=N] (the default), none, host, "
+                  "container:NAME, pasta, or a network's name (skiff network create)");
+  cmd->add_option("--network-alias,--net-alias", o.network_aliases, "Another name for the container on its network");
+  cmd->add_option("--ip", o.ip, "The container's IPv4 address on its network");
+  cmd->add_option("--link", o.links, "Reach another container on its network as ALIAS (NAME[:ALIAS])");
   cmd->add_option("-p,--publish", o.publish, "Publish a container's port on the host ([IP:][HOST_PORT:]PORT[/tcp|udp], ranges A-B)");
   cmd->add_flag("-P,--publish-all", o.publish_all, "Publish every exposed port on a free host port");
   cmd->add_option("--expose", o.expose, "Expose a port or a range (PORT[/tcp|udp]) without publishing it");
@@ -32,7 +36,7 @@ void add_create_flags(CLI::App* cmd, CreateOptions& o) {
   cmd->add_option("--dns-search", o.dns_search, "Search domain for the container's /etc/resolv.conf (\".\": none)");
   cmd->add_option("--dns-option", o.dns_options, "Resolver option for the container's /etc/resolv.conf");
   cmd->add_option("--add-host", o.add_hosts, "Add a line to the container's /etc/hosts (NAME:IP; IP may be host-gateway)");
-  cmd->add_option("--mac-address", o.mac_address, "MAC address of the container's interface (slirp network)");
+  cmd->add_option("--mac-address", o.mac_address, "MAC address of the container's interface");
   cmd->add_option("--pull", o.pull, "Pull the image: missing, always or never (default missing)");
   cmd->add_option("--platform", o.platform, "Require the image's platform (os/arch[/variant])");
   cmd->add_option("--cap-add", o.cap_add, "Add Linux capabilities (or ALL)");

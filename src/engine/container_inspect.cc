@@ -51,6 +51,27 @@ Json inspect_container(const Store& store, const Container& c) {
   networks[network] = {{"IPAMConfig", nullptr}, {"Links", nullptr}, {"Aliases", nullptr},
                        {"NetworkID", ""},      {"EndpointID", ""}};
   networks[network].update(addresses);
+  // On a user-defined network: its record's ID, the aliases and the
+  // address of this run (engine/container_network.h).
+  if (mode.ok() && mode->kind == NetworkMode::Kind::kNetwork) {
+    const Json& endpoint = config.contains("EndpointConfig") ? config["EndpointConfig"] : Json();
+    Json& shown = networks[network];
+    if (endpoint.is_object()) {
+      shown["Aliases"] = endpoint.value("Aliases", Json());
+      if (!endpoint.value("IPv4Address", "").empty())
+        shown["IPAMConfig"] = {{"IPv4Address", endpoint.value("IPv4Address", "")}};
+    }
+    shown["Links"] = host.contains("Links") ? host["Links"] : Json();
+    const Json* run = c.status() == "running" && c.state.contains("Networks") && c.state["Networks"].contains(network)
+                          ? &c.state["Networks"][network]
+                          : nullptr;
+    if (run) {
+      for (const char* key : {"NetworkID", "IPAddress", "IPPrefixLen", "Gateway", "MacAddress"})
+        if (run->contains(key)) shown[key] = (*run)[key];
+      for (const char* key : {"IPAddress", "IPPrefixLen", "Gateway", "MacAddress"})
+        if (run->contains(key)) addresses[key] = (*run)[key];
+    }
+  }
   Json settings = {{"Bridge", ""},
                    {"SandboxID", ""},
                    {"SandboxKey", ""},

@@ -10,10 +10,58 @@
 #include "linux/helper_program.h"
 #include "linux/probe.h"
 #include "linux/process_info.h"
+#include "net/ipv4_subnet.h"
 
 namespace skiff {
 
-std::optional<TapConfig> container_tap_config(const NetworkMode& mode, const std::string& mac) {
+namespace {
+
+// docker's MAC for an address: 02:42 and its four bytes.
+std::string mac_for_address(const std::string& ip) {
+  uint32_t a = parse_ipv4(ip).value_or(0);
+  return fmt::format("02:42:{:02x}:{:02x}:{:02x}:{:02x}", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+}
+
+EndpointRequest endpoint_request(const Json& config) {
+  EndpointRequest r;
+  r.container = config.value("id", "");
+  auto add = [&](const std::string& name) {
+    if (!name.empty() && std::find(r.names.begin(), r.names.end(), name) == r.names.end()) r.names.push_back(name);
+  };
+  add(config.value("name", ""));
+  add(r.container.substr(0, 12));
+  add(config["Config"].value("Hostname", ""));
+  const Json& endpoint = config.contains("EndpointConfig") ? config["EndpointConfig"] : Json();
+  if (endpoint.is_object()) {
+    for (const auto& alias : json_strings(endpoint.value("Aliases", Json()))) add(alias);
+    r.ip = endpoint.value("IPv4Address", "");
+  }
+  // HostConfig.Links: NAME:ALIAS (the linked container's name, and what
+  // this container calls it).
+  for (const auto& link : json_strings(config["HostConfig"].value("Links", Json()))) {
+    size_t colon = link.find(':');
+    std::string name = link.substr(0, colon);
+    r.links[colon == std::string::npos ? name : link.substr(colon + 1)] = name;
+  }
+  return r;
+}
+
+}  // namespace
+
+std::optional<TapConfig> container_tap_config(const NetworkMode& mode, const std::string& mac,
+                                              const std::string& lease) {
+  if (mode.kind == NetworkMode::Kind::kNetwork) {
+    Json l = Json::parse(lease, nullptr, false);
+    if (!l.is_object()) return std::nullopt;
+    TapConfig tap;
+    tap.name = "eth0";
+    tap.mtu = l.value("mtu", 65520);
+    tap.address = ipv4_in_addr(parse_ipv4(l.value("ip", "")).value_or(0));
+    tap.prefix = l.value("prefix", 24);
+    tap.gateway = ipv4_in_addr(parse_ipv4(l.value("gateway", "")).value_or(0));
+    tap.mac = parse_mac_address(mac.empty() ? mac_for_address(l.value("ip", "")) : mac);
+    return tap;
+  }
   if (!mode.slirp_tap()) return std::nullopt;
   TapConfig tap;
   tap.mtu = mode.slirp.mtu;
@@ -28,12 +76,18 @@ std::optional<TapConfig> container_tap_config(const NetworkMode& mode, const std
   return tap;
 }
 
-Result<std::unique_ptr<ContainerNetwork>> ContainerNetwork::prepare(const Json& config,
+Result<std::unique_ptr<ContainerNetwork>> ContainerNetwork::prepare(const Store& store, const Json& config,
                                                                     std::function<void(const std::string&)> warn) {
   const Json& host = config["HostConfig"];
   auto network = std::make_unique<ContainerNetwork>();
   network->mode_ = TRY(parse_network_mode(host.value("NetworkMode", "")));
   network->warn_ = std::move(warn);
+  if (network->mode_.kind == NetworkMode::Kind::kNetwork) {
+    network->store_ = &store;
+    network->network_ = TRY(find_network(store, network->mode_.network));
+    network->request_ = endpoint_request(config);
+    network->mac_ = config["Config"].value("MacAddress", "");
+  }
   if (!network->warn_ && network->mode_.slirp_tap()) TRY(slirp_library());
   // Ports reach a namespace of the container's own; with the host's (or
   // another container's) they are discarded, as docker does.
@@ -70,6 +124,26 @@ pid_t pid_in_file(const std::string& path) {
 
 }  // namespace
 
+Result<std::string> ContainerNetwork::join() {
+  if (!network_) return std::string();
+  endpoint_.reset();
+  endpoint_ = TRY(NetworkEndpoint::join(*store_, *network_, request_));
+  const Lease& l = endpoint_->lease();
+  return Json{{"ip", l.ip}, {"prefix", l.prefix}, {"gateway", l.gateway}, {"mtu", l.mtu}}.dump();
+}
+
+Json ContainerNetwork::endpoints() const {
+  if (!network_ || !endpoint_) return nullptr;
+  const Lease& l = endpoint_->lease();
+  Json endpoint = {{"NetworkID", network_->id},
+                   {"IPAddress", l.ip},
+                   {"IPPrefixLen", l.prefix},
+                   {"Gateway", l.gateway},
+                   {"MacAddress", mac_.empty() ? mac_for_address(l.ip) : mac_},
+                   {"Aliases", request_.names}};
+  return Json{{network_->name, endpoint}};
+}
+
 Status ContainerNetwork::set_up(pid_t pid, const std::string& pid_file) {
   // The namespaces are opened while the child surely lives (it waits for
   // us): once its command runs, it may end before we look.
@@ -100,6 +174,10 @@ void stop_leftover_pasta(const std::string& pid_file, const std::string& named_f
 }
 
 Status ContainerNetwork::attach(LaunchedContainer& launched) {
+  if (endpoint_ && launched.tap) {
+    TRY(endpoint_->plug(launched.tap.get()));
+    launched.tap.reset();  // the network's process serves it
+  }
   if (launched.tap) slirp_ = std::make_unique<SlirpNetwork>(std::move(launched.tap), mode_.slirp, warn_);
   if (ports_ && sockets_) {
     // docker connects to the container's address (a service bound to its
@@ -107,7 +185,10 @@ Status ContainerNetwork::attach(LaunchedContainer& launched) {
     // addresses, so there, loopback.
     sockaddr_in target = {};
     target.sin_family = AF_INET;
-    ::inet_pton(AF_INET, mode_.slirp_tap() ? SlirpAddresses::kContainer : "127.0.0.1", &target.sin_addr);
+    if (endpoint_)
+      target.sin_addr = ipv4_in_addr(parse_ipv4(endpoint_->lease().ip).value_or(0));
+    else
+      ::inet_pton(AF_INET, mode_.slirp_tap() ? SlirpAddresses::kContainer : "127.0.0.1", &target.sin_addr);
     NetnsSockets* sockets = sockets_.get();
     ports_->attach([sockets](int family, int type) { return sockets->make_socket(family, type); }, target);
   }
@@ -122,6 +203,7 @@ void ContainerNetwork::detach() {
   if (ports_) ports_->detach();
   sockets_.reset();
   slirp_.reset();
+  endpoint_.reset();  // leaves the network
 }
 
 void ContainerNetwork::add_to(PollSet& set) {

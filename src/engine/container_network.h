@@ -12,6 +12,8 @@
 #include "base/error.h"
 #include "base/json.h"
 #include "base/poll_set.h"
+#include "engine/network_daemon.h"
+#include "image/store.h"
 #include "linux/container_launch.h"
 #include "linux/netns_sockets.h"
 #include "net/network_mode.h"
@@ -27,8 +29,14 @@ class ContainerNetwork : public PollClient {
   /// PublishAllPorts). `warn` reports what goes wrong later, while running;
   /// without it (a detached container's monitor, whose stderr nobody
   /// reads) libslirp is loaded now, so that a missing library fails the start.
-  static Result<std::unique_ptr<ContainerNetwork>> prepare(const Json& config,
+  /// A user-defined network must exist.
+  static Result<std::unique_ptr<ContainerNetwork>> prepare(const Store& store, const Json& config,
                                                            std::function<void(const std::string&)> warn);
+
+  /// Before a run's child makes its interfaces: on a user-defined network,
+  /// joins it for this run and returns the lease as the child's launch
+  /// payload needs it (see launch_payload); "" otherwise.
+  Result<std::string> join();
 
   /// Before a run's command starts (`pid` is its cloned child, waiting):
   /// opens its network namespace for the published ports, and pasta
@@ -42,6 +50,10 @@ class ContainerNetwork : public PollClient {
   void detach();
   /// docker's NetworkSettings.Ports of what is bound; null when nothing is.
   Json ports() const { return ports_ ? ports_->ports_json() : Json(); }
+  /// state "Networks" while a run lasts: {NAME: {NetworkID, IPAddress,
+  /// IPPrefixLen, Gateway, MacAddress, Aliases}} on a user-defined network;
+  /// null otherwise.
+  Json endpoints() const;
   /// Whether there is anything to serve at all.
   bool empty() const { return !ports_ && !mode_.slirp_tap(); }
 
@@ -50,6 +62,11 @@ class ContainerNetwork : public PollClient {
 
  private:
   NetworkMode mode_;
+  const Store* store_ = nullptr;
+  std::optional<NetworkRecord> network_;  ///< a user-defined network's
+  EndpointRequest request_;
+  std::string mac_;                         ///< --mac-address
+  std::optional<NetworkEndpoint> endpoint_;  ///< this run's place on it
   std::function<void(const std::string&)> warn_;
   std::unique_ptr<PortForwarder> ports_;
   std::unique_ptr<SlirpNetwork> slirp_;
@@ -68,6 +85,9 @@ void stop_leftover_pasta(const std::string& pid_file, const std::string& named_f
 
 /// What a container's cloned child configures on its tap0, for `mode`
 /// (nullopt without one); `mac` from --mac-address ("" for the kernel's).
-std::optional<TapConfig> container_tap_config(const NetworkMode& mode, const std::string& mac);
+/// On a user-defined network, eth0 from `lease` (ContainerNetwork::join's),
+/// with a MAC made from its address unless `mac` says.
+std::optional<TapConfig> container_tap_config(const NetworkMode& mode, const std::string& mac,
+                                              const std::string& lease = "");
 
 }  // namespace skiff

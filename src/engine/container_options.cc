@@ -25,6 +25,8 @@
 #include "linux/seccomp_profile.h"
 #include "linux/tap_device.h"
 #include "net/name_files.h"
+#include "engine/networks.h"
+#include "net/ipv4_subnet.h"
 #include "net/network_mode.h"
 #include "net/port_spec.h"
 #include "registry/registries_conf.h"
@@ -334,7 +336,49 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
     TRY(check_resource_limits(limits, read_cgroup_facts(), ::geteuid()));
   if (!o.name.empty()) TRY(check_container_name(o.name));
   NetworkMode network = TRY(parse_network_mode(o.network));
+  // --link reaches a container on a user-defined network; with no
+  // --network, the new container joins that one (docker's default bridge
+  // is one network for every container; skiff's slirp is one per container).
+  std::vector<std::string> links;
+  for (const auto& link : o.links) {
+    size_t colon = link.find(':');
+    std::string target = link.substr(0, colon);
+    std::string alias = colon == std::string::npos ? target : link.substr(colon + 1);
+    if (target.empty() || alias.empty() || !is_network_name(alias))
+      return make_error("invalid --link `{}`: use NAME[:ALIAS]", link);
+    Container other = TRY(find_container(store, target));
+    auto theirs = parse_network_mode(other.config["HostConfig"].value("NetworkMode", ""));
+    if (!theirs.ok() || theirs->kind != NetworkMode::Kind::kNetwork)
+      return make_error(
+          "--link {}: {} is not on a user-defined network (containers on slirp can't reach each other): "
+          "make one with `skiff network create NET` and run both with --network NET",
+          link, other.name());
+    if (o.network.empty()) network = *theirs;
+    if (network.kind != NetworkMode::Kind::kNetwork || network.network != theirs->network)
+      return make_error("--link {}: {} is on network {}, not on this container's", link, other.name(), theirs->network);
+    links.push_back(other.name() + ":" + alias);
+  }
   std::string network_mode = o.network.empty() ? "slirp" : o.network;
+  std::optional<NetworkRecord> user_network;
+  if (network.kind == NetworkMode::Kind::kNetwork) {
+    user_network = TRY(find_network(store, network.network));
+    network_mode = user_network->name;
+    network.network = user_network->name;
+    if (!o.ip.empty()) {
+      auto ip = parse_ipv4(o.ip);
+      auto subnet = TRY(Ipv4Subnet::parse(user_network->subnet));
+      if (!ip || !subnet.contains(*ip) || *ip == subnet.base || *ip == subnet.broadcast() ||
+          *ip == parse_ipv4(user_network->gateway))
+        return make_error("invalid --ip `{}`: use a free address of network {} ({}, gateway {})", o.ip,
+                          user_network->name, user_network->subnet, user_network->gateway);
+    }
+    for (const auto& alias : o.network_aliases)
+      if (!is_network_name(alias)) return make_error("invalid --network-alias `{}`: use letters, digits, _ . -", alias);
+  } else {
+    if (!o.network_aliases.empty())
+      return make_error("--network-alias needs a user-defined network (skiff network create)");
+    if (!o.ip.empty()) return make_error("--ip needs a user-defined network (skiff network create)");
+  }
   if (network.kind == NetworkMode::Kind::kContainer) {
     // Recorded by ID, as docker does: a rename doesn't break it.
     Container other = TRY(find_container(store, network.container));
@@ -362,14 +406,14 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
   TRY(check_dns_settings(dns));
   std::vector<std::string> extra_hosts;
   for (const auto& h : o.add_hosts) {
-    TRY(parse_add_host(h, network));
+    TRY(parse_add_host(h, network, user_network ? user_network->gateway : ""));
     extra_hosts.push_back(h);
   }
   if (!o.mac_address.empty()) {
     if (!parse_mac_address(o.mac_address))
       return make_error("invalid --mac-address `{}`: use six hex pairs, as 92:d0:c6:0a:29:33", o.mac_address);
-    if (!network.slirp_tap())
-      return make_error("--mac-address needs the slirp network: the {} network has no interface of the container's own",
+    if (!network.has_tap())
+      return make_error("--mac-address needs the slirp or a user-defined network: the {} network has no interface of the container's own",
                         network.network_name());
   }
   if (o.pull != "missing" && o.pull != "always" && o.pull != "never")
@@ -570,6 +614,7 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
       {"DnsSearch", o.dns_search},
       {"DnsOptions", o.dns_options},
       {"ExtraHosts", extra_hosts.empty() ? Json() : Json(extra_hosts)},
+      {"Links", links.empty() ? Json() : Json(links)},
       {"AutoRemove", o.auto_remove},
       {"CapAdd", json_list(o.cap_add)},
       {"CapDrop", json_list(o.cap_drop)},
@@ -607,6 +652,8 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
       {"HostConfig", host},
       {"Mounts", mount_points},
   };
+  if (user_network)
+    draft.config["EndpointConfig"] = {{"Aliases", o.network_aliases}, {"IPv4Address", o.ip}};
   if (claim) draft.volumes.emplace(std::move(*claim));
   return draft;
 }

@@ -95,6 +95,14 @@ void record_exited(Container& c, int exit_code) {
   c.state["FinishedAt"] = now_rfc3339();
   c.state.erase("Ports");
   c.state.erase("PortsText");
+  c.state.erase("Networks");
+}
+
+void record_networks(Container& c, const Json& endpoints) {
+  if (endpoints.is_null())
+    c.state.erase("Networks");
+  else
+    c.state["Networks"] = endpoints;
 }
 
 void record_cgroup(Container& c, const std::string& path) {

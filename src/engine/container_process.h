@@ -59,6 +59,9 @@ void record_cgroup(Container& container, const std::string& path);
 /// NetworkSettings.Ports; null: none) in its state, with ps's text of them
 /// (PortsText); record_exited drops both.
 void record_ports(Container& container, const Json& ports);
+/// Records the running container's places on user-defined networks
+/// (ContainerNetwork::endpoints; null: none); record_exited drops them.
+void record_networks(Container& container, const Json& endpoints);
 
 /// Watches a container's folder for changes of its state: a new
 /// state.json, its monitor's end, its removal. Made before the state is

@@ -89,7 +89,7 @@ Status join_container_network(const Store& store, const NetworkMode& mode) {
 
 }  // namespace
 
-Result<LaunchSpec> make_launch_spec(const Store& store, const Container& c) {
+Result<LaunchSpec> make_launch_spec(const Store& store, const Container& c, const std::string& lease) {
   const Json& config = c.config;
   const Json& cc = config["Config"];
   const Json& host = config["HostConfig"];
@@ -125,7 +125,7 @@ Result<LaunchSpec> make_launch_spec(const Store& store, const Container& c) {
   launch.init = host.value("Init", false);
   launch.tty = cc.value("Tty", false);
   NetworkMode network = TRY(parse_network_mode(spec.network));
-  launch.tap = container_tap_config(network, cc.value("MacAddress", ""));
+  launch.tap = container_tap_config(network, cc.value("MacAddress", ""), lease);
   if (spec.rootfs.driver == RootfsDriver::kFuseOverlayfs) launch.fuse_overlayfs = find_program("fuse-overlayfs");
   return launch;
 }
@@ -136,14 +136,32 @@ int exit_code_of(int status) {
   return kExitSkiffFailed;
 }
 
+namespace {
+
+// What the parent sends its cloned child: the container's ID, then on a
+// user-defined network the run's lease (the child reads the rest from the
+// records).
+std::string launch_payload(const std::string& id, const std::string& lease) {
+  return lease.empty() ? id : id + "\n" + lease;
+}
+
+std::pair<std::string, std::string> split_launch_payload(const std::string& payload) {
+  size_t newline = payload.find('\n');
+  if (newline == std::string::npos) return {payload, ""};
+  return {payload.substr(0, newline), payload.substr(newline + 1)};
+}
+
+}  // namespace
+
 Result<LaunchedContainer> launch_container(const Store& store, const Container& c, const ContainerStdio& stdio,
                                            ContainerNetwork& net) {
   UniqueFd init = TRY(open_init_binary());
   bool tty = c.config["Config"].value("Tty", false);
   // Child: its spec from the container's records, as run_in_foreground's.
-  SpecMaker make_spec = [&](const std::string& id) -> Result<LaunchSpec> {
+  SpecMaker make_spec = [&](const std::string& payload) -> Result<LaunchSpec> {
+    auto [id, lease] = split_launch_payload(payload);
     Container child_view = TRY(load_container(store, id));
-    LaunchSpec spec = TRY(make_launch_spec(store, child_view));
+    LaunchSpec spec = TRY(make_launch_spec(store, child_view, lease));
     spec.init_fd = init.get();
     for (int i = 0; i < 3; ++i) spec.stdio[i] = stdio.fds[i];
     if (spec.tty) spec.window = stdio.window;
@@ -156,9 +174,10 @@ Result<LaunchedContainer> launch_container(const Store& store, const Container& 
   ScopedCgroup cgroup = TRY(
       make_container_cgroup(container_cgroup_name(c.id), recorded_resource_limits(c.config["HostConfig"])));
   ContainerLaunch launch = TRY(ContainerLaunch::begin(container_clone_flags(network, mapping), mapping,
-                                                      {.tty = tty, .tap = mode.slirp_tap()}, make_spec, &cgroup));
-  LaunchedContainer launched =
-      TRY(launch.finish(c.id, [&](pid_t pid) { return net.set_up(pid, c.dir + "/" + kPastaPidFile); }));
+                                                      {.tty = tty, .tap = mode.has_tap()}, make_spec, &cgroup));
+  std::string lease = TRY(net.join());
+  LaunchedContainer launched = TRY(launch.finish(
+      launch_payload(c.id, lease), [&](pid_t pid) { return net.set_up(pid, c.dir + "/" + kPastaPidFile); }));
   launched.cgroup = std::move(cgroup);
   return launched;
 }
@@ -199,9 +218,10 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
   // Child: makes its spec from the container's records, read once the
   // parent says which container it is (the records may be larger than a
   // sync socket frame).
-  SpecMaker make_spec = [&](const std::string& id) -> Result<LaunchSpec> {
+  SpecMaker make_spec = [&](const std::string& payload) -> Result<LaunchSpec> {
+    auto [id, lease] = split_launch_payload(payload);
     Container c = TRY(load_container(store, id));
-    LaunchSpec spec = TRY(make_launch_spec(store, c));
+    LaunchSpec spec = TRY(make_launch_spec(store, c, lease));
     spec.init_fd = init.get();
     for (int i = 0; i < 3; ++i) spec.stdio[i] = session.container_stdio()[i];
     if (spec.tty) spec.window = session.window();
@@ -217,7 +237,7 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
   Status joined = join_container_network(store, *mode);
   if (!joined.ok()) return record(std::move(joined).error());
   auto launch = ContainerLaunch::begin(container_clone_flags(prelude.network, mapping), mapping,
-                                       {.tty = prelude.tty, .tap = mode->slirp_tap()}, make_spec, &*cgroup);
+                                       {.tty = prelude.tty, .tap = mode->has_tap()}, make_spec, &*cgroup);
   if (!launch.ok()) return record(std::move(launch).error());
 
   if (!known) {
@@ -256,10 +276,13 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
 
   // Published ports are bound before the command runs: a port in use
   // fails the start, and the container's child is killed with `launch`.
-  auto network = ContainerNetwork::prepare(c.config, [](const std::string& why) { warn("{}", why); });
+  auto network = ContainerNetwork::prepare(store, c.config, [](const std::string& why) { warn("{}", why); });
   if (!network.ok()) return record(std::move(network).error());
+  auto lease = (*network)->join();
+  if (!lease.ok()) return record(std::move(lease).error());
 
-  auto launched = launch->finish(c.id, [&](pid_t child) { return (*network)->set_up(child, c.dir + "/" + kPastaPidFile); });
+  auto launched = launch->finish(launch_payload(c.id, *lease),
+                                 [&](pid_t child) { return (*network)->set_up(child, c.dir + "/" + kPastaPidFile); });
   trace("exec'd");
   if (!launched.ok()) return record(std::move(launched).error());
   Status attached = (*network)->attach(*launched);
@@ -269,6 +292,7 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
   record_running(c, pid);
   record_cgroup(c, cgroup->path());
   record_ports(c, (*network)->ports());
+  record_networks(c, (*network)->endpoints());
   std::optional<HealthTask> health;
   if (auto config = health_config(c.config)) {
     health.emplace(store, c, std::move(*config));
@@ -276,7 +300,8 @@ Result<int> run_in_foreground(const Store& store, const Prelude& prelude, Contai
   }
   // "running" is moot after a crash (the monitor's lock sees through it): no
   // fsync. A --rm container's state is never read, unless for its health.
-  if (!auto_remove || health || c.state.contains("Ports")) TRY(save_container_state(c, false));
+  if (!auto_remove || health || c.state.contains("Ports") || c.state.contains("Networks"))
+    TRY(save_container_state(c, false));
 
   trace("state saved");
   std::vector<PollClient*> clients;

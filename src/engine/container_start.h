@@ -34,8 +34,9 @@ Result<int> start_container(const Store& store, Container& container, const Star
 Result<int> run_container(const Store& store, const CreateOptions& create, const StartOptions& options);
 
 /// What the init of a container needs, made from its records (in its
-/// cloned child, which reads them).
-Result<LaunchSpec> make_launch_spec(const Store& store, const Container& container);
+/// cloned child, which reads them); `lease`: its run's address on a
+/// user-defined network (ContainerNetwork::join).
+Result<LaunchSpec> make_launch_spec(const Store& store, const Container& container, const std::string& lease = "");
 
 /// The container's stdin, stdout, stderr (-1: /dev/null; ignored with a
 /// tty, whose pty replaces them) and its pty's first size.

@@ -17,6 +17,7 @@
 #include "engine/container_options.h"
 #include "engine/container_process.h"
 #include "engine/container_summary.h"
+#include "engine/networks.h"
 #include "engine/volumes.h"
 #include "image/image_config.h"
 #include "image/image_store.h"
@@ -25,6 +26,7 @@
 #include "linux/cgroup.h"
 #include "linux/process_info.h"
 #include "net/name_files.h"
+#include "net/ipv4_subnet.h"
 #include "net/network_mode.h"
 
 namespace skiff {
@@ -99,6 +101,41 @@ Status remove_container_tree(const std::string& path) {
 
 std::string Container::status() const { return state.value("Status", "created"); }
 
+Status write_container_name_files(const Store& store, const Json& config, const std::string& dir) {
+  std::string hostname = config["Config"].value("Hostname", "");
+  const Json& host = config["HostConfig"];
+  NetworkMode mode = TRY(parse_network_mode(host.value("NetworkMode", "")));
+  std::string gateway, network_dns;
+  if (mode.kind == NetworkMode::Kind::kNetwork) {
+    NetworkRecord network = TRY(find_network(store, mode.network));
+    auto subnet = TRY(Ipv4Subnet::parse(network.subnet));
+    gateway = network.gateway;
+    network_dns = ipv4_text(network_dns_address(subnet, parse_ipv4(gateway).value_or(0)));
+  }
+  std::vector<std::string> extra_hosts;
+  for (const auto& h : json_strings(host.value("ExtraHosts", Json())))
+    extra_hosts.push_back(TRY(parse_add_host(h, mode, gateway)));
+  auto host_file = [](const char* path) {
+    auto text = read_file(path, 1 << 20);
+    return text.ok() ? *text : std::string();
+  };
+  std::string hosts, resolv;
+  if (mode.kind == NetworkMode::Kind::kContainer) {
+    // Sharing another container's network: its names too, as docker.
+    std::string other = store.containers_dir() + "/" + mode.container;
+    hosts = host_file((other + "/hosts").c_str());
+    resolv = host_file((other + "/resolv.conf").c_str());
+  } else {
+    std::string host_hosts = mode.kind == NetworkMode::Kind::kHost ? host_file("/etc/hosts") : "";
+    hosts = container_hosts_file(mode, hostname, extra_hosts, host_hosts);
+    DnsSettings dns{json_strings(host.value("Dns", Json())), json_strings(host.value("DnsSearch", Json())),
+                    json_strings(host.value("DnsOptions", Json()))};
+    resolv = container_resolv_conf(mode, dns, host_file("/etc/resolv.conf"), network_dns);
+  }
+  TRY(write_file_quickly(dir + "/hosts", hosts, 0644));
+  return write_file_quickly(dir + "/resolv.conf", resolv, 0644);
+}
+
 Result<Container> create_container(const Store& store, const CreateOptions& options) {
   ContainerDraft draft = TRY(make_container_draft(store, options));
   trace("drafted");
@@ -129,33 +166,11 @@ Result<Container> create_container(const Store& store, const CreateOptions& opti
     TRY(make_directories(tmp, 0700));
     for (const char* sub : {"upper", "work", "merged"}) TRY(make_directories(tmp + "/" + sub, 0755));
     std::string hostname = c.config["Config"]["Hostname"].get<std::string>();
-    const Json& host = c.config["HostConfig"];
-    NetworkMode mode = TRY(parse_network_mode(host.value("NetworkMode", "")));
-    std::vector<std::string> extra_hosts;
-    for (const auto& h : json_strings(host.value("ExtraHosts", Json()))) extra_hosts.push_back(TRY(parse_add_host(h, mode)));
-    auto host_file = [](const char* path) {
-      auto text = read_file(path, 1 << 20);
-      return text.ok() ? *text : std::string();
-    };
-    std::string hosts, resolv;
-    if (mode.kind == NetworkMode::Kind::kContainer) {
-      // Sharing another container's network: its names too, as docker.
-      std::string other = store.containers_dir() + "/" + mode.container;
-      hosts = host_file((other + "/hosts").c_str());
-      resolv = host_file((other + "/resolv.conf").c_str());
-    } else {
-      std::string host_hosts = mode.kind == NetworkMode::Kind::kHost ? host_file("/etc/hosts") : "";
-      hosts = container_hosts_file(mode, hostname, extra_hosts, host_hosts);
-      DnsSettings dns{json_strings(host.value("Dns", Json())), json_strings(host.value("DnsSearch", Json())),
-                      json_strings(host.value("DnsOptions", Json()))};
-      resolv = container_resolv_conf(mode, dns, host_file("/etc/resolv.conf"));
-    }
     // Files are written without fsync; the folder is made durable once,
     // before the rename that makes it visible. A --rm container is gone
     // when it ends, so it skips even that: a crash leaves only garbage.
-    TRY(write_file_quickly(tmp + "/hosts", hosts, 0644));
+    TRY(write_container_name_files(store, c.config, tmp));
     TRY(write_file_quickly(tmp + "/hostname", hostname + "\n", 0644));
-    TRY(write_file_quickly(tmp + "/resolv.conf", resolv, 0644));
     TRY(write_file_quickly(tmp + "/config.json", container_config_text(c.config)));
     TRY(write_json_quickly(tmp + "/state.json", c.state));
     if (!options.auto_remove) TRY(sync_tree_files(tmp, {"config.json", "state.json"}));

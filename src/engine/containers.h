@@ -47,6 +47,9 @@ struct CreateOptions {
   std::vector<std::string> cap_add, cap_drop;
   std::vector<std::string> security_opts;
   std::string network;                     ///< --network ("": slirp; net/network_mode.h)
+  std::vector<std::string> network_aliases;  ///< --network-alias
+  std::string ip;                          ///< --ip
+  std::vector<std::string> links;          ///< --link NAME[:ALIAS]
   std::vector<std::string> publish;        ///< -p [IP:][HOST:]CONTAINER[/PROTO]
   bool publish_all = false;                ///< -P: every exposed port on a free host port
   std::vector<std::string> expose;         ///< --expose PORT[/PROTO]
@@ -85,6 +88,11 @@ struct Container {
   std::string name() const { return config.value("name", ""); }
   std::string status() const;  ///< created, running, exited
 };
+
+/// Writes a container's /etc/hosts and /etc/resolv.conf into `dir` from
+/// its config (its network, --dns*, --add-host): at create, and again when
+/// `network connect` or `disconnect` changes its network.
+Status write_container_name_files(const Store& store, const Json& config, const std::string& dir);
 
 /// Checks the options, resolves the image and writes the container's
 /// records: nothing is left behind on failure. Returns the new container.

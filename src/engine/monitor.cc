@@ -21,6 +21,7 @@
 #include "base/unix_socket.h"
 #include "engine/container_log.h"
 #include "engine/container_network.h"
+#include "linux/daemon.h"
 #include "engine/container_process.h"
 #include "engine/container_start.h"
 #include "engine/health_check.h"
@@ -100,7 +101,7 @@ class Monitor {
     if (!log_ && container_keeps_log(c_.config)) log_ = TRY(open_container_log(c_.dir, c_.config));
     // Published ports are bound once, before the first run: a port in use
     // fails the start. They stay bound across restarts.
-    if (!network_) network_ = TRY(ContainerNetwork::prepare(c_.config, nullptr));
+    if (!network_) network_ = TRY(ContainerNetwork::prepare(store_, c_.config, nullptr));
     LaunchedContainer launched = TRY(launch_container(store_, c_, stdio, *network_));
     // Only the container may hold the write ends: their EOF is its end.
     for (auto& end : child_ends) end.reset();
@@ -115,6 +116,7 @@ class Monitor {
     record_running(c_, pid);
     record_cgroup(c_, cgroup_.path());
     record_ports(c_, network_->ports());
+    record_networks(c_, network_->endpoints());
     c_.state["RestartCount"] = restarts_;
     started_ = Clock::now();
     if (health_) health_->run_started(c_.state, started_);
@@ -548,35 +550,12 @@ Status start_container_detached(const Store& store, const Container& c) {
   int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0) return errno_error("create a pipe");
   UniqueFd report_read(report[0]), report_write(report[1]);
-  pid_t pid = ::fork();
-  if (pid < 0) return errno_error("fork the container's monitor");
-  if (pid == 0) {
-    // The monitor: its own session, so the caller's terminal and process
-    // group signals never reach it; a second fork so nobody has to wait for it.
-    report_read.reset();
-    ::setsid();
-    if (::fork() != 0) ::_exit(0);
-    UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
-    for (int i = 0; i < 3; ++i) ::dup2(null.get(), i);
-    // Nothing of the caller's working folder stays busy.
-    (void)!::chdir("/");
-    // A fresh skiff: the caller's heap and the code it ran are not the
-    // monitor's to keep for the container's whole life (a fork would keep
-    // both resident).
-    int fd = report_write.release();
-    ::fcntl(fd, F_SETFD, 0);
-    std::string fd_text = std::to_string(fd);
-    const char* args[] = {
-        "skiff",         kMonitorCommand, store.root().c_str(), store.runroot().c_str(), c.id.c_str(),
-        fd_text.c_str(), nullptr};
-    ::execv("/proc/self/exe", const_cast<char* const*>(args));
-    report_failure(fd, Error(errno, "start the container's monitor"));
-    ::_exit(0);
-  }
+  // The monitor: a session of its own, so the caller's terminal and
+  // process group signals never reach it.
+  int fd = report_write.get();
+  TRY(spawn_daemon({"skiff", kMonitorCommand, store.root(), store.runroot(), c.id, std::to_string(fd)}, fd,
+                   [fd](int err) { report_failure(fd, Error(err, "start the container's monitor")); }));
   report_write.reset();
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
   std::string why;
   char buf[4096];
   for (ssize_t n; (n = ::read(report_read.get(), buf, sizeof buf)) != 0;) {

@@ -57,7 +57,8 @@ Status check_dns_settings(const DnsSettings& dns) {
   return {};
 }
 
-std::string container_resolv_conf(const NetworkMode& mode, const DnsSettings& dns, std::string_view host_resolv) {
+std::string container_resolv_conf(const NetworkMode& mode, const DnsSettings& dns, std::string_view host_resolv,
+                                  std::string_view network_dns) {
   bool host_net = mode.kind == NetworkMode::Kind::kHost;
   std::string out;
   std::string host_search, host_options;
@@ -74,7 +75,9 @@ std::string container_resolv_conf(const NetworkMode& mode, const DnsSettings& dn
     }
   }
   std::vector<std::string> servers = dns.servers;
-  if (servers.empty()) {
+  if (mode.kind == NetworkMode::Kind::kNetwork) {
+    servers.insert(servers.begin(), std::string(network_dns));
+  } else if (servers.empty()) {
     if (mode.slirp_tap())
       servers.push_back(SlirpAddresses::kDns);
     else
@@ -86,7 +89,10 @@ std::string container_resolv_conf(const NetworkMode& mode, const DnsSettings& dn
       for (const auto& d : dns.search) out += " " + d;
       out += "\n";
     }
-  } else if (!host_search.empty()) {
+  } else if (!host_search.empty() && mode.kind != NetworkMode::Kind::kNetwork) {
+    // (Not on a user-defined network: a container's name would be looked
+    // up under the host's domains first, which may take the host's
+    // resolvers' time to fail.)
     out += host_search + "\n";
   }
   for (const auto& s : servers) out += "nameserver " + s + "\n";
@@ -100,7 +106,7 @@ std::string container_resolv_conf(const NetworkMode& mode, const DnsSettings& dn
   return out;
 }
 
-Result<std::string> parse_add_host(std::string_view text, const NetworkMode& mode) {
+Result<std::string> parse_add_host(std::string_view text, const NetworkMode& mode, std::string_view gateway) {
   // docker: NAME:IP, where IP may hold colons (IPv6); also NAME=IP.
   size_t sep = text.find('=');
   if (sep == std::string_view::npos) sep = text.find(':');
@@ -114,6 +120,8 @@ Result<std::string> parse_add_host(std::string_view text, const NetworkMode& mod
       ip = "127.0.0.1";
     else if (mode.slirp_tap())
       ip = SlirpAddresses::kGateway;
+    else if (mode.kind == NetworkMode::Kind::kNetwork)
+      ip = std::string(gateway);
     else
       return make_error("invalid --add-host `{}`: host-gateway needs the slirp or host network", text);
   }

@@ -1,5 +1,7 @@
 #include "net/network_mode.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace skiff {
@@ -41,6 +43,13 @@ Status parse_slirp_options(std::string_view text, SlirpOptions& out) {
 
 }  // namespace
 
+bool is_network_name(std::string_view name) {
+  if (name.empty() || name.size() > 255 || !std::isalnum(static_cast<unsigned char>(name[0]))) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+  });
+}
+
 std::string NetworkMode::network_name() const {
   switch (kind) {
     case Kind::kSlirp:
@@ -53,6 +62,8 @@ std::string NetworkMode::network_name() const {
       return "container:" + container;
     case Kind::kPasta:
       return "pasta";
+    case Kind::kNetwork:
+      return network;
   }
   return "";
 }
@@ -80,9 +91,14 @@ Result<NetworkMode> parse_network_mode(std::string_view text) {
       if (comma != 0) mode.pasta_args.emplace_back(rest.substr(0, comma));
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
+  } else if (!has_rest && is_network_name(name)) {
+    mode.kind = NetworkMode::Kind::kNetwork;
+    mode.network = std::string(name);
   } else {
     return make_error(
-        "invalid --network `{}`: skiff knows slirp (the default), none, host, container:NAME and pasta", text);
+        "invalid --network `{}`: skiff knows slirp (the default), none, host, container:NAME, pasta and the "
+        "names of networks (skiff network ls)",
+        text);
   }
   return mode;
 }

@@ -10,6 +10,8 @@
 //   host                the host's network namespace
 //   container:NAME      another container's network namespace
 //   pasta[:ARG,...]     passt's pasta, when installed, with its arguments
+//   NAME                a user-defined network (engine/networks.h): eth0 on
+//                       its switch, whose process serves every container on it
 #pragma once
 
 #include <netinet/in.h>
@@ -29,23 +31,30 @@ struct SlirpOptions {
 };
 
 struct NetworkMode {
-  enum class Kind { kSlirp, kNone, kHost, kContainer, kPasta };
+  enum class Kind { kSlirp, kNone, kHost, kContainer, kPasta, kNetwork };
   Kind kind = Kind::kSlirp;
   SlirpOptions slirp;
   std::string container;                ///< kContainer: the name or ID as given
   std::vector<std::string> pasta_args;  ///< kPasta: extra arguments
+  std::string network;                  ///< kNetwork: the network's name as given
 
   /// Whether the container gets a network namespace of its own.
   bool own_namespace() const { return kind != Kind::kHost && kind != Kind::kContainer; }
   /// Whether it has tap0 and a slirp loop in its monitor.
   bool slirp_tap() const { return kind == Kind::kSlirp; }
+  /// Whether its cloned child makes a tap device (tap0, or a network's eth0).
+  bool has_tap() const { return kind == Kind::kSlirp || kind == Kind::kNetwork; }
   /// docker's name for it in NetworkSettings.Networks and `ps --filter network=`.
   std::string network_name() const;
 };
 
-/// Parses `--network` (see above); "" is the default. An unknown mode or
-/// option is an error naming what skiff accepts.
+/// Parses `--network` (see above); "" is the default. A bad option is an
+/// error naming what skiff accepts; a name that could be a network's is
+/// kNetwork (whether it exists is for the caller to find out).
 Result<NetworkMode> parse_network_mode(std::string_view text);
+
+/// docker's rule for network names: [a-zA-Z0-9][a-zA-Z0-9_.-]*.
+bool is_network_name(std::string_view name);
 
 /// The slirp network's fixed addresses, as slirp4netns has them.
 struct SlirpAddresses {

@@ -45,8 +45,26 @@ constexpr int kFramesPerRound = 64;
 
 }  // namespace
 
+SlirpSubnet SlirpSubnet::standard() {
+  SlirpSubnet subnet;
+  ::inet_pton(AF_INET, SlirpAddresses::kNetwork, &subnet.network);
+  subnet.prefix = SlirpAddresses::kPrefix;
+  ::inet_pton(AF_INET, SlirpAddresses::kGateway, &subnet.gateway);
+  ::inet_pton(AF_INET, SlirpAddresses::kDns, &subnet.dns);
+  return subnet;
+}
+
 SlirpNetwork::SlirpNetwork(UniqueFd tap, SlirpOptions options, std::function<void(const std::string&)> warn)
     : tap_(std::move(tap)), options_(options), warn_(std::move(warn)) {}
+
+SlirpNetwork::SlirpNetwork(FrameSink sink, SlirpOptions options, SlirpSubnet subnet,
+                           std::function<void(const std::string&)> warn)
+    : sink_(std::move(sink)), options_(options), subnet_(subnet), warn_(std::move(warn)) {}
+
+void SlirpNetwork::input(const void* frame, size_t len) {
+  if (!slirp_ && !failed_) start_stack();
+  if (slirp_) lib_->input(slirp_, static_cast<const uint8_t*>(frame), int(len));
+}
 
 SlirpNetwork::~SlirpNetwork() {
   if (slirp_) lib_->cleanup(slirp_);
@@ -62,13 +80,14 @@ bool SlirpNetwork::start_stack() {
   lib_ = *lib;
   SlirpConfig config = {};
   config.version = 4;
-  config.restricted = 0;
+  config.restricted = subnet_.restricted;
   config.in_enabled = true;
-  ::inet_pton(AF_INET, SlirpAddresses::kNetwork, &config.vnetwork);
-  config.vnetmask.s_addr = htonl(~uint32_t(0) << (32 - SlirpAddresses::kPrefix));
-  ::inet_pton(AF_INET, SlirpAddresses::kGateway, &config.vhost);
-  ::inet_pton(AF_INET, SlirpAddresses::kDns, &config.vnameserver);
-  ::inet_pton(AF_INET, "10.0.2.15", &config.vdhcp_start);
+  config.vnetwork = subnet_.network;
+  config.vnetmask.s_addr = htonl(~uint32_t(0) << (32 - subnet_.prefix));
+  config.vhost = subnet_.gateway;
+  config.vnameserver = subnet_.dns;
+  // Unused (no DHCP), but libslirp wants one inside the network.
+  config.vdhcp_start.s_addr = htonl(ntohl(subnet_.network.s_addr) + 15);
   config.in6_enabled = options_.enable_ipv6;
   ::inet_pton(AF_INET6, SlirpAddresses::kNetwork6, &config.vprefix_addr6);
   config.vprefix_len = SlirpAddresses::kPrefix6;
@@ -87,7 +106,7 @@ bool SlirpNetwork::start_stack() {
     if (warn_) warn_("start the container's network: libslirp refused its configuration");
     return false;
   }
-  frame_.reset(new char[kFrameRoom]);
+  if (tap_) frame_.reset(new char[kFrameRoom]);
   // libslirp's clock moves only in slirp_pollfds_poll: run it once now, or
   // the first UDP socket (the first DNS query) gets an expiry computed from
   // a clock of 0 and is dropped as expired before its answer comes back.
@@ -96,6 +115,7 @@ bool SlirpNetwork::start_stack() {
 }
 
 void SlirpNetwork::send_frame(const void* buf, size_t len) {
+  if (sink_) return sink_(buf, len);
   // A full queue drops the frame, as a busy link would: TCP resends it.
   (void)!::write(tap_.get(), buf, len);
 }
@@ -130,8 +150,8 @@ int SlirpNetwork::slirp_revents(int index) const {
 
 void SlirpNetwork::add_to(PollSet& set) {
   filled_ = false;
-  if (!tap_) return;
-  tap_index_ = set.add(tap_.get(), POLLIN);
+  if (!tap_ && !sink_) return;
+  if (tap_) tap_index_ = set.add(tap_.get(), POLLIN);
   if (!slirp_) return;
   uint32_t timeout_ms = UINT32_MAX;
   filling_ = &set;
@@ -171,6 +191,7 @@ void SlirpNetwork::run_timers() {
 }
 
 void SlirpNetwork::handle(const PollSet& set) {
+  if (sink_) return poll_stack(set);
   if (!tap_) return;
   short revents = set.revents(tap_index_);
   if ((revents & (POLLERR | POLLHUP | POLLNVAL)) && !(revents & POLLIN)) {
@@ -188,6 +209,11 @@ void SlirpNetwork::handle(const PollSet& set) {
     return;
   }
   if (frames) read_frames();
+  poll_stack(set);
+}
+
+void SlirpNetwork::poll_stack(const PollSet& set) {
+  if (!slirp_) return;
   if (filled_) {
     polled_ = &set;
     lib_->pollfds_poll(

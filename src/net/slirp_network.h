@@ -3,6 +3,8 @@
 // of ours on the host (and answers DNS at 10.0.2.3 from the host's
 // resolvers). It runs in whichever event loop serves the container: the
 // monitor's, or the foreground `skiff run`'s; no thread, no other process.
+// A user-defined network's switch (net/network_switch.h) runs one too, fed
+// frame by frame, on the network's subnet.
 #pragma once
 
 #include <chrono>
@@ -11,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <netinet/in.h>
+
 #include "base/poll_set.h"
 #include "base/unique_fd.h"
 #include "net/network_mode.h"
@@ -18,13 +22,30 @@
 
 namespace skiff {
 
+/// The IPv4 side of a stack: slirp's 10.0.2.0/24 unless a network says.
+struct SlirpSubnet {
+  in_addr network{};
+  int prefix = 24;
+  in_addr gateway{};  ///< the host, as the stack presents it
+  in_addr dns{};      ///< forwarded to the host's resolvers
+  bool restricted = false;  ///< no way out: only the gateway's forwards
+  static SlirpSubnet standard();
+};
+
 class SlirpNetwork : public PollClient {
  public:
+  using FrameSink = std::function<void(const void* frame, size_t len)>;
+
   /// Serves `tap` (non-blocking). libslirp is loaded, and its stack made,
   /// when the first frame arrives: a container that never sends one costs
   /// nothing. A failure then is reported to `warn` once and the frames are
   /// dropped.
   SlirpNetwork(UniqueFd tap, SlirpOptions options, std::function<void(const std::string&)> warn);
+  /// A stack with no tap: frames come in through input() and go out to
+  /// `sink`.
+  SlirpNetwork(FrameSink sink, SlirpOptions options, SlirpSubnet subnet, std::function<void(const std::string&)> warn);
+  /// One frame from the network (the stack is made at the first).
+  void input(const void* frame, size_t len);
   ~SlirpNetwork() override;
   SlirpNetwork(const SlirpNetwork&) = delete;
   SlirpNetwork& operator=(const SlirpNetwork&) = delete;
@@ -47,10 +68,13 @@ class SlirpNetwork : public PollClient {
  private:
   bool start_stack();
   void read_frames();
+  void poll_stack(const PollSet& set);
   void run_timers();
 
   UniqueFd tap_;
+  FrameSink sink_;
   SlirpOptions options_;
+  SlirpSubnet subnet_ = SlirpSubnet::standard();
   std::function<void(const std::string&)> warn_;
   const SlirpLibrary* lib_ = nullptr;
   Slirp* slirp_ = nullptr;

@@ -26,6 +26,8 @@ container. Every wait is bounded; a failure exits non-zero with a reason.
   dns NAME SERVER [TRIES [SECONDS]]  an A query, sent up to TRIES (3) times,
                                      SECONDS (1) apart: "rcode=R answers=N"
                                      or "no answer"
+  dns-junk SERVER                    malformed DNS queries at SERVER:53, then
+                                     a good one for "target": "answered"
 """
 import os, random, socket, struct, sys, time
 
@@ -214,6 +216,33 @@ def dns(name, server, tries="3", seconds="1"):
     print("no answer")
 
 
-commands = {"free-port": free_port, "free-range": free_range, "bind": try_bind, "tcp-serve": tcp_serve, "udp-echo": udp_echo,
+def dns_junk(server):
+    """Malformed and odd DNS queries at SERVER:53, not waiting for answers."""
+    header = lambda flags, qd, an=0: struct.pack(">HHHHHH", 0x1234, flags, qd, an, 0, 0)
+    question = lambda name: b"".join(bytes([len(l)]) + l for l in name.split(b".")) + b"\0" + struct.pack(">HH", 1, 1)
+    payloads = [
+        b"", b"\0", header(0, 1)[:11],                        # cut short
+        header(0, 1),                                         # a question promised, none there
+        header(0x8000, 1) + question(b"target"),              # a response, not a query
+        header(0, 2) + question(b"target") + question(b"x"),  # two questions
+        header(0, 1) + b"\xc0\x0c" + struct.pack(">HH", 1, 1),  # a compression pointer to itself
+        header(0, 1) + b"\x3ftarget",                         # a label running off the end
+        header(0, 1) + b"\x40" + b"a" * 64 + b"\0\0\1\0\1",     # a label of 64
+        header(0, 1) + question(b".".join([b"a" * 63] * 5)),  # a name of 319 bytes
+        header(0, 1) + question(b"target")[:-2],              # no class
+        header(0x7800, 1) + question(b"target"),              # opcode 15
+        os.urandom(512), os.urandom(12) + os.urandom(500),
+    ]
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        for p in payloads * 3:
+            s.sendto(p, (server, 53))
+        # And a good one at the end: it is answered.
+        s.settimeout(5)
+        s.sendto(header(0x0100, 1) + question(b"target"), (server, 53))
+        reply, _ = s.recvfrom(4096)
+        print("answered" if reply[:2] == b"\x12\x34" and reply[7] == 1 else "bad answer")
+
+
+commands = {"dns-junk": dns_junk, "free-port": free_port, "free-range": free_range, "bind": try_bind, "tcp-serve": tcp_serve, "udp-echo": udp_echo,
             "tcp-get": tcp_get, "http-get": http_get, "udp-ask": udp_ask, "udp-once": udp_once, "tcp-refused": tcp_refused, "dns": dns}
 commands[sys.argv[1]](*sys.argv[2:])
