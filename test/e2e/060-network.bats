@@ -66,7 +66,9 @@ per_test_teardown() {
 
 @test "bad --network values exit 125 and create nothing" {
   run_skiff 125 create --network bogus busybox true
-  assert_skiff_error "invalid --network \`bogus\`"
+  assert_skiff_error "network bogus not found"
+  run_skiff 125 create --network bo/gus busybox true
+  assert_skiff_error "invalid --network \`bo/gus\`"
   run_skiff 125 create --network slirp:mtu=10 busybox true
   assert_skiff_error "mtu=10"
   run_skiff 125 create --network slirp:mtu=65521 busybox true
@@ -292,9 +294,9 @@ per_test_teardown() {
   run_skiff 125 create --mac-address 92:d0:c6:0a:29 busybox true
   assert_skiff_error "invalid --mac-address"
   run_skiff 125 create --network none --mac-address 92:d0:c6:0a:29:33 busybox true
-  assert_skiff_error "--mac-address needs the slirp network"
+  assert_skiff_error "--mac-address needs the slirp or a user-defined network"
   run_skiff 125 create --network host --mac-address 92:d0:c6:0a:29:33 busybox true
-  assert_skiff_error "--mac-address needs the slirp network"
+  assert_skiff_error "--mac-address needs the slirp or a user-defined network"
   [ -z "$("$SKIFF" ps -aq)" ]
 }
 

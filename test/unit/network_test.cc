@@ -17,6 +17,8 @@
 #include "engine/container_ports.h"
 #include "linux/child_process.h"
 #include "linux/tap_device.h"
+#include "net/dns_message.h"
+#include "net/ipv4_subnet.h"
 #include "net/name_files.h"
 #include "net/network_mode.h"
 #include "net/port_forwarder.h"
@@ -65,7 +67,15 @@ TEST_CASE("network modes as --network gives them") {
   REQUIRE(pasta.ok());
   CHECK(pasta->pasta_args == std::vector<std::string>{"-T", "8080"});
 
-  CHECK(error_of(parse_network_mode("bogus")).find("skiff knows slirp") != std::string::npos);
+  CHECK(error_of(parse_network_mode("bo/gus")).find("skiff knows slirp") != std::string::npos);
+  CHECK(error_of(parse_network_mode("apps:x")).find("skiff knows slirp") != std::string::npos);
+  auto user = parse_network_mode("apps-1.b_c");
+  REQUIRE(user.ok());
+  CHECK(user->kind == NetworkMode::Kind::kNetwork);
+  CHECK(user->network_name() == "apps-1.b_c");
+  CHECK(user->has_tap());
+  CHECK_FALSE(user->slirp_tap());
+  CHECK(user->own_namespace());
   CHECK(error_of(parse_network_mode("slirp:mtu=100")).find("1280 to 65520") != std::string::npos);
   CHECK(error_of(parse_network_mode("slirp:mtu=x")).find("mtu=x") != std::string::npos);
   CHECK(error_of(parse_network_mode("slirp:allow_host_loopback=yes")).find("true or false") != std::string::npos);
@@ -189,6 +199,91 @@ TEST_CASE("resolv.conf and hosts for each network") {
   CHECK(hosts.ends_with("10.0.2.100\tbox\n"));
   CHECK(container_hosts_file(none, "box", {}, "").find("box") == std::string::npos);
   CHECK(container_hosts_file(host, "box", {}, "1.2.3.4 h") == "1.2.3.4 h\n");
+
+  // A user-defined network: its resolver first, then --dns; not the
+  // host's search domains; host-gateway is its gateway.
+  NetworkMode user = *parse_network_mode("apps");
+  CHECK(container_resolv_conf(user, {}, host_resolv, "10.89.0.254") == "nameserver 10.89.0.254\noptions ndots:2\n");
+  CHECK(container_resolv_conf(user, DnsSettings{{"192.0.2.9"}, {"a.test"}, {}}, host_resolv, "10.89.0.254") ==
+        "search a.test\nnameserver 10.89.0.254\nnameserver 192.0.2.9\noptions ndots:2\n");
+  CHECK(*parse_add_host("gw:host-gateway", user, "10.89.0.1") == "10.89.0.1\tgw");
+  CHECK(container_hosts_file(user, "box", {}, "").find("box") == std::string::npos);
+}
+
+TEST_CASE("IPv4 subnets and a network's resolver address") {
+  auto subnet = Ipv4Subnet::parse("10.89.3.0/24");
+  REQUIRE(subnet.ok());
+  CHECK(subnet->text() == "10.89.3.0/24");
+  CHECK(ipv4_text(subnet->broadcast()) == "10.89.3.255");
+  CHECK(subnet->contains(*parse_ipv4("10.89.3.77")));
+  CHECK_FALSE(subnet->contains(*parse_ipv4("10.89.4.1")));
+  CHECK(subnet->overlaps(*Ipv4Subnet::parse("10.89.0.0/16")));
+  CHECK_FALSE(subnet->overlaps(*Ipv4Subnet::parse("10.89.4.0/24")));
+  CHECK(ipv4_text(network_dns_address(*subnet, *parse_ipv4("10.89.3.1"))) == "10.89.3.254");
+  CHECK(ipv4_text(network_dns_address(*subnet, *parse_ipv4("10.89.3.254"))) == "10.89.3.253");
+  CHECK(error_of(Ipv4Subnet::parse("10.89.3.1/24")).find("network address is 10.89.3.0") != std::string::npos);
+  for (const char* bad : {"10.89.3.0", "10.89.3.0/33", "10.89.3.0/x", "fd00::/64", "10.89.3/24"})
+    CHECK_FALSE(Ipv4Subnet::parse(bad).ok());
+  CHECK_FALSE(parse_ipv4("1.2.3.4.5"));
+}
+
+namespace {
+
+// A standard query for NAME of TYPE, with ID 0xbeef and recursion desired.
+std::vector<uint8_t> dns_query(const std::string& name, uint16_t type) {
+  std::vector<uint8_t> m = {0xbe, 0xef, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+  size_t start = 0;
+  for (size_t dot; start <= name.size(); start = dot + 1) {
+    dot = name.find('.', start);
+    if (dot == std::string::npos) dot = name.size();
+    m.push_back(uint8_t(dot - start));
+    m.insert(m.end(), name.begin() + long(start), name.begin() + long(dot));
+  }
+  m.push_back(0);
+  m.insert(m.end(), {uint8_t(type >> 8), uint8_t(type), 0, 1});
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("DNS: the switch reads one question and answers A records") {
+  auto query = dns_query("Web.Apps", kDnsTypeA);
+  auto q = parse_dns_query(query);
+  REQUIRE(q);
+  CHECK(q->name == "web.apps");
+  CHECK(q->type == kDnsTypeA);
+  CHECK(q->end == query.size());
+  auto answer = dns_answer(query, *q, {0x0a590002, 0x0a590003}, 10);
+  CHECK(answer[0] == 0xbe);
+  CHECK(answer[1] == 0xef);
+  CHECK((answer[2] & 0x80) != 0);  // a response
+  CHECK((answer[2] & 0x04) != 0);  // authoritative
+  CHECK((answer[2] & 0x01) != 0);  // recursion desired, echoed
+  CHECK((answer[3] & 0x0f) == 0);  // no error
+  CHECK(answer[7] == 2);
+  REQUIRE(answer.size() == query.size() + 2 * 16);
+  const uint8_t* first = answer.data() + query.size();
+  CHECK(first[0] == 0xc0);
+  CHECK(first[1] == 12);
+  CHECK(first[11] == 4);
+  CHECK(std::vector<uint8_t>(first + 12, first + 16) == std::vector<uint8_t>{10, 89, 0, 2});
+  // AAAA for a known name: an answer with no records.
+  auto aaaa = dns_query("web", 28);
+  auto none = dns_answer(aaaa, *parse_dns_query(aaaa), {0x0a590002}, 10);
+  CHECK(none.size() == aaaa.size());
+  CHECK(none[7] == 0);
+
+  // What it won't read: a response, two questions, a pointer, a cut name.
+  auto response = query;
+  response[2] |= 0x80;
+  CHECK_FALSE(parse_dns_query(response));
+  auto two = query;
+  two[5] = 2;
+  CHECK_FALSE(parse_dns_query(two));
+  std::vector<uint8_t> pointer = {0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0x0c, 0, 1, 0, 1};
+  CHECK_FALSE(parse_dns_query(pointer));
+  CHECK_FALSE(parse_dns_query(std::span<const uint8_t>(query.data(), query.size() - 3)));
+  CHECK_FALSE(parse_dns_query(std::span<const uint8_t>(query.data(), 5)));
 }
 
 TEST_CASE("ps PORTS text") {
