@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -193,6 +194,8 @@ int network_mtu(const NetworkRecord& network) {
 
 void network_process_main(int argc, char** argv) {
   if (argc != 6) ::_exit(kExitSkiffFailed);
+  // A member gone mid-write is an error return, not the end of the network.
+  ::signal(SIGPIPE, SIG_IGN);
   UniqueFd listener(std::atoi(argv[5]));
   auto store = Store::open(argv[2], argv[3]);
   if (!store.ok()) ::_exit(kExitSkiffFailed);

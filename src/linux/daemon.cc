@@ -1,6 +1,7 @@
 #include "linux/daemon.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +23,11 @@ Status spawn_daemon(const std::vector<std::string>& args, int keep, const std::f
     // Nothing of the caller's working folder stays busy.
     (void)!::chdir("/");
     if (keep >= 0) ::fcntl(keep, F_SETFD, 0);
+    // The caller's blocked signals (a signalfd's) would stay blocked
+    // across the exec.
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     // A fresh skiff: the caller's heap and the code it ran are not the
     // daemon's to keep for its whole life (a fork would keep both resident).
     ::execv("/proc/self/exe", const_cast<char* const*>(argv.data()));
