@@ -18,7 +18,7 @@ namespace {
 
 // docker's MAC for an address: 02:42 and its four bytes.
 std::string mac_for_address(const std::string& ip) {
-  uint32_t a = parse_ipv4(ip).value_or(0);
+  uint32_t a = parse_ipv4_address(ip).value_or(0);
   return fmt::format("02:42:{:02x}:{:02x}:{:02x}:{:02x}", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
 }
 
@@ -56,9 +56,9 @@ std::optional<TapConfig> container_tap_config(const NetworkMode& mode, const std
     TapConfig tap;
     tap.name = "eth0";
     tap.mtu = l.value("mtu", 65520);
-    tap.address = ipv4_in_addr(parse_ipv4(l.value("ip", "")).value_or(0));
+    tap.address = ipv4_in_addr(parse_ipv4_address(l.value("ip", "")).value_or(0));
     tap.prefix = l.value("prefix", 24);
-    tap.gateway = ipv4_in_addr(parse_ipv4(l.value("gateway", "")).value_or(0));
+    tap.gateway = ipv4_in_addr(parse_ipv4_address(l.value("gateway", "")).value_or(0));
     tap.mac = parse_mac_address(mac.empty() ? mac_for_address(l.value("ip", "")) : mac);
     return tap;
   }
@@ -186,7 +186,7 @@ Status ContainerNetwork::attach(LaunchedContainer& launched) {
     sockaddr_in target = {};
     target.sin_family = AF_INET;
     if (endpoint_)
-      target.sin_addr = ipv4_in_addr(parse_ipv4(endpoint_->lease().ip).value_or(0));
+      target.sin_addr = ipv4_in_addr(parse_ipv4_address(endpoint_->lease().ip).value_or(0));
     else
       ::inet_pton(AF_INET, mode_.slirp_tap() ? SlirpAddresses::kContainer : "127.0.0.1", &target.sin_addr);
     NetnsSockets* sockets = sockets_.get();

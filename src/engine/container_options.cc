@@ -365,10 +365,10 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
     network_mode = user_network->name;
     network.network = user_network->name;
     if (!o.ip.empty()) {
-      auto ip = parse_ipv4(o.ip);
-      auto subnet = TRY(Ipv4Subnet::parse(user_network->subnet));
-      if (!ip || !subnet.contains(*ip) || *ip == subnet.base || *ip == subnet.broadcast() ||
-          *ip == parse_ipv4(user_network->gateway))
+      auto ip = parse_ipv4_address(o.ip);
+      auto subnet = TRY(parse_ipv4_subnet(user_network->subnet));
+      if (!ip || !subnet.contains(*ip) || *ip == subnet.network || *ip == subnet.broadcast() ||
+          *ip == parse_ipv4_address(user_network->gateway))
         return make_error("invalid --ip `{}`: use a free address of network {} ({}, gateway {})", o.ip,
                           user_network->name, user_network->subnet, user_network->gateway);
     }

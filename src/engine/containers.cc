@@ -108,9 +108,9 @@ Status write_container_name_files(const Store& store, const Json& config, const 
   std::string gateway, network_dns;
   if (mode.kind == NetworkMode::Kind::kNetwork) {
     NetworkRecord network = TRY(find_network(store, mode.network));
-    auto subnet = TRY(Ipv4Subnet::parse(network.subnet));
+    auto subnet = TRY(parse_ipv4_subnet(network.subnet));
     gateway = network.gateway;
-    network_dns = ipv4_text(network_dns_address(subnet, parse_ipv4(gateway).value_or(0)));
+    network_dns = ipv4_address_text(network_dns_address(subnet, parse_ipv4_address(gateway).value_or(0)));
   }
   std::vector<std::string> extra_hosts;
   for (const auto& h : json_strings(host.value("ExtraHosts", Json())))

@@ -87,7 +87,7 @@ class NetworkProcess {
 
   SlirpSubnet slirp_subnet() const {
     SlirpSubnet s;
-    s.network = ipv4_in_addr(subnet_.base);
+    s.network = ipv4_in_addr(subnet_.network);
     s.prefix = subnet_.prefix;
     s.gateway = ipv4_in_addr(gateway_);
     s.dns = ipv4_in_addr(dns_);
@@ -146,28 +146,28 @@ class NetworkProcess {
     Json links = request.value("links", Json::object());
     for (const auto& [alias, name] : links.items())
       if (name.is_string()) m.request.links[lower(alias)] = lower(name.get<std::string>());
-    std::set<uint32_t> taken = {subnet_.base, subnet_.broadcast(), gateway_, dns_};
+    std::set<uint32_t> taken = {subnet_.network, subnet_.broadcast(), gateway_, dns_};
     for (const auto& other : members_)
       if (other.ip) taken.insert(other.ip);
     std::string wanted = request.value("ip", "");
     if (!wanted.empty()) {
-      auto ip = parse_ipv4(wanted);
+      auto ip = parse_ipv4_address(wanted);
       if (!ip || !subnet_.contains(*ip))
         return make_error("address {} is not in network {}'s subnet {}", wanted, network_.name, subnet_.text());
       if (taken.count(*ip)) return make_error("address {} is already in use on network {}", wanted, network_.name);
       m.ip = *ip;
     } else {
-      for (uint32_t ip = subnet_.base + 1; ip < subnet_.broadcast(); ++ip)
+      for (uint32_t ip = subnet_.network + 1; ip < subnet_.broadcast(); ++ip)
         if (!taken.count(ip)) {
           m.ip = ip;
           break;
         }
       if (m.ip == 0) return make_error("network {} has no free address left in {}", network_.name, subnet_.text());
     }
-    return Json{{"ip", ipv4_text(m.ip)},
+    return Json{{"ip", ipv4_address_text(m.ip)},
                 {"prefix", subnet_.prefix},
-                {"gateway", ipv4_text(gateway_)},
-                {"dns", ipv4_text(dns_)},
+                {"gateway", ipv4_address_text(gateway_)},
+                {"dns", ipv4_address_text(dns_)},
                 {"mtu", mtu_}};
   }
 
@@ -201,8 +201,8 @@ void network_process_main(int argc, char** argv) {
   if (!store.ok()) ::_exit(kExitSkiffFailed);
   auto network = find_network(*store, argv[4]);
   if (!network.ok()) ::_exit(kExitSkiffFailed);
-  auto subnet = Ipv4Subnet::parse(network->subnet);
-  auto gateway = parse_ipv4(network->gateway);
+  auto subnet = parse_ipv4_subnet(network->subnet);
+  auto gateway = parse_ipv4_address(network->gateway);
   if (!subnet.ok() || !gateway) ::_exit(kExitSkiffFailed);
   ::fcntl(listener.get(), F_SETFD, FD_CLOEXEC);
   NetworkProcess(*store, *network, *subnet, *gateway, std::move(listener)).run();

@@ -22,14 +22,14 @@ namespace {
 // (a mistyped variable can make it $HOME), and those are never skiff's to
 // delete.
 bool is_store_entry(std::string_view name) {
-  for (std::string_view known : {"images", "containers", "layers", "volumes", "blobs", "store.lock",
+  for (std::string_view known : {"images", "containers", "layers", "volumes", "networks", "blobs", "store.lock",
                                  "storage-driver", ".warned-single-id"})
     if (name == known) return true;
   return name.starts_with(".tmp-");
 }
 
 bool is_runtime_entry(std::string_view name) {
-  return name.starts_with("seccomp-") || name.starts_with(".tmp-") || name == "containers";
+  return name.starts_with("seccomp-") || name.starts_with(".tmp-") || name == "containers" || name == "networks";
 }
 
 std::vector<std::string> entries(const std::string& dir, bool (*ours)(std::string_view)) {

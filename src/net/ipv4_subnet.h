@@ -1,5 +1,6 @@
-// An IPv4 subnet in host byte order ("10.89.0.0/24"), and the addresses a
-// user-defined network gives out in it.
+// IPv4 addresses and subnets as user-defined networks use them: parsed
+// strictly (dotted quads, CIDR prefixes), compared and printed. Addresses
+// are host-order integers, so a subnet's range is plain arithmetic.
 #pragma once
 
 #include <netinet/in.h>
@@ -13,32 +14,38 @@
 
 namespace skiff {
 
-/// "10.89.0.7" in host byte order; nullopt unless a dotted quad.
-std::optional<uint32_t> parse_ipv4(std::string_view text);
-/// The dotted quad of a host-order address.
-std::string ipv4_text(uint32_t address);
+struct Ipv4Subnet {
+  uint32_t network = 0;  ///< the first address, host order
+  int prefix = 0;        ///< 0..32
+
+  uint32_t mask() const { return prefix == 0 ? 0 : ~uint32_t(0) << (32 - prefix); }
+  uint32_t broadcast() const { return network | ~mask(); }
+  bool contains(uint32_t address) const { return (address & mask()) == network; }
+  /// Whether the two share any address (one holds the other's first one).
+  bool overlaps(const Ipv4Subnet& other) const { return contains(other.network) || other.contains(network); }
+  /// "10.89.0.0/24".
+  std::string text() const;
+};
+
+/// A dotted quad ("10.89.0.1"), nothing else: no shorthand, no leading
+/// zeros, no IPv6.
+std::optional<uint32_t> parse_ipv4_address(std::string_view text);
+
+/// "10.89.0.1" for a host-order address.
+std::string ipv4_address_text(uint32_t address);
+
+/// "A.B.C.D/N": an IPv4 address and a prefix of 0 to 32 bits whose host
+/// bits are all zero. The errors name what is wrong ("it should be
+/// 10.1.2.0/24" for an address inside the subnet).
+Result<Ipv4Subnet> parse_ipv4_subnet(std::string_view cidr);
+
 /// A host-order address as an in_addr.
 in_addr ipv4_in_addr(uint32_t address);
 
-struct Ipv4Subnet {
-  uint32_t base = 0;  ///< the network address
-  int prefix = 24;
-
-  /// "A.B.C.D/N": an error unless N is 0..32 and A.B.C.D is the network
-  /// address itself.
-  static Result<Ipv4Subnet> parse(std::string_view text);
-  uint32_t mask() const { return prefix == 0 ? 0 : ~uint32_t(0) << (32 - prefix); }
-  uint32_t broadcast() const { return base | ~mask(); }
-  bool contains(uint32_t address) const { return (address & mask()) == base; }
-  bool overlaps(const Ipv4Subnet& other) const {
-    return contains(other.base) || other.contains(base);
-  }
-  std::string text() const { return ipv4_text(base) + "/" + std::to_string(prefix); }
-};
-
 /// Where a network's containers ask for names: its last address before
-/// the broadcast one that is not the gateway. libslirp forwards what the
-/// switch doesn't answer there to the host's resolvers.
+/// the broadcast one that is not the gateway. The network's switch answers
+/// the names of its containers there (net/network_switch.h); libslirp
+/// forwards the rest to the host's resolvers.
 uint32_t network_dns_address(const Ipv4Subnet& subnet, uint32_t gateway);
 
 }  // namespace skiff

@@ -14,12 +14,15 @@ per_test_setup() {
 
 per_test_teardown() {
   remove_all_containers
+  # A network's process ends once its last member has gone.
+  wait_network_gone "$SKIFF_TEST_DIR"
   local pid
   for pid in "${PEER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
 }
 
-# The live processes of network ID (skiff __network ... ID ...).
-network_processes() { live_processes "__network .* $1 "; }
+# The live processes of network ID (skiff __network ROOT RUNROOT ID FD),
+# or of every network of the test's store for $SKIFF_TEST_DIR.
+network_processes() { live_processes "__network .*$1"; }
 
 # wait_network_gone ID: up to 5 s for the network's process to end.
 wait_network_gone() {

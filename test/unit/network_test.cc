@@ -210,21 +210,12 @@ TEST_CASE("resolv.conf and hosts for each network") {
   CHECK(container_hosts_file(user, "box", {}, "").find("box") == std::string::npos);
 }
 
-TEST_CASE("IPv4 subnets and a network's resolver address") {
-  auto subnet = Ipv4Subnet::parse("10.89.3.0/24");
+TEST_CASE("a network's resolver address") {
+  auto subnet = parse_ipv4_subnet("10.89.3.0/24");
   REQUIRE(subnet.ok());
-  CHECK(subnet->text() == "10.89.3.0/24");
-  CHECK(ipv4_text(subnet->broadcast()) == "10.89.3.255");
-  CHECK(subnet->contains(*parse_ipv4("10.89.3.77")));
-  CHECK_FALSE(subnet->contains(*parse_ipv4("10.89.4.1")));
-  CHECK(subnet->overlaps(*Ipv4Subnet::parse("10.89.0.0/16")));
-  CHECK_FALSE(subnet->overlaps(*Ipv4Subnet::parse("10.89.4.0/24")));
-  CHECK(ipv4_text(network_dns_address(*subnet, *parse_ipv4("10.89.3.1"))) == "10.89.3.254");
-  CHECK(ipv4_text(network_dns_address(*subnet, *parse_ipv4("10.89.3.254"))) == "10.89.3.253");
-  CHECK(error_of(Ipv4Subnet::parse("10.89.3.1/24")).find("network address is 10.89.3.0") != std::string::npos);
-  for (const char* bad : {"10.89.3.0", "10.89.3.0/33", "10.89.3.0/x", "fd00::/64", "10.89.3/24"})
-    CHECK_FALSE(Ipv4Subnet::parse(bad).ok());
-  CHECK_FALSE(parse_ipv4("1.2.3.4.5"));
+  CHECK(ipv4_address_text(network_dns_address(*subnet, *parse_ipv4_address("10.89.3.1"))) == "10.89.3.254");
+  CHECK(ipv4_address_text(network_dns_address(*subnet, *parse_ipv4_address("10.89.3.254"))) == "10.89.3.253");
+  CHECK(ipv4_in_addr(*parse_ipv4_address("10.89.3.1")).s_addr == htonl(0x0a590301));
 }
 
 namespace {
