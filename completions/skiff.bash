@@ -4,7 +4,7 @@
 # ~/.bashrc. It needs nothing from the bash-completion package.
 #
 # Completes commands and subcommands, each command's flags, image,
-# container and volume names for commands that take them (from the store a
+# container, volume and network names for commands that take them (from the store a
 # --root/--runroot earlier on the line names, else the default one), files
 # for `import` and --authfile, and the values of --format, --filter, --type,
 # --platform, --storage-driver and the options of `run` and `create`.
@@ -177,6 +177,17 @@ _skiff_complete_volumes() {
   _skiff_reply "${names[@]}"
 }
 
+# Network names: every one, or with `custom` only the user-defined ones.
+_skiff_complete_networks() {
+  local -a names=() filter=()
+  local line
+  [[ ${1-} == custom ]] && filter=(--filter type=custom)
+  while IFS= read -r line; do
+    [[ -n $line ]] && names+=("$line")
+  done < <(_skiff_query network ls "${filter[@]}" --format '{{.Name}}')
+  _skiff_reply "${names[@]}"
+}
+
 _skiff_complete_files() {
   compopt -o filenames 2>/dev/null
   mapfile -t COMPREPLY < <(compgen -f -- "$cur")
@@ -273,7 +284,7 @@ _skiff() {
       continue
     fi
     if [[ -z $subcommand && ($command == image || $command == system || $command == container ||
-      $command == volume) ]]; then
+      $command == volume || $command == network) ]]; then
       [[ $w == -* ]] && continue
       subcommand=$w
       continue
@@ -320,10 +331,12 @@ _skiff() {
     # Skip the value of a flag that takes one.
     case $w in
       -f | --filter | --format | -c | --change | -m | --message | --platform | --type | -n | --last | -o | --output | \
-        -i | --input | -u | --username | -p | --password | --authfile | --limit | --tail | --since | --until | -d | --driver | --label | --opt)
+        -i | --input | -u | --username | -p | --password | --authfile | --limit | --tail | --since | --until | -d | --driver | --label | --opt | \
+        --subnet | --gateway | --alias | --ip | --link)
         case "$command${subcommand:+ $subcommand}:$w" in
           "rmi:-f" | "image rm:-f" | "image remove:-f" | "image prune:-f" | "system reset:-f") ;;
           "volume rm:-f" | "volume remove:-f" | "volume prune:-f") ;;
+          "network rm:-f" | "network remove:-f" | "network prune:-f" | "network disconnect:-f") ;;
           "rm:-f" | "container rm:-f" | "container remove:-f") ;;
           "logs:-f" | "container logs:-f") ;;
           "container prune:-f") ;;
@@ -352,7 +365,7 @@ _skiff() {
     if [[ $cur == -* ]]; then
       _skiff_reply --root --runroot --storage-driver --version --help -v -h
     else
-      _skiff_reply attach container cp create diff exec export image images import info inspect kill load login logout logs pause port ps pull push rename restart rm rmi run save search start stats stop system tag top unpause version volume wait
+      _skiff_reply attach container cp create diff exec export image images import info inspect kill load login logout logs network pause port ps pull push rename restart rm rmi run save search start stats stop system tag top unpause version volume wait
     fi
     return
   fi
@@ -364,6 +377,7 @@ _skiff() {
     system) group="check info reset" ;;
     container) group="attach cp create diff exec export inspect kill list logs ls pause port prune ps remove rename restart rm run start stats stop top unpause wait" ;;
     volume) group="create inspect list ls prune remove rm" ;;
+    network) group="connect create disconnect inspect list ls prune remove rm" ;;
   esac
   if [[ -n $group ]]; then
     if [[ -z $subcommand ]]; then
@@ -412,6 +426,8 @@ _skiff() {
     "container unpause") path=unpause ;;
     "volume list") path="volume ls" ;;
     "volume remove") path="volume rm" ;;
+    "network list") path="network ls" ;;
+    "network remove") path="network rm" ;;
   esac
 
   local -a flags=()
@@ -959,6 +975,87 @@ _skiff() {
         _skiff_reply "${flags[@]}"
       else
         _skiff_complete_volumes
+      fi
+      ;;
+    "network create")
+      flags=(--driver --subnet --gateway --internal --label --opt --attachable --ignore --help -d -o -h)
+      case $prev in
+        -d | --driver)
+          _skiff_reply bridge
+          return
+          ;;
+        -o | --opt)
+          _skiff_reply com.docker.network.driver.mtu=
+          _skiff_nospace
+          return
+          ;;
+        --subnet | --gateway | --label) return ;;
+      esac
+      [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
+      ;;
+    "network ls")
+      flags=(--filter --format --quiet --no-trunc --help -f -q -h)
+      case $prev in
+        -f | --filter)
+          _skiff_reply dangling=true dangling=false driver=bridge driver=slirp driver=host driver=null id= label= \
+            name= type=builtin type=custom
+          [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] && _skiff_nospace
+          return
+          ;;
+        --format)
+          _skiff_reply json table
+          return
+          ;;
+      esac
+      [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
+      ;;
+    "network inspect" | "network rm")
+      flags=(--help -h)
+      if [[ $path == "network inspect" ]]; then
+        flags+=(--format -f)
+        if [[ $prev == -f || $prev == --format ]]; then
+          _skiff_reply json
+          return
+        fi
+      else
+        flags+=(--force -f)
+      fi
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      elif [[ $path == "network inspect" ]]; then
+        _skiff_complete_networks
+      else
+        _skiff_complete_networks custom
+      fi
+      ;;
+    "network prune")
+      flags=(--filter --force --help -f -h)
+      if [[ $prev == --filter ]]; then
+        _skiff_reply until= label= label!=
+        _skiff_nospace
+        return
+      fi
+      [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
+      ;;
+    "network connect" | "network disconnect")
+      if [[ $path == "network connect" ]]; then
+        flags=(--alias --ip --link --help -h)
+        case $prev in
+          --alias | --ip) return ;;
+          --link)
+            _skiff_complete_containers
+            return
+            ;;
+        esac
+      else
+        flags=(--force --help -f -h)
+      fi
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      elif ((nargs == 0)); then
+        _skiff_complete_networks custom
+      elif ((nargs == 1)); then
+        _skiff_complete_containers
       fi
       ;;
     top)

@@ -81,6 +81,12 @@ void add_stats_command(CLI::App& app, CLI::App& container, Context& ctx);
 void add_diff_command(CLI::App& app, CLI::App& container, Context& ctx);
 void add_pause_commands(CLI::App& app, CLI::App& container, Context& ctx);  // pause and unpause
 void add_container_prune_command(CLI::App& container, Context& ctx);
+void add_network_create_command(CLI::App& network, Context& ctx);
+void add_network_ls_command(CLI::App& network, Context& ctx);
+void add_network_inspect_command(CLI::App& network, Context& ctx);
+void add_network_rm_command(CLI::App& network, Context& ctx);
+void add_network_prune_command(CLI::App& network, Context& ctx);
+void add_network_connect_commands(CLI::App& network, Context& ctx);  // connect and disconnect
 
 /// Commands whose arguments after the first positional belong to someone
 /// else, never to skiff: `run`, `create` (the container's command after
@@ -91,6 +97,13 @@ bool stops_at_first_positional(const CLI::App& cmd);
 /// as given when it worked, its error printed when not; 125 when any failed.
 Result<int> for_each_container(Context& ctx, const std::vector<std::string>& names,
                                const std::function<Status(const Store&, const Container&)>& act);
+
+/// docker's question before a prune: true without asking when `force`;
+/// else, on a terminal, "WARNING! This will remove <what>." and "Are you
+/// sure you want to continue? [y/N]", true for y. Without a terminal an
+/// error telling `command`'s user to pass -f: a script never waits for an
+/// answer that can't come.
+Result<bool> confirm_prune(bool force, std::string_view command, std::string_view what);
 
 /// Prints text to stdout exactly as given.
 void print_out(std::string_view text);

@@ -1,34 +1,10 @@
 // skiff container prune
-#include <unistd.h>
-
-#include <cstdio>
-#include <iostream>
-
 #include "base/output.h"
 #include "base/units.h"
 #include "cli/command.h"
 #include "engine/container_prune.h"
 
 namespace skiff::cli {
-
-namespace {
-
-// docker's question, asked only of a person: on a terminal. A script must
-// say -f; it never waits for an answer that can't come.
-Result<bool> confirmed(bool force) {
-  if (force) return true;
-  if (!is_terminal(STDIN_FILENO))
-    return make_error(
-        "container prune: confirmation needed to remove all stopped containers, and stdin is not a "
-        "terminal: use -f (--force) to remove them without asking");
-  print_out("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
-  std::fflush(stdout);
-  std::string answer;
-  std::getline(std::cin, answer);
-  return answer == "y" || answer == "Y";
-}
-
-}  // namespace
 
 void add_container_prune_command(CLI::App& container, Context& ctx) {
   CLI::App* cmd = container.add_subcommand("prune", "Remove all stopped containers");
@@ -40,8 +16,9 @@ void add_container_prune_command(CLI::App& container, Context& ctx) {
   cmd->callback([=, &ctx] {
     ctx.action = [=, &ctx]() -> Result<int> {
       const Store* store = TRY(ctx.store());
-      ContainerPruneOutcome outcome =
-          TRY(prune_containers(*store, *filters, [&] { return confirmed(*force); }));
+      ContainerPruneOutcome outcome = TRY(prune_containers(*store, *filters, [&] {
+        return confirm_prune(*force, "container prune", "all stopped containers");
+      }));
       if (!outcome.deleted.empty()) {
         print_out("Deleted Containers:\n");
         for (const auto& id : outcome.deleted) print_out(id + "\n");

@@ -1,4 +1,7 @@
+#include <unistd.h>
+
 #include <cstdio>
+#include <iostream>
 
 #include "base/output.h"
 #include "cli/command.h"
@@ -34,15 +37,30 @@ Result<int> for_each_container(Context& ctx, const std::vector<std::string>& nam
   return rc;
 }
 
+Result<bool> confirm_prune(bool force, std::string_view command, std::string_view what) {
+  if (force) return true;
+  if (!is_terminal(STDIN_FILENO))
+    return make_error(
+        "{}: confirmation needed to remove {}, and stdin is not a terminal: use -f (--force) to remove them "
+        "without asking",
+        command, what);
+  print_out(fmt::format("WARNING! This will remove {}.\nAre you sure you want to continue? [y/N] ", what));
+  std::fflush(stdout);
+  std::string answer;
+  std::getline(std::cin, answer);
+  return answer == "y" || answer == "Y";
+}
+
 void add_all_commands(CLI::App& app, Context& ctx) {
   CLI::App* image = app.add_subcommand("image", "Manage images");
   CLI::App* system = app.add_subcommand("system", "Manage skiff and its store");
   CLI::App* container = app.add_subcommand("container", "Manage containers");
   CLI::App* volume = app.add_subcommand("volume", "Manage volumes");
+  CLI::App* network = app.add_subcommand("network", "Manage networks");
   // One verb per command line: after `rm`, `ps` is a container's name, not
   // another verb (CLI11 otherwise looks an optional positional up among
   // its parents' verbs first).
-  for (CLI::App* group : {&app, image, system, container, volume}) group->require_subcommand(0, 1);
+  for (CLI::App* group : {&app, image, system, container, volume, network}) group->require_subcommand(0, 1);
   add_images_command(app, *image, ctx);
   add_import_command(app, *image, ctx);
   add_pull_command(app, *image, ctx);
@@ -80,6 +98,12 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   add_volume_inspect_command(*volume, ctx);
   add_volume_rm_command(*volume, ctx);
   add_volume_prune_command(*volume, ctx);
+  add_network_create_command(*network, ctx);
+  add_network_ls_command(*network, ctx);
+  add_network_inspect_command(*network, ctx);
+  add_network_rm_command(*network, ctx);
+  add_network_prune_command(*network, ctx);
+  add_network_connect_commands(*network, ctx);
   add_top_command(app, *container, ctx);
   add_port_command(app, *container, ctx);
   add_stats_command(app, *container, ctx);

@@ -17,8 +17,13 @@ Json inspect_container(const Store& store, const Container& c) {
   if (c.state.contains("Health")) state["Health"] = c.state["Health"];
 
   Json host = get("HostConfig", Json::object());
-  for (auto [key, value] : {std::pair<const char*, Json>{"Binds", nullptr}, {"CapAdd", nullptr}, {"CapDrop", nullptr},
-                            {"GroupAdd", nullptr}, {"SecurityOpt", nullptr}, {"Tmpfs", nullptr}})
+  for (auto [key, value] : {std::pair<const char*, Json>{"Binds", nullptr},
+                            {"CapAdd", nullptr},
+                            {"CapDrop", nullptr},
+                            {"GroupAdd", nullptr},
+                            {"Links", nullptr},
+                            {"SecurityOpt", nullptr},
+                            {"Tmpfs", nullptr}})
     if (!host.contains(key)) host[key] = value;
   // Records from before LogConfig existed: their containers log to json-file.
   if (!host.contains("LogConfig")) host["LogConfig"] = {{"Type", "json-file"}, {"Config", Json::object()}};

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <map>
 
 #include "base/units.h"
 
@@ -32,6 +33,23 @@ Result<std::vector<ListFilter>> parse_list_filters(const std::vector<std::string
   return out;
 }
 
+bool filters_accept(const std::vector<ListFilter>& filters,
+                    const std::function<bool(const ListFilter&)>& matches) {
+  std::map<std::string_view, bool> by_key;  // key -> whether it lets the object through
+  for (const auto& f : filters) {
+    bool match = matches(f);
+    auto [it, fresh] = by_key.try_emplace(f.key, match);
+    if (!fresh) it->second = f.key == "label" ? it->second && match : it->second || match;
+  }
+  return std::all_of(by_key.begin(), by_key.end(), [](const auto& entry) { return entry.second; });
+}
+
+Result<bool> parse_bool_filter(const ListFilter& f) {
+  if (f.value == "true" || f.value == "1") return true;
+  if (f.value == "false" || f.value == "0") return false;
+  return make_error("invalid filter `{}={}`: use true or false", f.key, f.value);
+}
+
 bool labels_match(const Json& labels, const ListFilter& f) {
   auto eq = f.value.find('=');
   std::string key = f.value.substr(0, eq);
@@ -39,6 +57,17 @@ bool labels_match(const Json& labels, const ListFilter& f) {
   if (found && eq != std::string::npos)
     found = labels[key].is_string() && labels[key].get<std::string>() == f.value.substr(eq + 1);
   return found != f.negated;
+}
+
+std::string labels_column(const Json& labels) {
+  std::vector<std::string> list;
+  if (labels.is_object())
+    for (auto it = labels.begin(); it != labels.end(); ++it)
+      list.push_back(it.key() + "=" + (it->is_string() ? it->get<std::string>() : it->dump()));
+  std::sort(list.begin(), list.end());
+  std::string out;
+  for (const auto& l : list) out += (out.empty() ? "" : ",") + l;
+  return out;
 }
 
 bool pattern_matches(const std::string& pattern, const std::string& text) {

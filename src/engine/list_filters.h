@@ -4,6 +4,7 @@
 // different keys AND.
 #pragma once
 
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -24,9 +25,21 @@ struct ListFilter {
 Result<std::vector<ListFilter>> parse_list_filters(const std::vector<std::string>& specs,
                                                    std::initializer_list<std::string_view> allowed);
 
+/// Whether an object passes `filters` as docker's daemon combines them: for
+/// each key one of its values matches (for label=, every one), `matches`
+/// telling whether one filter does.
+bool filters_accept(const std::vector<ListFilter>& filters,
+                    const std::function<bool(const ListFilter&)>& matches);
+
+/// A true/false filter's value (dangling=, all=): true, 1, false or 0.
+Result<bool> parse_bool_filter(const ListFilter& filter);
+
 /// label=KEY or label=KEY=VALUE against `labels` (an object; null has none),
 /// inverted for label!=.
 bool labels_match(const Json& labels, const ListFilter& filter);
+
+/// The LABELS column of list commands: KEY=VALUE pairs, sorted, joined by commas.
+std::string labels_column(const Json& labels);
 
 /// docker's filters.Match: `text` equals `pattern`, or the POSIX extended
 /// regular expression `pattern` is found in it (an invalid one matches nothing).

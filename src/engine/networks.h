@@ -13,14 +13,17 @@
 // `inspect` show them, nothing can make, remove or connect to them.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/error.h"
 #include "base/json.h"
 #include "image/store.h"
+#include "net/ipv4_subnet.h"
 
 namespace skiff {
 
@@ -34,10 +37,10 @@ struct NetworkRecord {
 };
 
 struct NetworkCreateOptions {
-  std::string name;
+  std::string name{};
   std::string driver = "bridge";       ///< only bridge
-  std::string subnet;                  ///< "" picks the lowest free 10.89.N.0/24
-  std::string gateway;                 ///< "" is the subnet's first address
+  std::string subnet{};                ///< "" picks the lowest free 10.89.N.0/24
+  std::string gateway{};               ///< "" is the subnet's first address
   bool internal = false;
   bool ignore_existing = false;        ///< --ignore (podman): an existing one is returned
   std::vector<std::string> labels{};   ///< KEY=VALUE or KEY
@@ -47,6 +50,28 @@ struct NetworkCreateOptions {
 /// The names of the built-in networks, which no record may take: slirp
 /// (and its aliases default, bridge, slirp4netns), host, none, pasta.
 bool is_builtin_network(std::string_view name);
+
+/// docker's rule for network names, [a-zA-Z0-9][a-zA-Z0-9_.-]*, and none
+/// of a built-in's (nor "container", which --network container:NAME takes).
+Status check_network_name(std::string_view name);
+
+/// --subnet: an IPv4 CIDR with a prefix of 16 to 29 bits, its address the
+/// subnet's first, sharing no address with slirp's 10.0.2.0/24 or with a
+/// subnet in `taken` (NAME → CIDR of the existing networks).
+Result<Ipv4Subnet> check_network_subnet(std::string_view cidr,
+                                        const std::vector<std::pair<std::string, Ipv4Subnet>>& taken);
+
+/// The subnet of a network made without --subnet: the lowest 10.89.N.0/24
+/// (N = 0..255) that overlaps none in `taken`.
+Result<Ipv4Subnet> pick_network_subnet(const std::vector<std::pair<std::string, Ipv4Subnet>>& taken);
+
+/// --gateway: an address inside `subnet` that is neither its first
+/// (network) nor its last (broadcast) one; "" is the subnet's first host.
+Result<std::string> check_network_gateway(const Ipv4Subnet& subnet, std::string_view gateway);
+
+/// -o KEY=VALUE as the network's Options object: only
+/// com.docker.network.driver.mtu, a number from 68 to 65520.
+Result<Json> check_network_options(const std::vector<std::string>& options);
 
 /// `network create`: checks the name (docker's [a-zA-Z0-9][a-zA-Z0-9_.-]*,
 /// not a built-in's), the subnet (IPv4, a prefix of 16 to 29 bits, not
@@ -62,6 +87,15 @@ Result<NetworkRecord> find_network(const Store& store, std::string_view name_or_
 /// Every network with a record, sorted by name.
 std::vector<NetworkRecord> list_networks(const Store& store);
 
+/// The built-in network `name_or_id` names (slirp or an alias of it, host,
+/// none; or an ID or ID prefix of theirs), as a record of the same shape:
+/// drivers slirp, host and null, IDs the SHA-256 of their names.
+std::optional<NetworkRecord> find_builtin_network(std::string_view name_or_id);
+
+/// Whether `error` is find_network's "network N not found" (rather than an
+/// ambiguous ID prefix or an unreadable record).
+bool is_network_not_found(const Error& error);
+
 /// docker's `network inspect` object: the record, with Containers filled
 /// from the running containers' states (state "Networks"[name]); built-ins
 /// get an object of the same shape.
@@ -70,6 +104,21 @@ Json inspect_network(const Store& store, const NetworkRecord& network);
 /// The IDs of the containers (in any state) whose HostConfig.NetworkMode is
 /// the network.
 std::vector<std::string> network_users(const Store& store, const NetworkRecord& network);
+
+/// `network ls` rows, built-ins included, sorted by name, with docker's
+/// --format fields (CreatedAt, Driver, ID, IPv6, Internal, Labels, Name,
+/// Scope; and the method Label "KEY"), after the filters name= (a part of
+/// the name), id= (an ID prefix), driver=, label=KEY[=VALUE],
+/// type=builtin|custom and dangling=true|false (custom and used by no
+/// container). An unknown filter or value is an error.
+Result<std::vector<Json>> list_network_rows(const Store& store, const std::vector<std::string>& filters);
+
+/// `network prune`: removes the networks no container uses that match the
+/// filters label=, label!= and until=TIME (created before it), and returns
+/// their names in name order. A bad filter fails before `confirm` is asked;
+/// when it says no, "network prune has been cancelled".
+Result<std::vector<std::string>> prune_networks(const Store& store, const std::vector<std::string>& filters,
+                                                const std::function<Result<bool>()>& confirm);
 
 /// `network rm`: refused while a container uses it, or for a built-in.
 Status remove_network(const Store& store, std::string_view name_or_id);
@@ -81,7 +130,7 @@ Status remove_network(const Store& store, std::string_view name_or_id);
 /// error; disconnecting leaves it on "none", as docker does.
 struct EndpointSettings {
   std::vector<std::string> aliases{};
-  std::string ip;                    ///< "" for the next free address at each start
+  std::string ip{};                  ///< "" for the next free address at each start
   std::vector<std::string> links{};  ///< NAME[:ALIAS]
 };
 Status connect_container(const Store& store, std::string_view network, std::string_view container,

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <map>
 #include <set>
 
 #include "base/fs.h"
@@ -165,23 +164,6 @@ bool is_anonymous(const VolumeRecord& v) {
   return v.anonymous || (v.labels.is_object() && v.labels.contains(kAnonymousVolumeLabel));
 }
 
-Result<bool> parse_bool_filter(const ListFilter& f) {
-  if (f.value == "true" || f.value == "1") return true;
-  if (f.value == "false" || f.value == "0") return false;
-  return make_error("invalid filter `{}={}`: use true or false", f.key, f.value);
-}
-
-std::string labels_column(const Json& labels) {
-  std::vector<std::string> list;
-  if (labels.is_object())
-    for (auto it = labels.begin(); it != labels.end(); ++it)
-      list.push_back(it.key() + "=" + (it->is_string() ? it->get<std::string>() : it->dump()));
-  std::sort(list.begin(), list.end());
-  std::string out;
-  for (const auto& l : list) out += (out.empty() ? "" : ",") + l;
-  return out;
-}
-
 }  // namespace
 
 Status check_volume_name(std::string_view name) {
@@ -294,34 +276,22 @@ Json inspect_volume(const VolumeRecord& v) {
 Result<std::vector<Json>> list_volume_rows(const Store& store, const std::vector<std::string>& filter_specs) {
   std::vector<ListFilter> filters =
       TRY(parse_list_filters(filter_specs, {"dangling", "driver", "label", "name"}));
-  std::map<std::string, std::vector<const ListFilter*>> by_key;
+  bool dangling_asked = false;
   for (const auto& f : filters) {
     if (f.key == "dangling") TRY(parse_bool_filter(f));
-    by_key[f.key].push_back(&f);
+    dangling_asked = dangling_asked || f.key == "dangling";
   }
   std::set<std::string> used;
-  if (by_key.count("dangling")) used = volumes_in_use(store);
+  if (dangling_asked) used = volumes_in_use(store);
 
   std::vector<Json> rows;
   for (const auto& v : list_volumes(store)) {
-    bool keep = true;
-    for (const auto& [key, list] : by_key) {
-      // Values of one key OR together, except labels, which must all match.
-      bool any = key == "label";
-      for (const ListFilter* f : list) {
-        bool match = false;
-        if (key == "dangling")
-          match = *parse_bool_filter(*f) == !used.count(v.name);
-        else if (key == "driver")
-          match = f->value == "local";
-        else if (key == "name")
-          match = pattern_matches(f->value, v.name);
-        else
-          match = labels_match(v.labels, *f);
-        any = key == "label" ? any && match : any || match;
-      }
-      keep = keep && any;
-    }
+    bool keep = filters_accept(filters, [&](const ListFilter& f) {
+      if (f.key == "dangling") return *parse_bool_filter(f) == !used.count(v.name);
+      if (f.key == "driver") return f.value == "local";
+      if (f.key == "name") return pattern_matches(f.value, v.name);
+      return labels_match(v.labels, f);
+    });
     if (!keep) continue;
     rows.push_back(Json{{"Availability", "N/A"},
                         {"Driver", "local"},

@@ -186,9 +186,21 @@ bool RowFormatter::uses_field(std::string_view name) const {
   return json_ || whole_rows_ || text_.find(name) != std::string::npos;
 }
 
+namespace {
+
+// A row without its methods' results (keys "Name()"): what json shows.
+Json without_methods(const Json& row) {
+  Json out = Json::object();
+  for (auto it = row.begin(); it != row.end(); ++it)
+    if (!it.key().ends_with("()")) out[it.key()] = *it;
+  return out;
+}
+
+}  // namespace
+
 Status RowFormatter::add(const Json& row) {
   if (json_) {
-    body_ += to_compact_json(row);
+    body_ += to_compact_json(row.is_object() ? without_methods(row) : row);
   } else {
     auto line = template_->execute(row);
     if (!line) return line.error().wrap("template parsing error");

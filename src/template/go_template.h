@@ -63,6 +63,10 @@ class Template {
 /// Backslash-t and backslash-n written literally in `format` become tab and
 /// newline first, and surrounding spaces are trimmed, as docker does.
 /// Template errors are prefixed "template parsing error: " like docker's.
+/// A row may have methods of one string argument, like docker's Label
+/// "KEY": its key "Label()" holds their results by argument, an object;
+/// `{{.Label "KEY"}}` reads it ("" for an argument it lacks), and json
+/// leaves such keys out.
 Result<std::string> format_rows(std::string_view format, std::string_view default_table, const Json& header,
                                 const std::vector<Json>& rows);
 

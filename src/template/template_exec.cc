@@ -306,13 +306,14 @@ class Executor {
     switch (first.kind) {
       case ArgKind::Field:
         site_ = &first;
-        return eval_field_chain(dot, first.idents, args, final);
+        return eval_field_chain(dot, dot, first.idents, args, final);
       case ArgKind::Chain: return eval_chain(dot, first, args, final);
       case ArgKind::Identifier: return eval_function(dot, first, &cmd, args.subspan(1), final);
       case ArgKind::Pipe:
         TRY(not_a_function(args, final));
         return eval_pipeline(dot, first.pipe.get());
-      case ArgKind::Variable: return eval_variable(first, args, final);
+      case ArgKind::Variable:
+        return eval_variable(dot, first, args, final);
       default: break;
     }
     site_ = &first;
@@ -324,7 +325,7 @@ class Executor {
     }
   }
 
-  Result<Value> eval_variable(const Arg& var, std::span<const Arg> args,
+  Result<Value> eval_variable(const Value& dot, const Arg& var, std::span<const Arg> args,
                               const std::optional<Value>& final) {
     site_ = &var;
     Value value = TRY(var_value(var.idents[0]));
@@ -332,7 +333,7 @@ class Executor {
       TRY(not_a_function(args, final));
       return value;
     }
-    return eval_field_chain(value, std::span(var.idents).subspan(1), args, final);
+    return eval_field_chain(dot, value, std::span(var.idents).subspan(1), args, final);
   }
 
   Result<Value> eval_chain(const Value& dot, const Arg& chain, std::span<const Arg> args,
@@ -341,15 +342,39 @@ class Executor {
     if (chain.base->kind == ArgKind::Nil)
       return error("indirection through explicit nil in " + to_string(chain));
     Value base = TRY(eval_arg(dot, *chain.base));
-    return eval_field_chain(base, chain.idents, args, final);
+    return eval_field_chain(dot, base, chain.idents, args, final);
   }
 
   // receiver.A.B...: fields before the last take no arguments; the last has
-  // them when the command has more words or a piped-in value.
-  Result<Value> eval_field_chain(Value receiver, std::span<const std::string> idents, std::span<const Arg> args,
-                                 const std::optional<Value>& final) {
+  // them when the command has more words or a piped-in value, and is then a
+  // method if the receiver has one of its name. Arguments are evaluated
+  // against `dot`.
+  Result<Value> eval_field_chain(const Value& dot, Value receiver, std::span<const std::string> idents,
+                                 std::span<const Arg> args, const std::optional<Value>& final) {
     for (size_t i = 0; i + 1 < idents.size(); ++i) receiver = TRY(eval_field(idents[i], false, receiver));
-    return eval_field(idents.back(), args.size() > 1 || final.has_value(), receiver);
+    bool has_args = args.size() > 1 || final.has_value();
+    if (has_args && receiver && receiver->is_object())
+      if (auto method = receiver->find(idents.back() + "()");
+          method != receiver->end() && method->is_object())
+        return call_method(dot, receiver, *method, idents.back(), args.subspan(1), final);
+    return eval_field(idents.back(), has_args, receiver);
+  }
+
+  // A method of one string argument (docker's Label "KEY" of list rows): the
+  // data holds its results under "Name()", an object mapping each argument
+  // to a string; one it lacks gives "".
+  Result<Value> call_method(const Value& dot, const Value& receiver, const Json& results,
+                            const std::string& name, std::span<const Arg> args,
+                            const std::optional<Value>& final) {
+    std::vector<CallArg> values;
+    for (const Arg& arg : args) values.push_back({TRY(eval_arg(dot, arg)), &arg});
+    if (final) values.push_back({*final, nullptr});
+    if (values.size() != 1)
+      return error(fmt::format("wrong number of args for {}: want 1 got {}", name, values.size()));
+    std::string key = TRY(string_arg(values[0]));
+    auto it = results.find(key);
+    if (it == results.end() || !it->is_string()) return own(Json(""));
+    return part_of(receiver, *it);
   }
 
   Result<Value> eval_field(const std::string& name, bool has_args, const Value& receiver) {
@@ -369,8 +394,10 @@ class Executor {
     switch (arg.kind) {
       case ArgKind::Dot: return dot;
       case ArgKind::Nil: return own(nullptr);
-      case ArgKind::Field: return eval_field_chain(dot, arg.idents, std::span(&arg, 1), std::nullopt);
-      case ArgKind::Variable: return eval_variable(arg, std::span(&arg, 1), std::nullopt);
+      case ArgKind::Field:
+        return eval_field_chain(dot, dot, arg.idents, std::span(&arg, 1), std::nullopt);
+      case ArgKind::Variable:
+        return eval_variable(dot, arg, std::span(&arg, 1), std::nullopt);
       case ArgKind::Pipe: return eval_pipeline(dot, arg.pipe.get());
       case ArgKind::Identifier: return eval_function(dot, arg, &arg, {}, std::nullopt);
       case ArgKind::Chain: return eval_chain(dot, arg, std::span(&arg, 1), std::nullopt);
