@@ -945,11 +945,17 @@ _skiff() {
       esac
       [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
       ;;
-    "volume ls")
+    "volume ls" | "network ls")
       flags=(--filter --format --quiet --help -f -q -h)
+      local -a filters=(dangling=true dangling=false driver=local label= name=)
+      if [[ $path == "network ls" ]]; then
+        flags+=(--no-trunc)
+        filters=(dangling=true dangling=false driver=bridge driver=slirp driver=host driver=null id= label= name=
+          type=builtin type=custom)
+      fi
       case $prev in
         -f | --filter)
-          _skiff_reply dangling=true dangling=false driver=local label= name=
+          _skiff_reply "${filters[@]}"
           [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] && _skiff_nospace
           return
           ;;
@@ -960,9 +966,9 @@ _skiff() {
       esac
       [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
       ;;
-    "volume inspect" | "volume rm")
+    "volume inspect" | "volume rm" | "network inspect" | "network rm")
       flags=(--help -h)
-      if [[ $path == "volume inspect" ]]; then
+      if [[ $path == *inspect ]]; then
         flags+=(--format -f)
         if [[ $prev == -f || $prev == --format ]]; then
           _skiff_reply json
@@ -973,8 +979,12 @@ _skiff() {
       fi
       if [[ $cur == -* ]]; then
         _skiff_reply "${flags[@]}"
-      else
+      elif [[ $path == volume* ]]; then
         _skiff_complete_volumes
+      elif [[ $path == "network inspect" ]]; then
+        _skiff_complete_networks
+      else
+        _skiff_complete_networks custom
       fi
       ;;
     "network create")
@@ -991,50 +1001,6 @@ _skiff() {
           ;;
         --subnet | --gateway | --label) return ;;
       esac
-      [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
-      ;;
-    "network ls")
-      flags=(--filter --format --quiet --no-trunc --help -f -q -h)
-      case $prev in
-        -f | --filter)
-          _skiff_reply dangling=true dangling=false driver=bridge driver=slirp driver=host driver=null id= label= \
-            name= type=builtin type=custom
-          [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] && _skiff_nospace
-          return
-          ;;
-        --format)
-          _skiff_reply json table
-          return
-          ;;
-      esac
-      [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
-      ;;
-    "network inspect" | "network rm")
-      flags=(--help -h)
-      if [[ $path == "network inspect" ]]; then
-        flags+=(--format -f)
-        if [[ $prev == -f || $prev == --format ]]; then
-          _skiff_reply json
-          return
-        fi
-      else
-        flags+=(--force -f)
-      fi
-      if [[ $cur == -* ]]; then
-        _skiff_reply "${flags[@]}"
-      elif [[ $path == "network inspect" ]]; then
-        _skiff_complete_networks
-      else
-        _skiff_complete_networks custom
-      fi
-      ;;
-    "network prune")
-      flags=(--filter --force --help -f -h)
-      if [[ $prev == --filter ]]; then
-        _skiff_reply until= label= label!=
-        _skiff_nospace
-        return
-      fi
       [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
       ;;
     "network connect" | "network disconnect")
@@ -1105,7 +1071,7 @@ _skiff() {
         _skiff_complete_containers
       fi
       ;;
-    "container prune")
+    "container prune" | "network prune")
       flags=(--filter --force --help -f -h)
       if [[ $prev == --filter ]]; then
         _skiff_reply until= label= label!=

@@ -10,8 +10,11 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "base/error.h"
+#include "base/json.h"
 #include "engine/containers.h"
 #include "image/store.h"
 
@@ -93,10 +96,28 @@ void add_network_connect_commands(CLI::App& network, Context& ctx);  // connect 
 /// IMAGE), `exec` (after CONTAINER), `top` (ps's options after CONTAINER).
 bool stops_at_first_positional(const CLI::App& cmd);
 
-/// docker's loop over container arguments: `act` on each, its name printed
-/// as given when it worked, its error printed when not; 125 when any failed.
+/// docker's loop over a command's arguments: `act` on each, the argument
+/// printed as given when it returns true (false: done, nothing to say), its
+/// error printed when it fails; 125 when any failed.
+Result<int> for_each_name(const std::vector<std::string>& names,
+                          const std::function<Result<bool>(const std::string&)>& act);
+
+/// for_each_name over container arguments, each found first.
 Result<int> for_each_container(Context& ctx, const std::vector<std::string>& names,
                                const std::function<Status(const Store&, const Container&)>& act);
+
+/// docker's inspect loop: `inspect` makes each named object's JSON (an
+/// error for one not found); the objects are printed as a JSON array, or
+/// with `format` (a Go template) run on each (through `template_view`, when
+/// given), then each error; 125 when any failed.
+Result<int> inspect_each(const std::vector<std::string>& names, std::string_view format,
+                         const std::function<Result<Json>(const std::string&)>& inspect,
+                         const std::function<Json(Json)>& template_view = nullptr);
+
+/// A list command's rows: with `quiet` only each row's `quiet_field`, one a
+/// line; else as format_rows makes them of `format`, `table` and `header`.
+Status print_rows(const std::vector<Json>& rows, bool quiet, std::string_view quiet_field,
+                  std::string_view format, std::string_view table, const Json& header);
 
 /// docker's question before a prune: true without asking when `force`;
 /// else, on a terminal, "WARNING! This will remove <what>." and "Are you
@@ -104,6 +125,17 @@ Result<int> for_each_container(Context& ctx, const std::vector<std::string>& nam
 /// error telling `command`'s user to pass -f: a script never waits for an
 /// answer that can't come.
 Result<bool> confirm_prune(bool force, std::string_view command, std::string_view what);
+
+/// What a `prune` subcommand runs: the store, its --filter values and the
+/// question to ask before removing anything.
+using PruneAction = std::function<Result<int>(const Store&, const std::vector<std::string>& filters,
+                                              const std::function<Result<bool>()>& confirm)>;
+
+/// Registers `GROUP prune` with docker's --filter (described by
+/// `filter_help`) and -f: `prune` runs with confirm_prune's question about
+/// removing `what`.
+void add_prune_subcommand(CLI::App& group, Context& ctx, std::string_view description,
+                          std::string_view filter_help, std::string_view what, PruneAction prune);
 
 /// Prints text to stdout exactly as given.
 void print_out(std::string_view text);

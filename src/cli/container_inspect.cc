@@ -1,10 +1,8 @@
 // skiff container inspect (skiff inspect, in image_inspect.cc, looks for
 // containers first too)
-#include "base/output.h"
 #include "cli/command.h"
 #include "engine/container_list.h"
 #include "engine/containers.h"
-#include "template/go_template.h"
 
 namespace skiff::cli {
 
@@ -18,26 +16,13 @@ struct Options {
 
 Result<int> inspect(Context& ctx, const Options& opts) {
   const Store* store = TRY(ctx.store());
-  std::vector<Json> items;
-  std::vector<Error> missing;
-  for (const auto& name : opts.names) {
-    auto container = find_container(*store, name);
-    if (!container.ok()) {
-      missing.push_back(container.error());
-      continue;
-    }
-    Json item = inspect_container(*store, *container);
-    if (opts.size) item = with_inspect_sizes(item, container_size(*store, *container));
-    items.push_back(std::move(item));
-  }
-  if (opts.format.empty() || opts.format == "json") {
-    print_out(to_pretty_json(Json(items)) + "\n");
-  } else {
-    for (auto& item : items) item = container_template_view(std::move(item));
-    print_out(TRY(format_each(opts.format, items)));
-  }
-  for (const auto& e : missing) print_error(e);
-  return missing.empty() ? 0 : kExitSkiffFailed;
+  auto inspect_one = [&](const std::string& name) -> Result<Json> {
+    Container container = TRY(find_container(*store, name));
+    Json item = inspect_container(*store, container);
+    if (opts.size) item = with_inspect_sizes(item, container_size(*store, container));
+    return item;
+  };
+  return inspect_each(opts.names, opts.format, inspect_one, container_template_view);
 }
 
 }  // namespace

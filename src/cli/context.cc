@@ -5,6 +5,7 @@
 
 #include "base/output.h"
 #include "cli/command.h"
+#include "template/go_template.h"
 
 namespace skiff::cli {
 
@@ -19,22 +20,64 @@ Result<const Store*> Context::store() {
 
 void print_out(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
 
-Result<int> for_each_container(Context& ctx, const std::vector<std::string>& names,
-                               const std::function<Status(const Store&, const Container&)>& act) {
-  const Store* store = TRY(ctx.store());
+Result<int> for_each_name(const std::vector<std::string>& names,
+                          const std::function<Result<bool>(const std::string&)>& act) {
   int rc = 0;
   for (const auto& name : names) {
-    auto container = find_container(*store, name);
-    Status done = container.ok() ? act(*store, *container) : Status(container.error());
+    auto done = act(name);
     if (!done.ok()) {
       print_error(done.error());
       rc = kExitSkiffFailed;
       continue;
     }
+    if (!*done) continue;
     print_out(name + "\n");
     std::fflush(stdout);
   }
   return rc;
+}
+
+Result<int> for_each_container(Context& ctx, const std::vector<std::string>& names,
+                               const std::function<Status(const Store&, const Container&)>& act) {
+  const Store* store = TRY(ctx.store());
+  return for_each_name(names, [&](const std::string& name) -> Result<bool> {
+    Container container = TRY(find_container(*store, name));
+    TRY(act(*store, container));
+    return true;
+  });
+}
+
+Result<int> inspect_each(const std::vector<std::string>& names, std::string_view format,
+                         const std::function<Result<Json>(const std::string&)>& inspect,
+                         const std::function<Json(Json)>& template_view) {
+  std::vector<Json> items;
+  std::vector<Error> missing;
+  for (const auto& name : names) {
+    auto item = inspect(name);
+    if (item.ok())
+      items.push_back(std::move(*item));
+    else
+      missing.push_back(std::move(item).error());
+  }
+  if (format.empty() || format == "json") {
+    print_out(to_pretty_json(Json(items)) + "\n");
+  } else {
+    if (template_view)
+      for (auto& item : items) item = template_view(std::move(item));
+    print_out(TRY(format_each(format, items)));
+  }
+  for (const auto& e : missing) print_error(e);
+  return missing.empty() ? 0 : kExitSkiffFailed;
+}
+
+Status print_rows(const std::vector<Json>& rows, bool quiet, std::string_view quiet_field,
+                  std::string_view format, std::string_view table, const Json& header) {
+  if (!quiet) {
+    print_out(TRY(format_rows(format, table, header, rows)));
+    return {};
+  }
+  for (const auto& row : rows) print_out(row[std::string(quiet_field)].get<std::string>() + "\n");
+  return {};
 }
 
 Result<bool> confirm_prune(bool force, std::string_view command, std::string_view what) {
@@ -49,6 +92,21 @@ Result<bool> confirm_prune(bool force, std::string_view command, std::string_vie
   std::string answer;
   std::getline(std::cin, answer);
   return answer == "y" || answer == "Y";
+}
+
+void add_prune_subcommand(CLI::App& group, Context& ctx, std::string_view description,
+                          std::string_view filter_help, std::string_view what, PruneAction prune) {
+  CLI::App* cmd = group.add_subcommand("prune", std::string(description));
+  auto force = std::make_shared<bool>(false);
+  auto filters = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("--filter", *filters, std::string(filter_help))->allow_extra_args(false);
+  cmd->add_flag("-f,--force", *force, "Do not prompt for confirmation (needed when stdin is not a terminal)");
+  std::string command = group.get_name() + " prune";
+  cmd->callback([=, &ctx, what = std::string(what)] {
+    ctx.action = [=, &ctx]() -> Result<int> {
+      return prune(*TRY(ctx.store()), *filters, [&] { return confirm_prune(*force, command, what); });
+    };
+  });
 }
 
 void add_all_commands(CLI::App& app, Context& ctx) {

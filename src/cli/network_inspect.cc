@@ -1,8 +1,6 @@
 // skiff network inspect
-#include "base/output.h"
 #include "cli/command.h"
 #include "engine/networks.h"
-#include "template/go_template.h"
 
 namespace skiff::cli {
 
@@ -13,29 +11,13 @@ struct Options {
   std::string format;
 };
 
-// As volume inspect: every network found is shown, each missing one reported.
+// A built-in network by name or ID first, then the records.
 Result<int> inspect(Context& ctx, const Options& opts) {
   const Store* store = TRY(ctx.store());
-  std::vector<Json> items;
-  std::vector<Error> missing;
-  for (const auto& name : opts.names) {
+  return inspect_each(opts.names, opts.format, [&](const std::string& name) -> Result<Json> {
     auto network = find_builtin_network(name);
-    if (!network) {
-      auto found = find_network(*store, name);
-      if (!found.ok()) {
-        missing.push_back(std::move(found).error());
-        continue;
-      }
-      network = std::move(*found);
-    }
-    items.push_back(inspect_network(*store, *network));
-  }
-  if (opts.format.empty() || opts.format == "json")
-    print_out(to_pretty_json(Json(items)) + "\n");
-  else
-    print_out(TRY(format_each(opts.format, items)));
-  for (const auto& e : missing) print_error(e);
-  return missing.empty() ? 0 : kExitSkiffFailed;
+    return inspect_network(*store, network ? *network : TRY(find_network(*store, name)));
+  });
 }
 
 }  // namespace

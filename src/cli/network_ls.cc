@@ -1,7 +1,6 @@
 // skiff network ls
 #include "cli/command.h"
 #include "engine/networks.h"
-#include "template/go_template.h"
 
 namespace skiff::cli {
 
@@ -20,13 +19,9 @@ Result<int> list(Context& ctx, const Options& opts) {
   std::vector<Json> rows = TRY(list_network_rows(*TRY(ctx.store()), opts.filters));
   if (!opts.no_trunc)
     for (auto& row : rows) row["ID"] = row["ID"].get<std::string>().substr(0, 12);
-  if (opts.quiet) {
-    for (const auto& row : rows) print_out(row["ID"].get<std::string>() + "\n");
-    return 0;
-  }
   Json header = {{"CreatedAt", "CREATED AT"}, {"Driver", "DRIVER"}, {"ID", "NETWORK ID"}, {"IPv6", "IPV6"},
                  {"Internal", "INTERNAL"},    {"Labels", "LABELS"}, {"Name", "NAME"},     {"Scope", "SCOPE"}};
-  print_out(TRY(format_rows(opts.format, kTable, header, rows)));
+  TRY(print_rows(rows, opts.quiet, "ID", opts.format, kTable, header));
   return 0;
 }
 

@@ -1,5 +1,4 @@
 // skiff network rm
-#include "base/output.h"
 #include "cli/command.h"
 #include "engine/networks.h"
 
@@ -12,22 +11,15 @@ struct Options {
   bool force = false;
 };
 
-// docker's loop: each network on its own, a removed one printed as given,
-// a missing one skipped silently with -f.
+// A missing network is skipped silently with -f, as docker does.
 Result<int> remove(Context& ctx, const Options& opts) {
   const Store* store = TRY(ctx.store());
-  int rc = 0;
-  for (const auto& name : opts.names) {
+  return for_each_name(opts.names, [&](const std::string& name) -> Result<bool> {
     Status removed = remove_network(*store, name);
-    if (!removed.ok()) {
-      if (opts.force && is_network_not_found(removed.error())) continue;
-      print_error(removed.error());
-      rc = kExitSkiffFailed;
-      continue;
-    }
-    print_out(name + "\n");
-  }
-  return rc;
+    if (!removed.ok() && opts.force && is_network_not_found(removed.error())) return false;
+    TRY(removed);
+    return true;
+  });
 }
 
 }  // namespace

@@ -1,8 +1,6 @@
 // skiff volume inspect
-#include "base/output.h"
 #include "cli/command.h"
 #include "engine/volumes.h"
-#include "template/go_template.h"
 
 namespace skiff::cli {
 
@@ -16,22 +14,9 @@ struct Options {
 // docker's loop: every volume found is shown, each missing one reported.
 Result<int> inspect(Context& ctx, const Options& opts) {
   const Store* store = TRY(ctx.store());
-  std::vector<Json> items;
-  std::vector<Error> missing;
-  for (const auto& name : opts.names) {
-    auto volume = load_volume(*store, name);
-    if (!volume.ok()) {
-      missing.push_back(std::move(volume).error());
-      continue;
-    }
-    items.push_back(inspect_volume(*volume));
-  }
-  if (opts.format.empty() || opts.format == "json")
-    print_out(to_pretty_json(Json(items)) + "\n");
-  else
-    print_out(TRY(format_each(opts.format, items)));
-  for (const auto& e : missing) print_error(e);
-  return missing.empty() ? 0 : kExitSkiffFailed;
+  return inspect_each(opts.names, opts.format, [&](const std::string& name) -> Result<Json> {
+    return inspect_volume(TRY(load_volume(*store, name)));
+  });
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 // skiff volume ls
 #include "cli/command.h"
 #include "engine/volumes.h"
-#include "template/go_template.h"
 
 namespace skiff::cli {
 
@@ -28,10 +27,6 @@ void add_volume_ls_command(CLI::App& volume, Context& ctx) {
   cmd->callback([opts, &ctx] {
     ctx.action = [opts, &ctx]() -> Result<int> {
       std::vector<Json> rows = TRY(list_volume_rows(*TRY(ctx.store()), opts->filters));
-      if (opts->quiet) {
-        for (const auto& row : rows) print_out(row["Name"].get<std::string>() + "\n");
-        return 0;
-      }
       Json header = {{"Availability", "AVAILABILITY"},
                      {"Driver", "DRIVER"},
                      {"Group", "GROUP"},
@@ -42,7 +37,7 @@ void add_volume_ls_command(CLI::App& volume, Context& ctx) {
                      {"Scope", "SCOPE"},
                      {"Size", "SIZE"},
                      {"Status", "STATUS"}};
-      print_out(TRY(format_rows(opts->format, kTable, header, rows)));
+      TRY(print_rows(rows, opts->quiet, "Name", opts->format, kTable, header));
       return 0;
     };
   });

@@ -1,5 +1,4 @@
 // skiff volume rm
-#include "base/output.h"
 #include "cli/command.h"
 #include "engine/volumes.h"
 
@@ -12,21 +11,12 @@ struct Options {
   bool force = false;
 };
 
-// docker's loop: each volume on its own; a removed one is printed as given,
-// a failed one reported, and the exit code says whether any failed.
 Result<int> remove(Context& ctx, const Options& opts) {
   const Store* store = TRY(ctx.store());
-  int rc = 0;
-  for (const auto& name : opts.names) {
-    Status removed = remove_volume(*store, name, opts.force);
-    if (!removed.ok()) {
-      print_error(removed.error());
-      rc = kExitSkiffFailed;
-      continue;
-    }
-    print_out(name + "\n");
-  }
-  return rc;
+  return for_each_name(opts.names, [&](const std::string& name) -> Result<bool> {
+    TRY(remove_volume(*store, name, opts.force));
+    return true;
+  });
 }
 
 }  // namespace

@@ -12,22 +12,14 @@ namespace skiff {
 Result<ContainerPruneOutcome> prune_containers(const Store& store,
                                                const std::vector<std::string>& filter_specs,
                                                const std::function<Result<bool>()>& confirm) {
-  std::vector<ListFilter> filters = TRY(parse_list_filters(filter_specs, {"until", "label"}));
-  std::vector<double> untils;
-  for (const auto& f : filters)
-    if (f.key == "until") untils.push_back(TRY(parse_until(f.value)));
+  PruneFilters filters = TRY(PruneFilters::parse(filter_specs));
   if (!TRY(confirm())) return make_error("container prune has been cancelled");
   ContainerPruneOutcome outcome;
   for (const Container& listed : list_containers(store)) {
     if (is_live_status(listed.status())) continue;
     auto created = parse_rfc3339(listed.config.value("created", ""));
     double created_at = created ? double(created->tv_sec) : 0;
-    bool keep = false;
-    for (double until : untils) keep = keep || created_at >= until;
-    const Json& labels = listed.config["Config"].value("Labels", Json());
-    for (const auto& f : filters)
-      if (f.key == "label") keep = keep || !labels_match(labels, f);
-    if (keep) continue;
+    if (!filters.match(created_at, listed.config["Config"].value("Labels", Json()))) continue;
     // Read again just before: one started since the list was made stays.
     auto c = load_container(store, listed.id);
     if (!c.ok() || is_live_status(c->status())) continue;

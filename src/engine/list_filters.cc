@@ -86,4 +86,21 @@ Result<double> parse_until(const std::string& value) {
   return make_error("invalid filter value `until={}`: expected a time or a duration like 24h", value);
 }
 
+Result<PruneFilters> PruneFilters::parse(const std::vector<std::string>& specs) {
+  PruneFilters out;
+  for (auto& f : TRY(parse_list_filters(specs, {"until", "label"}))) {
+    if (f.key == "until")
+      out.untils_.push_back(TRY(parse_until(f.value)));
+    else
+      out.labels_.push_back(std::move(f));
+  }
+  return out;
+}
+
+bool PruneFilters::match(double created, const Json& labels) const {
+  return std::all_of(untils_.begin(), untils_.end(), [&](double until) { return created < until; }) &&
+         std::all_of(labels_.begin(), labels_.end(),
+                     [&](const ListFilter& f) { return labels_match(labels, f); });
+}
+
 }  // namespace skiff

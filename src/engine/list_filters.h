@@ -49,4 +49,19 @@ bool pattern_matches(const std::string& pattern, const std::string& text);
 /// seconds; an error names the filter.
 Result<double> parse_until(const std::string& value);
 
+/// The filters of prune commands, as docker's: until=TIME (created before
+/// it) and label=KEY[=VALUE] / label!=KEY[=VALUE], all of which must match.
+class PruneFilters {
+ public:
+  /// Parses the filters; another key, or a time that isn't one, is an error.
+  static Result<PruneFilters> parse(const std::vector<std::string>& specs);
+  /// Whether an object created at `created` (Unix seconds) with `labels`
+  /// (an object, or null) passes them.
+  bool match(double created, const Json& labels) const;
+
+ private:
+  std::vector<ListFilter> labels_;
+  std::vector<double> untils_;
+};
+
 }  // namespace skiff

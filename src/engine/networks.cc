@@ -493,10 +493,7 @@ Status remove_network(const Store& store, std::string_view name_or_id) {
 Result<std::vector<std::string>> prune_networks(const Store& store,
                                                 const std::vector<std::string>& filter_specs,
                                                 const std::function<Result<bool>()>& confirm) {
-  std::vector<ListFilter> filters = TRY(parse_list_filters(filter_specs, {"until", "label"}));
-  std::vector<double> untils;
-  for (const auto& f : filters)
-    if (f.key == "until") untils.push_back(TRY(parse_until(f.value)));
+  PruneFilters filters = TRY(PruneFilters::parse(filter_specs));
   if (!TRY(confirm())) return make_error("network prune has been cancelled");
   FileLock lock = TRY(lock_networks(store, FileLock::Mode::kExclusive));
   std::vector<std::string> modes = modes_in_use(store);
@@ -505,10 +502,7 @@ Result<std::vector<std::string>> prune_networks(const Store& store,
     if (is_used(n, modes)) continue;
     auto created = parse_rfc3339(text(n.record, "Created"));
     double created_at = created ? double(created->tv_sec) + created->tv_nsec / 1e9 : 0;
-    bool keep = std::any_of(untils.begin(), untils.end(), [&](double until) { return created_at >= until; });
-    for (const auto& f : filters)
-      if (f.key == "label") keep = keep || !labels_match(n.record.value("Labels", Json::object()), f);
-    if (keep) continue;
+    if (!filters.match(created_at, n.record.value("Labels", Json()))) continue;
     if (Status removed = delete_record(store, n); !removed.ok()) {
       warn("{}", removed.error().text());
       continue;

@@ -459,3 +459,18 @@ TEST_CASE("format_each runs the template per item", "[template]") {
   REQUIRE(out.ok());
   CHECK(*out == "web running\ndb exited\n");
 }
+
+TEST_CASE("template methods of one string argument read a row's \"Name()\" object", "[template]") {
+  Json row = {{"Name", "web"}, {"Label()", {{"tier", "front"}}}};
+  CHECK(run("{{.Label \"tier\"}}|{{.Label \"nope\"}}", row) == "front|");
+  CHECK(run("{{\"tier\" | .Label}}", row) == "front");
+  CHECK(run("{{$k := \"tier\"}}{{.Label $k}}", row) == "front");
+  CHECK(exec_error("{{.Label 1}}", row).find("wrong type for value; expected string; got") != std::string::npos);
+  CHECK(exec_error("{{.Label \"a\" \"b\"}}", row).find("wrong number of args for Label: want 1 got 2") !=
+        std::string::npos);
+  // Without a method of its name, a field with arguments stays Go's error.
+  CHECK(exec_error("{{.Name \"x\"}}", row).find("Name is not a method but has arguments") != std::string::npos);
+  auto json = format_rows("json", "", Json(), {row});
+  REQUIRE(json.ok());
+  CHECK(*json == "{\"Name\":\"web\"}\n");
+}
