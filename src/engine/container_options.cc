@@ -655,6 +655,12 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
   if (user_network)
     draft.config["EndpointConfig"] = {{"Aliases", o.network_aliases}, {"IPv4Address", o.ip}};
   if (claim) draft.volumes.emplace(std::move(*claim));
+  if (user_network) {
+    // Checked again under the lock (not held through a pull): from here
+    // until the record exists, nobody removes the network.
+    draft.network_lock = TRY(lock_networks(store, FileLock::Mode::kShared));
+    TRY(find_network(store, user_network->id));
+  }
   return draft;
 }
 

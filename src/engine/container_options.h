@@ -23,6 +23,9 @@ struct ContainerDraft {
   /// The volumes the container takes (the volumes lock, shared, is held
   /// while the draft lives); keep() them once the container's record exists.
   std::optional<VolumeClaim> volumes;
+  /// On a user-defined network: networks/.lock, shared, while the draft
+  /// lives (engine/networks.h).
+  std::optional<FileLock> network_lock;
   void keep_volumes() {
     if (volumes) volumes->keep();
   }

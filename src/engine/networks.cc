@@ -50,11 +50,6 @@ std::string record_path(const Store& store, const std::string& id) {
   return networks_dir(store) + "/" + id + ".json";
 }
 
-Result<FileLock> lock_networks(const Store& store, FileLock::Mode mode) {
-  TRY(std::move(make_directories(networks_dir(store), 0700)).wrap("lock the networks"));
-  return std::move(FileLock::acquire(networks_dir(store) + "/.lock", mode)).wrap("lock the networks");
-}
-
 Ipv4Subnet slirp_subnet() { return {*parse_ipv4_address(SlirpAddresses::kNetwork), SlirpAddresses::kPrefix}; }
 
 // docker's network inspect object without Containers, in docker's key order.
@@ -248,6 +243,12 @@ Result<NetworkRecord> network_to_join(const Store& store, std::string_view name)
 }
 
 }  // namespace
+
+Result<FileLock> lock_networks(const Store& store, FileLock::Mode mode) {
+  TRY(std::move(make_directories(networks_dir(store), 0700)).wrap("lock the networks"));
+  return std::move(FileLock::acquire(networks_dir(store) + "/.lock", mode)).wrap("lock the networks");
+}
+
 
 bool is_builtin_network(std::string_view name) {
   for (std::string_view builtin : {"slirp", "default", "bridge", "slirp4netns", "host", "none", "pasta"})

@@ -22,6 +22,7 @@
 
 #include "base/error.h"
 #include "base/json.h"
+#include "base/lock.h"
 #include "image/store.h"
 #include "net/ipv4_subnet.h"
 
@@ -46,6 +47,11 @@ struct NetworkCreateOptions {
   std::vector<std::string> labels{};   ///< KEY=VALUE or KEY
   std::vector<std::string> options{};  ///< -o KEY=VALUE: only com.docker.network.driver.mtu
 };
+
+/// networks/.lock: exclusive while a network is made or removed; shared
+/// while a container's record comes to name one (create, connect), so that
+/// the network can't go between the check and the record.
+Result<FileLock> lock_networks(const Store& store, FileLock::Mode mode);
 
 /// The names of the built-in networks, which no record may take: slirp
 /// (and its aliases default, bridge, slirp4netns), host, none, pasta.
