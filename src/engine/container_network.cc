@@ -16,12 +16,6 @@ namespace skiff {
 
 namespace {
 
-// docker's MAC for an address: 02:42 and its four bytes.
-std::string mac_for_address(const std::string& ip) {
-  uint32_t a = parse_ipv4_address(ip).value_or(0);
-  return fmt::format("02:42:{:02x}:{:02x}:{:02x}:{:02x}", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
-}
-
 EndpointRequest endpoint_request(const Json& config) {
   EndpointRequest r;
   r.container = config.value("id", "");
@@ -59,7 +53,7 @@ std::optional<TapConfig> container_tap_config(const NetworkMode& mode, const std
     tap.address = ipv4_in_addr(parse_ipv4_address(l.value("ip", "")).value_or(0));
     tap.prefix = l.value("prefix", 24);
     tap.gateway = ipv4_in_addr(parse_ipv4_address(l.value("gateway", "")).value_or(0));
-    tap.mac = parse_mac_address(mac.empty() ? mac_for_address(l.value("ip", "")) : mac);
+    tap.mac = parse_mac_address(l.value("mac", ""));
     return tap;
   }
   if (!mode.slirp_tap()) return std::nullopt;
@@ -86,7 +80,7 @@ Result<std::unique_ptr<ContainerNetwork>> ContainerNetwork::prepare(const Store&
     network->store_ = &store;
     network->network_ = TRY(find_network(store, network->mode_.network));
     network->request_ = endpoint_request(config);
-    network->mac_ = config["Config"].value("MacAddress", "");
+    network->request_.mac = config["Config"].value("MacAddress", "");
   }
   if (!network->warn_ && network->mode_.slirp_tap()) TRY(slirp_library());
   // Ports reach a namespace of the container's own; with the host's (or
@@ -129,7 +123,7 @@ Result<std::string> ContainerNetwork::join() {
   endpoint_.reset();
   endpoint_ = TRY(NetworkEndpoint::join(*store_, *network_, request_));
   const Lease& l = endpoint_->lease();
-  return Json{{"ip", l.ip}, {"prefix", l.prefix}, {"gateway", l.gateway}, {"mtu", l.mtu}}.dump();
+  return Json{{"ip", l.ip}, {"mac", l.mac}, {"prefix", l.prefix}, {"gateway", l.gateway}, {"mtu", l.mtu}}.dump();
 }
 
 Json ContainerNetwork::endpoints() const {
@@ -139,7 +133,7 @@ Json ContainerNetwork::endpoints() const {
                    {"IPAddress", l.ip},
                    {"IPPrefixLen", l.prefix},
                    {"Gateway", l.gateway},
-                   {"MacAddress", mac_.empty() ? mac_for_address(l.ip) : mac_},
+                   {"MacAddress", l.ip.empty() ? "" : l.mac},
                    {"Aliases", request_.names}};
   return Json{{network_->name, endpoint}};
 }

@@ -65,7 +65,6 @@ class ContainerNetwork : public PollClient {
   const Store* store_ = nullptr;
   std::optional<NetworkRecord> network_;  ///< a user-defined network's
   EndpointRequest request_;
-  std::string mac_;                         ///< --mac-address
   std::optional<NetworkEndpoint> endpoint_;  ///< this run's place on it
   std::function<void(const std::string&)> warn_;
   std::unique_ptr<PortForwarder> ports_;
@@ -85,8 +84,8 @@ void stop_leftover_pasta(const std::string& pid_file, const std::string& named_f
 
 /// What a container's cloned child configures on its tap0, for `mode`
 /// (nullopt without one); `mac` from --mac-address ("" for the kernel's).
-/// On a user-defined network, eth0 from `lease` (ContainerNetwork::join's),
-/// with a MAC made from its address unless `mac` says.
+/// On a user-defined network, eth0 from `lease` (ContainerNetwork::join's,
+/// whose MAC is --mac-address's or made from the address).
 std::optional<TapConfig> container_tap_config(const NetworkMode& mode, const std::string& mac,
                                               const std::string& lease = "");
 

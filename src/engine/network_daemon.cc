@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <chrono>
 #include <set>
@@ -16,6 +17,7 @@
 #include "base/poll_set.h"
 #include "base/unix_socket.h"
 #include "linux/daemon.h"
+#include "linux/tap_device.h"
 #include "net/ipv4_subnet.h"
 #include "net/network_switch.h"
 
@@ -30,6 +32,10 @@ constexpr int kAnswerWaitSeconds = 10;
 
 std::string network_base_path(const Store& store, const std::string& id) {
   return store.runroot() + "/networks/" + id;
+}
+
+std::string mac_address_text(const std::array<uint8_t, 6>& mac) {
+  return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 }
 
 std::string lower(std::string text) {
@@ -80,6 +86,7 @@ class NetworkProcess {
   struct Member {
     UniqueFd conn;
     uint32_t ip = 0;  ///< 0 until joined
+    std::array<uint8_t, 6> mac{};
     int port = -1;    ///< its switch port, once plugged
     EndpointRequest request;
     bool gone = false;
@@ -130,7 +137,7 @@ class NetworkProcess {
       return send_message(m.conn.get(), 'l', lease->dump(), false).ok();
     }
     if (type == 't' && m.ip != 0 && m.port < 0 && passed) {
-      SwitchPort port{std::move(passed), m.ip, m.request.names, {}};
+      SwitchPort port{std::move(passed), m.mac, m.ip, m.request.names, {}};
       for (const auto& [alias, name] : m.request.links) port.links[alias] = name;
       m.port = switch_.add(std::move(port));
     }
@@ -141,6 +148,7 @@ class NetworkProcess {
     Json request = Json::parse(payload, nullptr, false);
     if (!request.is_object()) return make_error("a malformed request");
     m.request.container = request.value("container", "");
+    m.request.mac = request.value("mac", "");
     for (const auto& n : request.value("names", Json::array()))
       if (n.is_string()) m.request.names.push_back(lower(n.get<std::string>()));
     Json links = request.value("links", Json::object());
@@ -164,7 +172,19 @@ class NetworkProcess {
         }
       if (m.ip == 0) return make_error("network {} has no free address left in {}", network_.name, subnet_.text());
     }
+    if (m.request.mac.empty()) {
+      // docker's: 02:42 and the address's four bytes.
+      m.mac = {0x02, 0x42, uint8_t(m.ip >> 24), uint8_t(m.ip >> 16), uint8_t(m.ip >> 8), uint8_t(m.ip)};
+    } else if (auto mac = parse_mac_address(m.request.mac)) {
+      m.mac = *mac;
+    } else {
+      return make_error("invalid MAC address `{}`", m.request.mac);
+    }
+    for (const auto& other : members_)
+      if (&other != &m && other.ip && other.mac == m.mac)
+        return make_error("MAC address {} is already in use on network {}", mac_address_text(m.mac), network_.name);
     return Json{{"ip", ipv4_address_text(m.ip)},
+                {"mac", mac_address_text(m.mac)},
                 {"prefix", subnet_.prefix},
                 {"gateway", ipv4_address_text(gateway_)},
                 {"dns", ipv4_address_text(dns_)},
@@ -233,7 +253,8 @@ Result<NetworkEndpoint> NetworkEndpoint::join(const Store& store, const NetworkR
   ::setsockopt(conn.get(), SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
   Json links = Json::object();
   for (const auto& [alias, name] : request.links) links[alias] = name;
-  Json message = {{"container", request.container}, {"names", request.names}, {"links", links}, {"ip", request.ip}};
+  Json message = {{"container", request.container}, {"names", request.names}, {"links", links}, {"ip", request.ip},
+                  {"mac", request.mac}};
   TRY(send_message(conn.get(), 'j', message.dump()));
   char type = 0;
   std::string payload;
@@ -242,7 +263,7 @@ Result<NetworkEndpoint> NetworkEndpoint::join(const Store& store, const NetworkR
   if (type == 'x') return make_error("join network {}: {}", network.name, payload);
   Json answer = Json::parse(payload, nullptr, false);
   if (type != 'l' || !answer.is_object()) return make_error("join network {}: a malformed answer", network.name);
-  Lease lease{answer.value("ip", ""), answer.value("prefix", 24), answer.value("gateway", ""), answer.value("dns", ""),
+  Lease lease{answer.value("ip", ""), answer.value("mac", ""), answer.value("prefix", 24), answer.value("gateway", ""), answer.value("dns", ""),
               answer.value("mtu", 65520)};
   return NetworkEndpoint(std::move(conn), std::move(lease));
 }

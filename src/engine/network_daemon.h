@@ -8,8 +8,8 @@
 // (which the process also takes to end, so that a joiner either reaches a
 // live process or starts the next one). Its socket,
 // <runroot>/networks/<id>.sock (SOCK_SEQPACKET, base/unix_socket.h):
-//   client -> network  'j' JSON    join: {"container", "names", "links", "ip"}
-//   network -> client  'l' JSON    the lease: {"ip", "prefix", "gateway", "dns", "mtu"}
+//   client -> network  'j' JSON    join: {"container", "names", "links", "ip", "mac"}
+//   network -> client  'l' JSON    the lease: {"ip", "mac", "prefix", "gateway", "dns", "mtu"}
 //                      'x' TEXT    why not
 //   client -> network  't'         the container's eth0 (SCM_RIGHTS)
 // The connection is the membership: when it closes (the container ended,
@@ -38,11 +38,13 @@ struct EndpointRequest {
   std::vector<std::string> names;   ///< what resolves to it: name, short ID, hostname, aliases
   std::map<std::string, std::string> links;  ///< --link: alias → the linked container's name
   std::string ip;                   ///< requested (--ip), or "" for the next free one
+  std::string mac;                  ///< requested (--mac-address), or "" for docker's 02:42 + the address
 };
 
 /// What it got.
 struct Lease {
   std::string ip;
+  std::string mac;  ///< the only source address the switch takes from the container
   int prefix = 24;
   std::string gateway;
   std::string dns;

@@ -52,6 +52,7 @@ NetworkSwitch::NetworkSwitch(SlirpSubnet subnet, SlirpOptions options, std::func
 
 int NetworkSwitch::add(SwitchPort port) {
   int key = next_key_++;
+  macs_[mac_at(port.mac.data())] = key;
   ports_.emplace(key, std::move(port));
   return key;
 }
@@ -110,8 +111,13 @@ void NetworkSwitch::read_port(int key) {
 
 void NetworkSwitch::deliver(const uint8_t* frame, size_t len, int from) {
   if (len < kEthernet) return;
-  // Learn where the sender is; a multicast source is nobody's.
-  if (!(frame[6] & 1)) macs_[mac_at(frame + 6)] = from;
+  uint64_t source = mac_at(frame + 6);
+  if (from == kStack) {
+    // The stack's MAC is learnt (libslirp has one of its own), never a port's.
+    if (!(frame[6] & 1) && !macs_.contains(source)) macs_[source] = kStack;
+  } else if (!genuine(frame, len, ports_.at(from))) {
+    return;
+  }
   if (!(frame[0] & 1)) {
     if (auto it = macs_.find(mac_at(frame)); it != macs_.end()) {
       if (it->second != from) send_to(it->second, frame, len);
@@ -129,6 +135,20 @@ void NetworkSwitch::send_to(int key, const uint8_t* frame, size_t len) {
   auto it = ports_.find(key);
   // A full queue drops the frame, as a busy link would.
   if (it != ports_.end() && it->second.tap) (void)!::write(it->second.tap.get(), frame, len);
+}
+
+bool NetworkSwitch::genuine(const uint8_t* frame, size_t len, const SwitchPort& port) {
+  if (mac_at(frame + 6) != mac_at(port.mac.data())) return false;
+  // Nor another's address: as the sender of an ARP message, or the source
+  // of an IPv4 packet (0.0.0.0 only from a DHCP client, which has none).
+  uint16_t type = get16(frame + 12);
+  if (type == 0x0806) return len >= kEthernet + 28 && get32(frame + kEthernet + 14) == port.address;
+  if (type == 0x0800) {
+    if (len < kEthernet + 20) return false;
+    uint32_t source = get32(frame + kEthernet + 12);
+    return source == port.address || source == 0;
+  }
+  return true;
 }
 
 bool NetworkSwitch::answer_dns(const uint8_t* frame, size_t len, int from) {

@@ -9,17 +9,6 @@
 load helpers
 load net_helpers
 
-per_test_setup() {
-  import_busybox
-  PEER_PIDS=()
-}
-
-per_test_teardown() {
-  remove_all_containers
-  local pid
-  for pid in "${PEER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-}
-
 @test "the default network: tap0 at 10.0.2.100/24 and fd00::100/64, routes via 10.0.2.2, MTU 65520, DNS 10.0.2.3, the hostname in /etc/hosts" {
   run_skiff run --rm --hostname web1 busybox sh -c 'ip -o addr show tap0; echo; ip route; ip -6 route; cat /sys/class/net/tap0/mtu; cat /etc/resolv.conf /etc/hosts'
   assert_output_contains "inet 10.0.2.100/24"

@@ -7,32 +7,8 @@
 load helpers
 load net_helpers
 
-per_test_setup() {
-  import_busybox
-  PEER_PIDS=()
-}
-
-per_test_teardown() {
-  remove_all_containers
-  # A network's process ends once its last member has gone.
-  wait_network_gone "$SKIFF_TEST_DIR"
-  local pid
-  for pid in "${PEER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-}
-
-# The live processes of network ID (skiff __network ROOT RUNROOT ID FD),
-# or of every network of the test's store for $SKIFF_TEST_DIR.
+# The live processes of network ID (skiff __network ROOT RUNROOT ID FD).
 network_processes() { live_processes "__network .*$1"; }
-
-# wait_network_gone ID: up to 5 s for the network's process to end.
-wait_network_gone() {
-  for _ in $(seq 100); do
-    [ -z "$(network_processes "$1")" ] && return 0
-    sleep 0.05
-  done
-  echo "the process of network $1 still runs: $(network_processes "$1")"
-  return 1
-}
 
 @test "containers on a network reach each other by name, alias and short ID, on eth0 in its subnet" {
   run_skiff network create --subnet 10.89.40.0/24 apps
@@ -142,15 +118,15 @@ wait_network_gone() {
   [ "$(network_processes "$id" | wc -w)" -eq 1 ]
   run_skiff run --rm --network life busybox ping -c1 -W2 l2
   run_skiff rm -f l2
-  wait_network_gone "$id"
+  wait_no_processes "__network .*$id"
   # A container killed with its monitor leaves the network too.
   run_skiff run -d --name l3 --network life busybox sleep 60
   pkill -9 -f "__monitor .* $("$SKIFF" inspect -f '{{.Id}}' l3)"
-  wait_network_gone "$id"
+  wait_no_processes "__network .*$id"
   # And the next one starts it again.
   run_skiff run --rm --network life busybox ip -o -4 addr show eth0
   assert_output_contains "inet 10.89.0."
-  wait_network_gone "$id"
+  wait_no_processes "__network .*$id"
 }
 
 @test "a container on a network publishes ports; restart keeps its name reachable" {
@@ -201,4 +177,23 @@ wait_network_gone() {
   run_skiff start -a leaver
   assert_output_not_contains "eth0"
   assert_output_not_contains "10.89.44.254"
+}
+
+@test "a container can't take another's traffic: frames with another's MAC or address are dropped" {
+  run_skiff network create --subnet 10.89.45.0/24 guarded
+  run_skiff run -d --name victim --network guarded -e TEXT=genuine busybox sh -c "$WEB"
+  run_skiff inspect -f '{{.NetworkSettings.Networks.guarded.MacAddress}} {{.NetworkSettings.Networks.guarded.IPAddress}}' victim
+  read -r mac ip <<<"$output"
+  [ "$mac" = 02:42:0a:59:2d:02 ]
+  # One thief takes the victim's MAC, the other claims its address with
+  # gratuitous ARP; both serve a page of their own there.
+  steal='mkdir -p /www && echo stolen > /www/i && httpd -p 8080 -h /www && ip addr add '"$ip"'/24 dev eth0 && while :; do arping -U -c1 -I eth0 -s '"$ip $ip"' >/dev/null 2>&1; sleep 0.1; done'
+  run_skiff run -d --name thief-mac --network guarded --cap-add NET_ADMIN busybox sh -c \
+    "ip link set eth0 down && ip link set eth0 address $mac && ip link set eth0 up && ip route add default via 10.89.45.1; $steal"
+  run_skiff run -d --name thief-arp --network guarded --cap-add NET_ADMIN busybox sh -c "$steal"
+  sleep 1
+  for _ in 1 2 3; do
+    run_skiff run --rm --network guarded busybox sh -c "wget -qO- http://$ip:8080/i; arping -c1 -I eth0 $ip | grep -io '[0-9a-f:]\{17\}'"
+    assert_equal "${output,,}" $'genuine\n'"$mac"
+  done
 }

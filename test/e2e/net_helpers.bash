@@ -4,6 +4,19 @@
 
 NET_TOOL=$BATS_TEST_DIRNAME/net_tool.py
 
+per_test_setup() {
+  import_busybox
+  PEER_PIDS=()
+}
+
+per_test_teardown() {
+  remove_all_containers
+  # A user-defined network's process ends once its last member has gone.
+  wait_no_processes "__network .*$SKIFF_TEST_DIR"
+  local pid
+  for pid in "${PEER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+}
+
 # net ARGS...: net_tool.py on the host.
 net() { python3 "$NET_TOOL" "$@"; }
 
@@ -59,7 +72,7 @@ host_dns_answer() {
   [ "$HOST_ANSWER" != "no answer" ] || skip "the host's resolver $server does not answer"
 }
 
-# The 64-hex ID's processes that are still alive (not zombies).
+# The processes matching PATTERN (an ID, say) that are still alive (not zombies).
 live_processes() {
   local pid out=""
   for pid in $(pgrep -u "$(id -u)" -f "$1" || true); do
@@ -68,7 +81,8 @@ live_processes() {
   echo "$out"
 }
 
-# wait_no_processes ID: up to 5 s for every process naming ID to be gone.
+# wait_no_processes PATTERN: up to 5 s for every process whose command line
+# matches PATTERN (an ID, say) to be gone.
 wait_no_processes() {
   for _ in $(seq 100); do
     [ -z "$(live_processes "$1")" ] && return 0
