@@ -34,7 +34,7 @@ per_test_setup() { import_busybox; }
   run_skiff 125 run --rm --pull never no-such-image true
   assert_skiff_error "No such image"
   run_skiff 125 run --rm --network bogus busybox true
-  assert_skiff_error "invalid --network"
+  assert_skiff_error "network bogus not found"
   run_skiff 125 run --rm -u nosuchuser busybox true
   assert_skiff_error "unable to find user nosuchuser"
   run_skiff 125 run --rm busybox
