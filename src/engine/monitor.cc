@@ -21,10 +21,10 @@
 #include "base/unix_socket.h"
 #include "engine/container_log.h"
 #include "engine/container_network.h"
-#include "linux/daemon.h"
 #include "engine/container_process.h"
 #include "engine/container_start.h"
 #include "engine/health_check.h"
+#include "linux/daemon.h"
 #include "linux/process_info.h"
 
 namespace skiff {

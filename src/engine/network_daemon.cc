@@ -20,6 +20,7 @@
 #include "linux/tap_device.h"
 #include "net/ipv4_subnet.h"
 #include "net/network_switch.h"
+#include "net/slirp_library.h"
 
 namespace skiff {
 
@@ -145,6 +146,8 @@ class NetworkProcess {
   }
 
   Result<Json> join(Member& m, const std::string& payload) {
+    // The way out: a network without it fails its joiners, saying why.
+    TRY(slirp_library());
     Json request = Json::parse(payload, nullptr, false);
     if (!request.is_object()) return make_error("a malformed request");
     m.request.container = request.value("container", "");
