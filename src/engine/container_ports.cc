@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <tuple>
 
 namespace skiff {
 
@@ -60,22 +61,70 @@ std::vector<std::string> published_ports(const Json& port_bindings) {
   return out;
 }
 
+namespace {
+
+// One line of ps's PORTS before grouping: a container port, published on
+// a host address and port or only exposed (host_port 0).
+struct PortItem {
+  std::string ip;
+  int host_port = 0;
+  int port = 0;
+  std::string proto;
+};
+
+int port_number(std::string_view text) {
+  int value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc() && end == text.data() + text.size() ? value : -1;
+}
+
+std::string range_text(int first, int last) {
+  return first == last ? std::to_string(first) : std::to_string(first) + "-" + std::to_string(last);
+}
+
+}  // namespace
+
 std::string display_ports(const Json& ports, const Json& exposed) {
-  std::vector<std::string> items;
+  std::vector<PortItem> items;
+  auto add = [&](std::string_view key, std::string ip, int host_port) {
+    size_t slash = key.find('/');
+    int port = port_number(key.substr(0, slash));
+    if (port < 0) return;
+    items.push_back({std::move(ip), host_port, port, std::string(slash == std::string_view::npos ? "tcp" : key.substr(slash + 1))});
+  };
   if (ports.is_object())
     for (const auto& [port, bindings] : ports.items()) {
       if (!bindings.is_array()) continue;
-      for (const auto& b : bindings) {
-        if (!b.is_object()) continue;
-        items.push_back(b.value("HostIp", "") + ":" + b.value("HostPort", "") + "->" + port);
-      }
+      for (const auto& b : bindings)
+        if (b.is_object()) add(port, b.value("HostIp", ""), std::max(0, port_number(b.value("HostPort", ""))));
     }
   if (exposed.is_object())
     for (const auto& [port, unused] : exposed.items())
-      if (!ports.is_object() || !ports.contains(port)) items.push_back(port);
-  sort_naturally(items);
+      if (!ports.is_object() || !ports.contains(port)) add(port, "", 0);
+  std::sort(items.begin(), items.end(), [](const PortItem& a, const PortItem& b) {
+    return std::tie(a.ip, a.proto, a.port, a.host_port) < std::tie(b.ip, b.proto, b.port, b.host_port);
+  });
+  // docker's grouping: consecutive container ports on consecutive host
+  // ports of one address (or all only exposed) make one range.
+  std::vector<std::string> lines;
+  for (size_t i = 0; i < items.size();) {
+    size_t j = i + 1;
+    while (j < items.size() && items[j].ip == items[i].ip && items[j].proto == items[i].proto &&
+           items[j].port == items[j - 1].port + 1 && (items[i].host_port == 0) == (items[j].host_port == 0) &&
+           (items[j].host_port == 0 || items[j].host_port == items[j - 1].host_port + 1))
+      ++j;
+    const PortItem& first = items[i];
+    const PortItem& last = items[j - 1];
+    std::string ports_text = range_text(first.port, last.port) + "/" + first.proto;
+    if (first.host_port == 0)
+      lines.push_back(ports_text);
+    else
+      lines.push_back(first.ip + ":" + range_text(first.host_port, last.host_port) + "->" + ports_text);
+    i = j;
+  }
+  sort_naturally(lines);
   std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  for (const auto& line : lines) out += (out.empty() ? "" : ", ") + line;
   return out;
 }
 

@@ -478,7 +478,7 @@ PY
   assert_equal "$output" "7000/tcp, 7070/tcp, 7071/udp"
 }
 
-@test "ranges: -p A-B:C-D maps port to port; a host range alone takes its first free port" {
+@test "ranges: -p A-B:C-D maps port to port (ps shows the range); a host range alone takes its first free port" {
   a=$(net free-port tcp)
   b=$((a + 1))
   net bind "$b" tcp >/dev/null || skip "port $b is taken"
@@ -489,6 +489,9 @@ PY
   assert_output_contains "81/tcp -> 0.0.0.0:$b"
   http_until 127.0.0.1 "$a" /i eighty
   http_until 127.0.0.1 "$b" /i eighty-one
+  # ps shows the range as docker does: one entry per address.
+  run_skiff ps --filter name=range --format '{{.Ports}}'
+  assert_output_contains "0.0.0.0:$a-$b->80-81/tcp"
   run_skiff rm -f range
 
   # The first port of the host range is taken: the next one serves.

@@ -284,6 +284,16 @@ TEST_CASE("ps PORTS text") {
   CHECK(display_ports(ports, exposed) ==
         "0.0.0.0:18080->8080/tcp, 127.0.0.1:5353->53/udp, 443/tcp, :::18080->8080/tcp");
   CHECK(display_ports(Json(), Json()).empty());
+
+  // docker groups consecutive ports: 8000-8001->80-81, and exposed 90-92.
+  Json ranged = {{"80/tcp", {{{"HostIp", "0.0.0.0"}, {"HostPort", "8000"}}}},
+                 {"81/tcp", {{{"HostIp", "0.0.0.0"}, {"HostPort", "8001"}}}},
+                 {"82/tcp", {{{"HostIp", "0.0.0.0"}, {"HostPort", "9000"}}}},
+                 {"83/udp", {{{"HostIp", "0.0.0.0"}, {"HostPort", "9001"}}}}};
+  Json exposed_range = {{"90/tcp", Json::object()}, {"91/tcp", Json::object()}, {"92/tcp", Json::object()},
+                        {"80/tcp", Json::object()}};
+  CHECK(display_ports(ranged, exposed_range) ==
+        "0.0.0.0:8000-8001->80-81/tcp, 0.0.0.0:9000->82/tcp, 0.0.0.0:9001->83/udp, 90-92/tcp");
 }
 
 TEST_CASE("MAC addresses") {
