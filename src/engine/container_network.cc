@@ -170,7 +170,7 @@ void stop_leftover_pasta(const std::string& pid_file, const std::string& named_f
 Status ContainerNetwork::attach(LaunchedContainer& launched) {
   if (endpoint_ && launched.tap) {
     TRY(endpoint_->plug(launched.tap.get()));
-    launched.tap.reset();  // the network's process serves it
+    tap_ = std::move(launched.tap);  // the network's process serves it; kept for a rejoin
   }
   if (launched.tap) slirp_ = std::make_unique<SlirpNetwork>(std::move(launched.tap), mode_.slirp, warn_);
   if (ports_ && sockets_) {
@@ -198,16 +198,36 @@ void ContainerNetwork::detach() {
   sockets_.reset();
   slirp_.reset();
   endpoint_.reset();  // leaves the network
+  tap_.reset();
+}
+
+void ContainerNetwork::rejoin() {
+  // The same address and MAC: eth0 has them, and the others know them.
+  EndpointRequest again = request_;
+  again.ip = endpoint_->lease().ip;
+  again.mac = endpoint_->lease().mac;
+  endpoint_.reset();
+  auto joined = NetworkEndpoint::join(*store_, *network_, again);
+  Status plugged = joined.ok() ? joined->plug(tap_.get()) : Status(joined.error());
+  if (!plugged.ok()) {
+    if (warn_) warn_(plugged.error().text());
+    tap_.reset();  // off the network for the rest of this run
+    return;
+  }
+  endpoint_ = std::move(*joined);
 }
 
 void ContainerNetwork::add_to(PollSet& set) {
   if (slirp_) slirp_->add_to(set);
   if (ports_) ports_->add_to(set);
+  endpoint_polled_ = endpoint_ && tap_;
+  if (endpoint_polled_) endpoint_index_ = set.add(endpoint_->fd(), POLLIN);
 }
 
 void ContainerNetwork::handle(const PollSet& set) {
   if (slirp_) slirp_->handle(set);
   if (ports_) ports_->handle(set);
+  if (endpoint_polled_ && set.revents(endpoint_index_)) rejoin();
 }
 
 }  // namespace skiff

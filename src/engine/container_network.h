@@ -35,7 +35,9 @@ class ContainerNetwork : public PollClient {
 
   /// Before a run's child makes its interfaces: on a user-defined network,
   /// joins it for this run and returns the lease as the child's launch
-  /// payload needs it (see launch_payload); "" otherwise.
+  /// payload needs it (see launch_payload); "" otherwise. Should the
+  /// network's process end while the run lasts (killed), the poll loop
+  /// joins the next one with the same address and plugs eth0 in again.
   Result<std::string> join();
 
   /// Before a run's command starts (`pid` is its cloned child, waiting):
@@ -55,7 +57,7 @@ class ContainerNetwork : public PollClient {
   /// null otherwise.
   Json endpoints() const;
   /// Whether there is anything to serve at all.
-  bool empty() const { return !ports_ && !mode_.slirp_tap(); }
+  bool empty() const { return !ports_ && !mode_.slirp_tap() && !endpoint_; }
 
   void add_to(PollSet& set) override;
   void handle(const PollSet& set) override;
@@ -66,6 +68,10 @@ class ContainerNetwork : public PollClient {
   std::optional<NetworkRecord> network_;  ///< a user-defined network's
   EndpointRequest request_;
   std::optional<NetworkEndpoint> endpoint_;  ///< this run's place on it
+  UniqueFd tap_;             ///< this run's eth0, to plug in again (rejoin)
+  size_t endpoint_index_ = 0;  ///< this poll round's
+  bool endpoint_polled_ = false;
+  void rejoin();
   std::function<void(const std::string&)> warn_;
   std::unique_ptr<PortForwarder> ports_;
   std::unique_ptr<SlirpNetwork> slirp_;

@@ -59,6 +59,8 @@ class NetworkEndpoint {
   const Lease& lease() const { return lease_; }
   /// Plugs the container's eth0 into the switch.
   Status plug(int tap);
+  /// The connection: readable only when the network's process is gone.
+  int fd() const { return conn_.get(); }
 
  private:
   NetworkEndpoint(UniqueFd conn, Lease lease) : conn_(std::move(conn)), lease_(std::move(lease)) {}

@@ -107,13 +107,25 @@ network_processes() { live_processes "__network .*$1"; }
   assert_output_contains "already in use"
 }
 
-@test "the network's process starts with its first container and ends with its last" {
+@test "the network's process starts with its first container, comes back when killed, and ends with its last" {
   run_skiff network create life
   id=$("$SKIFF" network inspect -f '{{.Id}}' life)
   [ -z "$(network_processes "$id")" ]
   run_skiff run -d --name l1 --network life busybox sleep 60
   run_skiff run -d --name l2 --network life busybox sleep 60
   [ "$(network_processes "$id" | wc -w)" -eq 1 ]
+  # Killed, the network's process is started again by its members, which
+  # join with the addresses they had and plug their eth0 in again.
+  old=$(network_processes "$id")
+  kill -9 $old
+  for _ in $(seq 100); do
+    new=$(network_processes "$id")
+    [ -n "$new" ] && [ "$new" != "$old" ] && break
+    sleep 0.05
+  done
+  [ -n "$new" ] && [ "$new" != "$old" ]
+  sleep 0.5
+  run_skiff exec l1 ping -c1 -W2 l2
   run_skiff rm -f l1
   [ "$(network_processes "$id" | wc -w)" -eq 1 ]
   run_skiff run --rm --network life busybox ping -c1 -W2 l2
