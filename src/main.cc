@@ -131,6 +131,8 @@ std::string parse_error_text(const CLI::ParseError& e, const CLI::App* cmd) {
       return fmt::format("\"{}\" requires an argument: {}", command_path(cmd), what.substr(0, pos));
   }
   if (dynamic_cast<const CLI::ArgumentMismatch*>(&e) && what.starts_with("-")) {
+    if (what.find(": At Most ") != std::string::npos)
+      return fmt::format("flag given more than once: {}", what.substr(0, what.find(':')));
     return fmt::format("flag needs an argument: {}", what.substr(0, what.find(':')));
   }
   return what;

@@ -160,6 +160,9 @@ network_processes() { live_processes "__network .*$1"; }
   run_skiff 125 run --rm --network nosuchnet busybox true
   assert_output_contains "network nosuchnet not found"
   run_skiff 125 create --network nosuchnet busybox true
+  # One network at a time.
+  run_skiff 125 create --network fg --network fg busybox true
+  assert_skiff_error "flag given more than once: --network"
   [ "$(ls "$SKIFF_ROOT/containers" | sort)" = "$before" ]
 }
 
