@@ -1,5 +1,6 @@
 #include "net/dns_message.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace skiff {
@@ -45,7 +46,9 @@ std::optional<DnsQuestion> parse_dns_query(std::span<const uint8_t> m) {
 std::vector<uint8_t> dns_answer(std::span<const uint8_t> query, const DnsQuestion& question,
                                 const std::vector<uint32_t>& addresses, uint32_t ttl) {
   bool wants_a = question.klass == 1 && (question.type == kDnsTypeA || question.type == kDnsTypeAny);
-  size_t count = wants_a ? addresses.size() : 0;
+  // At most 20 records: the answer stays under the 512 bytes a resolver
+  // without EDNS accepts over UDP (a name of 253 bytes, 16 bytes a record).
+  size_t count = wants_a ? std::min<size_t>(addresses.size(), 20) : 0;
   std::vector<uint8_t> out(query.begin(), query.begin() + question.end);
   // QR, AA and RA set; the opcode (0) and RD kept; no error.
   out[2] = uint8_t(0x80 | 0x04 | (query[2] & 0x01));

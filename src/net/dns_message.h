@@ -27,7 +27,7 @@ inline constexpr uint16_t kDnsTypeAny = 255;
 std::optional<DnsQuestion> parse_dns_query(std::span<const uint8_t> message);
 
 /// The authoritative answer to `query` (whose question is `question`):
-/// one A record per address, with `ttl`, when the question asks for A (or
+/// one A record per address (at most 20), with `ttl`, when the question asks for A (or
 /// ANY) in class IN; no record otherwise ("this name has no such data"),
 /// which tells a resolver asking for AAAA to use the A answer.
 std::vector<uint8_t> dns_answer(std::span<const uint8_t> query, const DnsQuestion& question,
