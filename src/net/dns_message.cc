@@ -46,7 +46,7 @@ std::optional<DnsQuestion> parse_dns_query(std::span<const uint8_t> m) {
 std::vector<uint8_t> dns_answer(std::span<const uint8_t> query, const DnsQuestion& question,
                                 const std::vector<uint32_t>& addresses, uint32_t ttl) {
   bool wants_a = question.klass == 1 && (question.type == kDnsTypeA || question.type == kDnsTypeAny);
-  // At most 20 records (16 bytes each): with a name of up to 180 bytes the
+  // At most 20 records (16 bytes each): with a name of up to 170 bytes the
   // answer stays within the 512 a resolver without EDNS takes over UDP.
   size_t count = wants_a ? std::min<size_t>(addresses.size(), 20) : 0;
   std::vector<uint8_t> out(query.begin(), query.begin() + question.end);
