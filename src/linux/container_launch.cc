@@ -165,8 +165,14 @@ Status child_side(const LaunchSpec& spec, SyncSocket& sock) {
     return errno_error("set hostname");
   if (plan.clone_flags & CLONE_NEWNET) TRY(bring_up_loopback());
 
-  // stdio: the parent's choices, or the pty.
+  // stdio: the parent's choices, or the pty (which makes a session, to
+  // own it as its controlling terminal).
   if (spec.tty) TRY(set_up_pty(spec.window, sock, user));
+  // Without one, a session of its own all the same, as runc gives every
+  // container: the terminal's signals reach it only through skiff, which
+  // passes them on, and the scheduler's autogroups keep its CPU apart from
+  // that of the process serving its network (its slirp loop).
+  if (!spec.tty && ::setsid() < 0) return errno_error("start a session");
   TRY(install_stdio(spec.stdio, spec.tty, null.get()));
   if (::chdir(spec.cwd.c_str()) != 0) return errno_error("enter working directory `{}`", spec.cwd);
 

@@ -226,3 +226,10 @@ per_test_setup() { import_busybox; }
     sleep 0.05
   done
 }
+
+@test "the container's command leads a session of its own, with or without a terminal, as runc's do" {
+  run_skiff run --rm busybox sh -c 'cut -d" " -f6 /proc/1/stat'
+  assert_equal "$output" 1
+  run_skiff run --rm -t busybox sh -c 'cut -d" " -f6 /proc/1/stat'
+  assert_equal "$(echo "$output" | tr -d '\r')" 1
+}
