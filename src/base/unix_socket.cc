@@ -69,53 +69,66 @@ Status send_message(int fd, char type, std::string_view payload, bool wait) {
   }
 }
 
-Status send_message_with_fd(int fd, char type, std::string_view payload, int passed) {
-  std::string message(1, type);
-  message.append(payload);
-  iovec iov{message.data(), message.size()};
+ssize_t send_with_fd(int sock, const void* data, size_t size, int fd) {
+  iovec iov{const_cast<void*>(data), size};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (fd >= 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
+  }
+  ssize_t n;
+  while ((n = ::sendmsg(sock, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+  }
+  return n;
+}
+
+ssize_t receive_with_fd(int sock, void* data, size_t size, UniqueFd& fd) {
+  iovec iov{data, size};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   msg.msg_control = control;
   msg.msg_controllen = sizeof control;
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(cmsg), &passed, sizeof(int));
-  for (;;) {
-    if (::sendmsg(fd, &msg, MSG_NOSIGNAL) >= 0) return {};
-    if (errno != EINTR) return errno_error("send a message");
+  ssize_t n;
+  while ((n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
   }
+  if (n < 0) return n;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(sizeof(int))) continue;
+    int got;
+    std::memcpy(&got, CMSG_DATA(c), sizeof got);
+    fd.reset(got);
+  }
+  return n;
+}
+
+Status send_message_with_fd(int fd, char type, std::string_view payload, int passed) {
+  std::string message(1, type);
+  message.append(payload);
+  if (send_with_fd(fd, message.data(), message.size(), passed) < 0) return errno_error("send a message");
+  return {};
 }
 
 Result<bool> receive_message(int fd, char& type, std::string& payload, UniqueFd* passed) {
   payload.resize(kMaxMessagePayload + 1);
-  for (;;) {
-    iovec iov{payload.data(), payload.size()};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t n = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno_error("receive a message");
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(sizeof(int))) continue;
-      int got;
-      std::memcpy(&got, CMSG_DATA(c), sizeof got);
-      UniqueFd owned(got);
-      if (passed) *passed = std::move(owned);
-    }
-    if (n == 0) return false;
-    type = payload[0];
-    payload.erase(0, 1);
-    payload.resize(size_t(n) - 1);
-    return true;
-  }
+  UniqueFd got;
+  ssize_t n = receive_with_fd(fd, payload.data(), payload.size(), got);
+  if (n < 0) return errno_error("receive a message");
+  if (passed) *passed = std::move(got);
+  if (n == 0) return false;
+  type = payload[0];
+  payload.erase(0, 1);
+  payload.resize(size_t(n) - 1);
+  return true;
 }
 
 }  // namespace skiff

@@ -3,6 +3,8 @@
 // through /proc/self/fd of their open folder.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <string_view>
 
@@ -21,6 +23,16 @@ Result<UniqueFd> connect_unix(const std::string& path);
 /// Sends one message: a type byte and its payload. EPIPE and the like come
 /// back as errors (never SIGPIPE).
 Status send_message(int fd, char type, std::string_view payload, bool wait = true);
+
+/// sendmsg(2) of `size` bytes at `data` with a duplicate of descriptor `fd`
+/// (none when -1) as SCM_RIGHTS: EINTR retried, never SIGPIPE. Returns
+/// sendmsg's result (-1 with errno).
+ssize_t send_with_fd(int sock, const void* data, size_t size, int fd);
+
+/// recvmsg(2) into `data` (close-on-exec descriptors, EINTR retried):
+/// returns its result (-1 with errno, 0 at end of stream); a descriptor
+/// that came with the bytes goes to `fd`.
+ssize_t receive_with_fd(int sock, void* data, size_t size, UniqueFd& fd);
 
 /// Sends one message carrying a duplicate of descriptor `passed` (SCM_RIGHTS).
 Status send_message_with_fd(int fd, char type, std::string_view payload, int passed);

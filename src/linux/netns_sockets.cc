@@ -12,6 +12,8 @@
 #include <cstring>
 #include <string>
 
+#include "base/unix_socket.h"
+
 namespace skiff {
 
 namespace {
@@ -28,21 +30,7 @@ bool same_namespace(int fd, const char* own) {
 
 Status send_reply(int channel, int errnum, int fd) {
   int32_t value = errnum;
-  struct iovec iov = {&value, sizeof value};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  if (fd >= 0) {
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
-  }
-  if (::sendmsg(channel, &msg, MSG_NOSIGNAL) < 0) return errno_error("send");
+  if (send_with_fd(channel, &value, sizeof value, fd) < 0) return errno_error("send");
   return {};
 }
 
@@ -121,26 +109,14 @@ Result<UniqueFd> NetnsSockets::make_socket(int family, int type) {
     return errno_error("ask for a socket in the container's network namespace");
   }
   int32_t errnum = 0;
-  struct iovec iov = {&errnum, sizeof errnum};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n;
-  while ((n = ::recvmsg(channel_.get(), &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
-  }
-  if (n != ssize_t(sizeof errnum)) {
+  UniqueFd made;
+  if (receive_with_fd(channel_.get(), &errnum, sizeof errnum, made) != ssize_t(sizeof errnum)) {
     channel_.reset();
     return make_error("the helper in the container's network namespace is gone");
   }
   if (errnum != 0) return Error(errnum, "make a socket in the container's network namespace");
-  struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS) return make_error("the helper sent no socket");
-  int fd;
-  std::memcpy(&fd, CMSG_DATA(cmsg), sizeof fd);
-  return UniqueFd(fd);
+  if (!made) return make_error("the helper sent no socket");
+  return made;
 }
 
 }  // namespace skiff

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <vector>
 
+#include "base/unix_socket.h"
+
 namespace skiff {
 
 namespace {
@@ -70,59 +72,22 @@ Result<std::optional<SyncSocket::Frame>> SyncSocket::receive_or_eof(std::string_
   return std::optional<Frame>(Frame{static_cast<Kind>(h.kind), h.errnum, std::string(buf.data() + sizeof h, n - sizeof h)});
 }
 
-namespace {
-// A message of one buffer with room for one descriptor (SCM_RIGHTS).
-struct FdMessage {
-  struct iovec iov;
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr msg = {};
-  FdMessage(void* data, size_t size) : iov{data, size} {
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-  }
-  FdMessage(const FdMessage&) = delete;
-};
-}  // namespace
-
 Status SyncSocket::send_fd(int fd) {
   Header h{static_cast<uint32_t>(Kind::kFd), 0};
-  FdMessage m(&h, sizeof h);
-  struct msghdr& msg = m.msg;
-  struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
-  for (;;) {
-    if (::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL) >= 0) return {};
-    if (errno != EINTR) return errno_error("send descriptor on sync socket");
-  }
+  if (send_with_fd(fd_.get(), &h, sizeof h, fd) < 0) return errno_error("send descriptor on sync socket");
+  return {};
 }
 
 Result<UniqueFd> SyncSocket::receive_fd(std::string_view peer) {
   std::vector<char> buf(TRY(next_frame_size(fd_.get(), peer)));
   if (buf.empty()) return make_error("{} exited without reporting", peer);
-  FdMessage m(buf.data(), buf.size());
-  struct msghdr& msg = m.msg;
-  ssize_t n;
-  do {
-    n = ::recvmsg(fd_.get(), &msg, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
+  UniqueFd received;
+  ssize_t n = receive_with_fd(fd_.get(), buf.data(), buf.size(), received);
   if (n < 0) return errno_error("receive from {}", peer);
   if (n == 0) return make_error("{} exited without reporting", peer);
   if (size_t(n) < sizeof(Header)) return make_error("short frame from {}", peer);
   Header h;
   std::memcpy(&h, buf.data(), sizeof h);
-  UniqueFd received;
-  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-      received.reset(fd);
-    }
-  }
   if (static_cast<Kind>(h.kind) == Kind::kError)
     return Error(h.errnum, std::string(buf.data() + sizeof h, n - sizeof h));
   if (static_cast<Kind>(h.kind) != Kind::kFd || !received) return make_error("{} sent no descriptor", peer);
