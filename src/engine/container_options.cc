@@ -26,7 +26,6 @@
 #include "linux/tap_device.h"
 #include "net/name_files.h"
 #include "engine/networks.h"
-#include "net/ipv4_subnet.h"
 #include "net/network_mode.h"
 #include "net/port_spec.h"
 #include "registry/registries_conf.h"
@@ -364,14 +363,7 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
     user_network = TRY(find_network(store, network.network));
     network_mode = user_network->name;
     network.network = user_network->name;
-    if (!o.ip.empty()) {
-      auto ip = parse_ipv4_address(o.ip);
-      auto subnet = TRY(parse_ipv4_subnet(user_network->subnet));
-      if (!ip || !subnet.contains(*ip) || *ip == subnet.network || *ip == subnet.broadcast() ||
-          *ip == parse_ipv4_address(user_network->gateway))
-        return make_error("invalid --ip `{}`: use a free address of network {} ({}, gateway {})", o.ip,
-                          user_network->name, user_network->subnet, user_network->gateway);
-    }
+    TRY(check_endpoint_address(*user_network, o.ip));
     for (const auto& alias : o.network_aliases)
       if (!is_network_name(alias)) return make_error("invalid --network-alias `{}`: use letters, digits, _ . -", alias);
   } else {

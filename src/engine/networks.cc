@@ -180,18 +180,6 @@ Status delete_record(const Store& store, const NetworkRecord& n) {
   return sync_directory(networks_dir(store));
 }
 
-// The checks of `network connect --ip`: a host address of the subnet that
-// isn't the gateway.
-Status check_endpoint_address(const NetworkRecord& n, const std::string& ip) {
-  if (ip.empty()) return {};
-  auto address = parse_ipv4_address(ip);
-  if (!address) return make_error("invalid --ip \"{}\": expected an IPv4 address", ip);
-  Ipv4Subnet subnet = TRY(parse_ipv4_subnet(n.subnet));
-  if (!subnet.contains(*address) || *address == subnet.network || *address == subnet.broadcast())
-    return make_error("--ip {} is not a host address of network {}'s subnet {}", ip, n.name, n.subnet);
-  if (ip == n.gateway) return make_error("--ip {} is network {}'s gateway", ip, n.name);
-  return {};
-}
 
 // --link NAME[:ALIAS] as HostConfig.Links has it: "NAME:ALIAS".
 Result<Json> link_entries(const std::vector<std::string>& links) {
@@ -243,6 +231,17 @@ Result<NetworkRecord> network_to_join(const Store& store, std::string_view name)
 }
 
 }  // namespace
+
+Status check_endpoint_address(const NetworkRecord& n, const std::string& ip) {
+  if (ip.empty()) return {};
+  auto address = parse_ipv4_address(ip);
+  if (!address) return make_error("invalid --ip \"{}\": expected an IPv4 address", ip);
+  Ipv4Subnet subnet = TRY(parse_ipv4_subnet(n.subnet));
+  if (!subnet.contains(*address) || *address == subnet.network || *address == subnet.broadcast())
+    return make_error("--ip {} is not a host address of network {}'s subnet {}", ip, n.name, n.subnet);
+  if (ip == n.gateway) return make_error("--ip {} is network {}'s gateway", ip, n.name);
+  return {};
+}
 
 Result<FileLock> lock_networks(const Store& store, FileLock::Mode mode) {
   TRY(std::move(make_directories(networks_dir(store), 0700)).wrap("lock the networks"));

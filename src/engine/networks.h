@@ -129,6 +129,10 @@ Result<std::vector<std::string>> prune_networks(const Store& store, const std::v
 /// `network rm`: refused while a container uses it, or for a built-in.
 Status remove_network(const Store& store, std::string_view name_or_id);
 
+/// --ip on a network (create and `network connect`): "" or a host address
+/// of its subnet that isn't its gateway.
+Status check_endpoint_address(const NetworkRecord& network, const std::string& ip);
+
 /// `network connect` / `disconnect` of a container that is not running:
 /// its record's HostConfig.NetworkMode, EndpointConfig (Aliases,
 /// IPv4Address) and HostConfig.Links. A container is on one network at a
