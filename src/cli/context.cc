@@ -121,6 +121,7 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   for (CLI::App* group : {&app, image, system, container, volume, network}) group->require_subcommand(0, 1);
   add_images_command(app, *image, ctx);
   add_import_command(app, *image, ctx);
+  add_history_command(app, *image, ctx);
   add_pull_command(app, *image, ctx);
   add_push_command(app, *image, ctx);
   add_image_inspect_command(app, *image, ctx);
@@ -166,6 +167,7 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   add_port_command(app, *container, ctx);
   add_stats_command(app, *container, ctx);
   add_diff_command(app, *container, ctx);
+  add_commit_command(app, *container, ctx);
   add_pause_commands(app, *container, ctx);
   add_container_prune_command(*container, ctx);
 }

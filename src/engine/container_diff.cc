@@ -119,11 +119,6 @@ std::string join_path(const std::vector<std::string>& components) {
   return out;
 }
 
-bool is_stub(std::string_view rel, const struct stat& st) {
-  if (!is_skiff_mount_point(rel)) return false;
-  return rel.starts_with("etc/") ? S_ISREG(st.st_mode) && st.st_size == 0 : S_ISDIR(st.st_mode);
-}
-
 // docker's statDifferent: folders by type, permissions, owner and device
 // only (their size and time say nothing).
 bool stat_differs(const struct stat& a, const struct stat& b) {
@@ -157,7 +152,7 @@ Status walk_upper(int dir_fd, std::vector<std::string>& components, const LayerV
     components.push_back(name);
     std::optional<struct stat> before = lower.lookup(components);
     FoundChange found{{before ? 'C' : 'A', parent + "/" + name}, S_ISDIR(st.st_mode)};
-    found.mount_point = is_stub(found.change.path.substr(1), st);
+    found.mount_point = is_mount_point_stub(found.change.path.substr(1), st);
     if (found.directory) {
       UniqueFd sub(::openat(dir_fd, name.c_str(), kDirFlags));
       if (!sub) return errno_error("open `{}`", found.change.path);
@@ -196,7 +191,7 @@ Result<bool> compare_copy(int dir_fd, std::vector<std::string>& components, cons
     if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
     auto old = before.find(name);
     FoundChange found{{'C', parent + "/" + name}, S_ISDIR(st.st_mode)};
-    found.mount_point = is_stub(found.change.path.substr(1), st);
+    found.mount_point = is_mount_point_stub(found.change.path.substr(1), st);
     bool added = old == before.end();
     if (added) found.change.kind = 'A';
     found.own_change = added || stat_differs(old->second, st);
@@ -253,6 +248,11 @@ bool is_skiff_mount_point(std::string_view rel) {
   for (std::string_view known : {"proc", "dev", "sys", "etc/hosts", "etc/hostname", "etc/resolv.conf"})
     if (rel == known) return true;
   return false;
+}
+
+bool is_mount_point_stub(std::string_view rel, const struct stat& st) {
+  if (!is_skiff_mount_point(rel)) return false;
+  return rel.starts_with("etc/") ? S_ISREG(st.st_mode) && st.st_size == 0 : S_ISDIR(st.st_mode);
 }
 
 bool walk_order_less(std::string_view a, std::string_view b) {

@@ -20,6 +20,8 @@
 // namespace: files of subordinate IDs may not be readable by the user.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,5 +61,9 @@ bool walk_order_less(std::string_view a, std::string_view b);
 /// True for the paths skiff mounts over in every container ("proc",
 /// "etc/hosts": relative, clean).
 bool is_skiff_mount_point(std::string_view relative_path);
+
+/// True for what skiff makes in an upper folder to mount over when the
+/// image lacks it: an empty file (etc/hosts, ...) or a folder (proc, ...).
+bool is_mount_point_stub(std::string_view relative_path, const struct stat& st);
 
 }  // namespace skiff

@@ -49,7 +49,7 @@ Result<ImageTars> image_tars(const Store& store, const ImageRecord& image, const
       auto file = std::make_shared<SpoolFile>(std::move(*spool));
       DigestingSink hashed(*file);
       Status written =
-          write_tree_tar(store.layer_dir(chain) + "/diff", TreeTarOptions{.oci_whiteouts = true}, hashed);
+          write_tree_tar(store.layer_dir(chain) + "/diff", TreeTarOptions{.oci_whiteouts = true, .skip = {}}, hashed);
       if (!written.ok()) {
         rebuilt.erase(it);
         return fail(written.error().wrap("rebuild layer {}", i + 1));

@@ -289,6 +289,51 @@ Result<std::vector<Json>> list_image_rows(const Store& store, const ImageListOpt
   return rows;
 }
 
+Result<std::vector<Json>> image_history_rows(const Store& store, const ImageRecord& image,
+                                             const HistoryOptions& options) {
+  Json config = TRY(load_image_config(store, image));
+  Json history = config.contains("history") && config["history"].is_array() ? config["history"] : Json::array();
+  // A non-empty entry is the next layer up; an image without history
+  // shows one entry per layer, as docker does.
+  if (history.empty())
+    for (size_t i = 0; i < image.layers.size(); ++i) history.push_back(Json{{"created", config.value("created", "")}});
+  time_t now = ::time(nullptr);
+  std::vector<Json> rows;
+  size_t layer = 0;
+  for (size_t i = 0; i < history.size(); ++i) {
+    const Json& entry = history[i];
+    if (!entry.is_object()) return make_error("image {}: its config's history is malformed", short_id(image.id));
+    uint64_t size = 0;
+    if (!entry.value("empty_layer", false)) {
+      if (layer < image.layers.size()) {
+        auto record = load_layer(store, image.layers[layer]);
+        if (record.ok()) size = record->size;
+      }
+      ++layer;
+    }
+    std::string created_text = entry.value("created", "");
+    auto created = parse_rfc3339(created_text);
+    std::string created_by = entry.value("created_by", "");
+    if (!options.no_trunc && created_by.size() > 45) created_by = created_by.substr(0, 44) + "…";
+    Json row = {{"ID", "<missing>"},
+                {"CreatedBy", created_by},
+                {"Comment", entry.value("comment", "")}};
+    if (options.human) {
+      row["CreatedSince"] = created ? human_duration(double(now - created->tv_sec)) + " ago" : "N/A";
+      row["CreatedAt"] = created ? go_time_string(created->tv_sec) : "N/A";
+      row["Size"] = human_size(double(size));
+    } else {
+      row["CreatedSince"] = created_text.empty() ? "N/A" : created_text;
+      row["CreatedAt"] = row["CreatedSince"];
+      row["Size"] = std::to_string(size);
+    }
+    rows.push_back(std::move(row));
+  }
+  std::reverse(rows.begin(), rows.end());
+  if (!rows.empty()) rows.front()["ID"] = options.no_trunc ? image.id : short_id(image.id);
+  return rows;
+}
+
 Result<Json> inspect_image(const Store& store, const ImageRecord& image) {
   Json config = TRY(load_image_config(store, image));
   Json repo_tags = Json::array(), repo_digests = Json::array();

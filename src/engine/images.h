@@ -53,6 +53,17 @@ struct ImageListOptions {
 /// CreatedSince, CreatedAt, Size, VirtualSize, SharedSize, UniqueSize, Containers.
 Result<std::vector<Json>> list_image_rows(const Store& store, const ImageListOptions& options);
 
+struct HistoryOptions {
+  bool no_trunc = false;
+  bool human = true;  ///< sizes and times for people (-H); false: bytes and RFC 3339
+};
+
+/// docker history: one row per history entry of the image's config, newest
+/// first, with --format fields ID (the image's own ID on its newest entry,
+/// `<missing>` below it), CreatedSince, CreatedAt, CreatedBy, Size, Comment.
+Result<std::vector<Json>> image_history_rows(const Store& store, const ImageRecord& image,
+                                             const HistoryOptions& options);
+
 /// docker's image inspect object for one image.
 Result<Json> inspect_image(const Store& store, const ImageRecord& image);
 

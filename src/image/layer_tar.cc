@@ -241,6 +241,7 @@ class TreeTar {
       if (errno == ENOENT) return {};  // removed while we read (a running container's export)
       return errno_error("stat `{}`", rel);
     }
+    if (options_.skip && options_.skip(rel, st)) return {};
     TarHeader h;
     h.name = rel;
     h.mode = st.st_mode & 07777;

@@ -10,6 +10,9 @@
 // owned by subordinate IDs) and checks the digest as it goes.
 #pragma once
 
+#include <sys/stat.h>
+
+#include <functional>
 #include <string>
 
 #include "base/error.h"
@@ -39,6 +42,8 @@ struct TreeTarOptions {
   /// `.wh.` entries (a layer made from an upper directory); otherwise the
   /// tree is written as it is (a container's merged view, for export).
   bool oci_whiteouts = false;
+  /// Entries left out (with what is under them): `rel` as in the tar.
+  std::function<bool(const std::string& rel, const struct stat& st)> skip;
 };
 
 /// Streams the directory tree at `dir` as a tar (sorted names, so the same
