@@ -365,7 +365,7 @@ _skiff() {
     if [[ $cur == -* ]]; then
       _skiff_reply --root --runroot --storage-driver --version --help -v -h
     else
-      _skiff_reply attach container cp create diff exec export image images import info inspect kill load login logout logs network pause port ps pull push rename restart rm rmi run save search start stats stop system tag top unpause version volume wait
+      _skiff_reply attach commit container cp create diff exec export image history images import info inspect kill load login logout logs network pause port ps pull push rename restart rm rmi run save search start stats stop system tag top unpause version volume wait
     fi
     return
   fi
@@ -373,9 +373,9 @@ _skiff() {
   # A command group: its subcommands, or the path of the one chosen.
   local path=$command group=
   case $command in
-    image) group="ls list import inspect pull push tag rm remove prune save load" ;;
+    image) group="ls list history import inspect pull push tag rm remove prune save load" ;;
     system) group="check info reset" ;;
-    container) group="attach cp create diff exec export inspect kill list logs ls pause port prune ps remove rename restart rm run start stats stop top unpause wait" ;;
+    container) group="attach commit cp create diff exec export inspect kill list logs ls pause port prune ps remove rename restart rm run start stats stop top unpause wait" ;;
     volume) group="create inspect list ls prune remove rm" ;;
     network) group="connect create disconnect inspect list ls prune remove rm" ;;
   esac
@@ -396,6 +396,7 @@ _skiff() {
   case $path in
     "image ls" | "image list") path=images ;;
     "image import") path=import ;;
+    "image history") path=history ;;
     "image pull") path=pull ;;
     "image push") path=push ;;
     "image save") path=save ;;
@@ -422,6 +423,7 @@ _skiff() {
     "container port") path=port ;;
     "container stats") path=stats ;;
     "container diff") path=diff ;;
+    "container commit") path=commit ;;
     "container pause") path=pause ;;
     "container unpause") path=unpause ;;
     "volume list") path="volume ls" ;;
@@ -1041,6 +1043,37 @@ _skiff() {
         _skiff_reply "${flags[@]}"
       elif ((nargs == 0)); then
         _skiff_complete_containers
+      fi
+      ;;
+    commit)
+      flags=(--author --change --message --pause --help -a -c -m -p -h)
+      case $prev in
+        -c | --change)
+          _skiff_reply CMD ENTRYPOINT ENV EXPOSE LABEL ONBUILD STOPSIGNAL USER VOLUME WORKDIR
+          return
+          ;;
+        -a | --author | -m | --message) return ;;
+      esac
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      elif ((nargs == 0)); then
+        _skiff_complete_containers
+      elif ((nargs == 1)); then
+        _skiff_complete_repositories
+      fi
+      ;;
+    history)
+      flags=(--format --human --no-trunc --quiet --help -H -q -h)
+      case $prev in
+        --format)
+          _skiff_reply json table
+          return
+          ;;
+      esac
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      elif ((nargs == 0)); then
+        _skiff_complete_images
       fi
       ;;
     diff)

@@ -14,8 +14,8 @@ void define(CLI::App* cmd, Context& ctx) {
   cmd->add_option("-c,--change", opts->changes, "Apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV, WORKDIR, ...)")
       ->allow_extra_args(false);
   cmd->add_option("-m,--message", opts->message, "Commit message, recorded in the image's history");
-  cmd->add_flag("-p,--pause,!--no-pause", opts->pause,
-                "Pause a running container while committing, where its cgroup can be frozen (default true)");
+  cmd->add_flag("-p,--pause", opts->pause,
+                "Pause a running container while committing, where its cgroup can be frozen (default true; --pause=false to never pause)");
   cmd->callback([opts, &ctx] {
     ctx.action = [opts, &ctx]() -> Result<int> {
       const Store* store = TRY(ctx.store());

@@ -19,8 +19,8 @@ void define(CLI::App* cmd, Context& ctx) {
   auto opts = std::make_shared<Options>();
   cmd->add_option("image", opts->image, "The image")->required();
   cmd->add_option("--format", opts->format, "Format output: table, json, or a Go template");
-  cmd->add_flag("-H,--human,!--no-human", opts->history.human,
-                "Print sizes and dates in human readable format (default true)");
+  cmd->add_flag("-H,--human", opts->history.human,
+                "Print sizes and dates in human readable format (default true; --human=false for bytes and RFC 3339)");
   cmd->add_flag("--no-trunc", opts->history.no_trunc, "Don't truncate output");
   cmd->add_flag("-q,--quiet", opts->quiet, "Only show image IDs");
   cmd->callback([opts, &ctx] {
