@@ -95,7 +95,30 @@ struct CompiledPattern {
   std::vector<Step> steps;
   std::vector<std::pair<char32_t, char32_t>> ranges;
   bool exclusion = false;
+  // What any match must begin and end with: the pattern text before its
+  // first and after its last special character. Most patterns are all
+  // literal ("node_modules") or end in one ("**/*.o"); these let a match
+  // of most paths be ruled out without running the NFA.
+  std::string literal_prefix;
+  std::string literal_suffix;
+  bool literal = false;
 };
+
+constexpr std::string_view kSpecialCharacters = "*?[]\\";
+
+void find_literal_ends(std::string_view text, CompiledPattern& out) {
+  size_t first = text.find_first_of(kSpecialCharacters);
+  out.literal = first == std::string_view::npos;
+  out.literal_prefix = text.substr(0, first);
+  if (out.literal) {
+    out.literal_suffix = text;
+    return;
+  }
+  size_t last = text.find_last_of(kSpecialCharacters);
+  out.literal_suffix = text.substr(last + 1);
+  // The `/` of a `**/` is not there when it stands for no directory ("**/x" matches "x").
+  if (last > 0 && text.substr(last - 1).starts_with("**/")) out.literal_suffix.erase(0, 1);
+}
 
 constexpr uint32_t kForkJump = 3;  // kFork, kAnyPath, kRune '/'
 
@@ -165,6 +188,7 @@ Result<CompiledPattern> compile_pattern(std::string_view p) {
       out.steps.push_back({.kind = StepKind::kRune, .rune = next_rune(p, i)});
     }
   }
+  find_literal_ends(p, out);
   return out;
 }
 
@@ -179,7 +203,9 @@ class StateSet {
   void clear() { std::fill_n(data(), words_, 0); }
   void add(size_t s) { data()[s / 64] |= uint64_t(1) << (s % 64); }
   bool has(size_t s) const { return (data()[s / 64] >> (s % 64)) & 1; }
-  bool empty() const { return std::all_of(data(), data() + words_, [](uint64_t w) { return w == 0; }); }
+  bool empty() const {
+    return std::all_of(data(), data() + words_, [](uint64_t w) { return w == 0; });
+  }
   template <typename F>
   void for_each(F f) const {
     for (size_t w = 0; w < words_; ++w)
@@ -219,12 +245,23 @@ void consume(const CompiledPattern& p, const StateSet& from, char32_t r, StateSe
     if (i == p.steps.size()) return;  // accepting: consumes nothing
     const Step& step = p.steps[i];
     switch (step.kind) {
-      case StepKind::kRune: if (r == step.rune) to.add(i + 1); break;
-      case StepKind::kAnyRune: if (r != '/') to.add(i + 1); break;
-      case StepKind::kClass: if (class_matches(p, step, r)) to.add(i + 1); break;
-      case StepKind::kStar: if (r != '/') to.add(i); break;
-      case StepKind::kAnyPath: to.add(i); break;
-      case StepKind::kFork: break;
+      case StepKind::kRune:
+        if (r == step.rune) to.add(i + 1);
+        break;
+      case StepKind::kAnyRune:
+        if (r != '/') to.add(i + 1);
+        break;
+      case StepKind::kClass:
+        if (class_matches(p, step, r)) to.add(i + 1);
+        break;
+      case StepKind::kStar:
+        if (r != '/') to.add(i);
+        break;
+      case StepKind::kAnyPath:
+        to.add(i);
+        break;
+      case StepKind::kFork:
+        break;
     }
   });
   close_over_empty_moves(p, to);
@@ -250,6 +287,17 @@ Outcome run(const CompiledPattern& p, std::string_view input) {
     std::swap(now, next);
   }
   return now->has(accept) ? Outcome::kMatch : Outcome::kLive;
+}
+
+// run(p, path) == kMatch, most often decided without running the NFA.
+bool matches(const CompiledPattern& p, std::string_view path) {
+  if (!path.starts_with(p.literal_prefix)) return false;
+  if (p.literal) return path.size() == p.literal_prefix.size() || path[p.literal_prefix.size()] == '/';
+  // A match ends at the end of `path` or before one of its `/`, with the literal suffix.
+  for (size_t end = path.find('/');; end = path.find('/', end + 1)) {
+    if (path.substr(0, end).ends_with(p.literal_suffix)) return run(p, path) == Outcome::kMatch;
+    if (end == std::string_view::npos) return false;
+  }
 }
 
 }  // namespace
@@ -302,7 +350,8 @@ Result<IgnoreMatcher> IgnoreMatcher::parse(std::string_view text, std::string_vi
     if (line.starts_with('#')) continue;  // a comment only in column 1, as Docker reads it
     line = trim(line);
     if (line.empty()) continue;
-    IgnorePattern pattern{.line = number};
+    IgnorePattern pattern;
+    pattern.line = number;
     if (line.starts_with('!')) {
       pattern.exclusion = true;
       line = trim(line.substr(1));
@@ -327,7 +376,7 @@ bool IgnoreMatcher::excluded(std::string_view path) const {
   if (path.empty() || path == ".") return false;
   const auto& patterns = program_->patterns;
   for (size_t i = patterns.size(); i-- > 0;) {  // the last match decides
-    if (run(patterns[i], path) == Outcome::kMatch) return !patterns[i].exclusion;
+    if (matches(patterns[i], path)) return !patterns[i].exclusion;
   }
   return false;
 }
@@ -400,6 +449,7 @@ ContextEntry entry_from_stat(std::string path, const struct stat& st) {
       .device = st.st_dev,
       .links = st.st_nlink,
       .rdev = st.st_rdev,
+      .link_target = {},
   };
 }
 
@@ -434,8 +484,7 @@ class ContextWalk {
     }
     if (excluded && !S_ISDIR(st.st_mode)) return {};
     ContextEntry entry = entry_from_stat(path, st);
-    if (entry.is_symlink())
-      entry.link_target = TRY(read_link(dir_fd, name.name, path, st.st_size));
+    if (entry.is_symlink()) entry.link_target = TRY(read_link(dir_fd, name.name, path, st.st_size));
     if (!entry.is_directory()) {
       add(std::move(entry));
       return {};

@@ -65,10 +65,10 @@ class IgnoreMatcher {
 
 /// One entry of a build context, as lstat(2) saw it.
 struct ContextEntry {
-  std::string path;          ///< relative to the context root, slash-separated: "src/a.c"
-  mode_t mode = 0;           ///< st_mode: file type and permission bits
-  uint64_t size = 0;         ///< st_size (a symlink: the length of its target)
-  int64_t mtime_ns = 0;      ///< st_mtim, nanoseconds since the epoch
+  std::string path;      ///< relative to the context root, slash-separated: "src/a.c"
+  mode_t mode = 0;       ///< st_mode: file type and permission bits
+  uint64_t size = 0;     ///< st_size (a symlink: the length of its target)
+  int64_t mtime_ns = 0;  ///< st_mtim, nanoseconds since the epoch
   uid_t uid = 0;
   gid_t gid = 0;
   ino_t inode = 0;

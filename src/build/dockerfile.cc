@@ -240,9 +240,8 @@ class WordLexer {
         if (words) words->add_literal(quoted);
       } else if (c == escape_) {
         ++pos_;
-        if (raw_escapes) out += c;
-        if (raw_escapes && words) words->add_literal(std::string_view(&c, 1));
-        if (at_end()) break;  // an escape at the very end is dropped
+        if (raw_escapes) out += c;  // only in nested words, which are never split
+        if (at_end()) break;        // an escape at the very end is dropped
         char escaped = text_[pos_++];
         out += escaped;
         if (words) words->add_literal(std::string_view(&escaped, 1));
@@ -252,7 +251,7 @@ class WordLexer {
         if (words) words->add(c);
       }
     }
-    if (stop == '}') return make_error("missing '}'");
+    if (stop == '}') return make_error("missing '}}'");
     if (stop == '/') return make_error("missing '/' in ${{...}}");
     return {};
   }
@@ -327,15 +326,15 @@ class WordLexer {
       return lookup(var).value_or("");
     }
     ++pos_;
-    if (at_end()) return make_error("missing '}'");
+    if (at_end()) return make_error("missing '}}'");
     if (peek() == '{' || peek() == '}' || peek() == ':') return make_error("bad substitution");
     std::string var = name();
-    if (at_end()) return make_error("missing '}'");
+    if (at_end()) return make_error("missing '}}'");
     char op = text_[pos_++];
     if (op == '}') return lookup(var).value_or("");
     bool colon = op == ':';
     if (colon) {
-      if (at_end()) return make_error("missing '}'");
+      if (at_end()) return make_error("missing '}}'");
       op = text_[pos_++];
     }
     std::string modifier = std::string(colon ? ":" : "") + op;
@@ -451,7 +450,7 @@ std::pair<std::vector<std::string>, std::string_view> extract_flag_words(std::st
   size_t pos = 0;
   while (true) {
     while (pos < line.size() && is_space(line[pos])) ++pos;
-    if (line.substr(pos, 2) != "--" || pos + 2 > line.size()) return {words, line.substr(pos)};
+    if (line.substr(pos, 2) != "--") return {words, line.substr(pos)};
     std::string word;
     char quote = 0;
     for (; pos < line.size(); ++pos) {
@@ -684,7 +683,7 @@ Status set_json_or_words(Instruction& ins, std::string_view rest) {
   return {};
 }
 
-Result<Instruction> parse_instruction(std::string_view line, int line_number, char escape, bool nested);
+Result<Instruction> parse_instruction(std::string_view line, int line_number, char escape);
 
 Status parse_healthcheck(Instruction& ins, std::string_view rest) {
   size_t end = 0;
@@ -706,7 +705,7 @@ Status parse_healthcheck(Instruction& ins, std::string_view rest) {
 
 Status parse_onbuild(Instruction& ins, std::string_view rest, char escape) {
   if (rest.empty()) return make_error("ONBUILD requires at least one argument");
-  Instruction trigger = TRY(parse_instruction(rest, ins.line, escape, true));
+  Instruction trigger = TRY(parse_instruction(rest, ins.line, escape));
   if (trigger.name == "ONBUILD") return make_error("chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
   if (trigger.name == "FROM" || trigger.name == "MAINTAINER") {
     return make_error("{} isn't allowed as an ONBUILD trigger", trigger.name);
@@ -725,8 +724,9 @@ Status parse_from(Instruction& ins, std::string_view rest) {
     bool valid = std::islower(static_cast<unsigned char>(name[0])) &&
                  name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_.") == std::string::npos;
     if (!valid) {
-      return make_error("invalid name for build stage: `{}`, name can't start with a number or contain symbols",
-                        ins.args[2]);
+      return make_error(
+          "invalid name for build stage: `{}`, name can't start with a number or contain symbols",
+          ins.args[2]);
     }
   }
   return {};
@@ -734,7 +734,9 @@ Status parse_from(Instruction& ins, std::string_view rest) {
 
 Status parse_copy(Instruction& ins, std::string_view rest) {
   TRY(set_json_or_words(ins, rest));
-  if (ins.args.size() < 2) return make_error("{} requires at least two arguments: a source and a destination", ins.name);
+  if (ins.args.size() < 2) {
+    return make_error("{} requires at least two arguments: a source and a destination", ins.name);
+  }
   if (!ins.json_form && TRY(parse_heredoc_marker(ins.args.back()))) {
     return make_error("{} cannot accept a heredoc as a destination", ins.name);
   }
@@ -785,8 +787,8 @@ Status parse_arguments(Instruction& ins, std::string_view rest, char escape) {
   return require_some();
 }
 
-// Parses one logical line (ONBUILD's trigger when `nested`); errors carry no location.
-Result<Instruction> parse_instruction(std::string_view line, int line_number, char escape, bool nested) {
+// Parses one logical line (or ONBUILD's trigger); errors carry no location.
+Result<Instruction> parse_instruction(std::string_view line, int line_number, char escape) {
   line = trim(line);
   size_t end = 0;
   while (end < line.size() && !is_space(line[end])) ++end;
@@ -799,7 +801,6 @@ Result<Instruction> parse_instruction(std::string_view line, int line_number, ch
   auto [flag_words, rest] = extract_flag_words(line.substr(end), escape);
   ins.flags = TRY(parse_flags(ins.name, flag_words));
   TRY(parse_arguments(ins, trim(rest), escape));
-  (void)nested;
   return ins;
 }
 
@@ -838,14 +839,15 @@ class DockerfileParser {
       if (reading_directives_ && TRY(read_directive(line).wrap("{}:{}", file_name_, start))) continue;
       reading_directives_ = false;
       if (is_comment(line)) continue;
-      auto [text, continued] = strip_continuation(line);
-      if (!continued && text.empty()) continue;
-      std::string logical(text);
+      auto [first, continued] = strip_continuation(line);
+      if (!continued && first.empty()) continue;
+      std::string logical(first);
       while (continued && next_ < lines_.size()) {
         std::string_view part = lines_[next_++];
-        if (is_comment(part) || trim(part).empty()) continue;
-        std::tie(text, continued) = strip_continuation(part);
+        if (is_comment(part) || trim(part).empty()) continue;  // docker drops these inside a continuation
+        auto [text, more] = strip_continuation(part);
         logical += text;
+        continued = more;
       }
       TRY(add_instruction(logical, start).wrap("{}:{}", file_name_, start));
     }
@@ -862,11 +864,16 @@ class DockerfileParser {
     std::string key = to_lower(trim(body.substr(0, equals)));
     std::string_view value = trim(body.substr(equals + 1));
     bool key_ok = !key.empty() && std::isalpha(static_cast<unsigned char>(key[0])) &&
-                  std::all_of(key.begin(), key.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
+                  std::all_of(key.begin(), key.end(),
+                              [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
     if (!key_ok || value.empty() || (key != "escape" && key != "syntax" && key != "check")) return false;
-    if (!seen_directives_.insert(key).second) return make_error("only one {} parser directive can be used", key);
+    if (!seen_directives_.insert(key).second) {
+      return make_error("only one {} parser directive can be used", key);
+    }
     if (key == "escape") {
-      if (value != "\\" && value != "`") return make_error("invalid escape token `{}` does not match ` or \\", value);
+      if (value != "\\" && value != "`") {
+        return make_error("invalid escape token `{}` does not match ` or \\", value);
+      }
       result_.escape = value[0];
     } else if (key == "syntax") {
       result_.syntax = std::string(value);
@@ -887,7 +894,7 @@ class DockerfileParser {
   }
 
   Status add_instruction(const std::string& logical, int start) {
-    Instruction ins = TRY(parse_instruction(logical, start, result_.escape, false));
+    Instruction ins = TRY(parse_instruction(logical, start, result_.escape));
     TRY(read_heredocs(ins, logical));
     if (ins.name == "FROM") {
       Stage stage{.base = ins.args[0],
@@ -929,7 +936,8 @@ class DockerfileParser {
   }
 
   Result<Heredoc> read_heredoc_body(const HeredocMarker& marker) {
-    Heredoc heredoc{.name = marker.name, .body = {}, .expand = marker.expand, .strip_tabs = marker.strip_tabs};
+    Heredoc heredoc{
+        .name = marker.name, .body = {}, .expand = marker.expand, .strip_tabs = marker.strip_tabs};
     while (next_ < lines_.size()) {
       std::string_view line = lines_[next_++];
       std::string content = marker.strip_tabs ? strip_leading_tabs(line) : std::string(line);
@@ -943,7 +951,9 @@ class DockerfileParser {
     if (result_.stages.empty() && result_.global_args.empty()) {
       return make_error("{}: file with no instructions", file_name_);
     }
-    if (result_.stages.empty()) return make_error("{}: no FROM instruction: there is no stage to build", file_name_);
+    if (result_.stages.empty()) {
+      return make_error("{}: no FROM instruction: there is no stage to build", file_name_);
+    }
     return std::move(result_);
   }
 
@@ -956,12 +966,11 @@ class DockerfileParser {
   Dockerfile result_;
 };
 
-Result<ExpandedWord> expand_with(std::string_view text, const VariableLookup& lookup, char escape,
-                                 bool process_quotes) {
-  WordLexer lexer(text, escape, &lookup, process_quotes);
-  auto value = lexer.run(nullptr);
-  if (!value.ok()) return value.error().wrap("expand `{}`", text);
-  return ExpandedWord{std::move(*value), std::move(lexer.names_read)};
+// Runs the lexer over `text`; errors read "<context>: <what>".
+Result<std::string> run_lexer(WordLexer& lexer, WordSplitter* words, std::string_view context) {
+  auto value = lexer.run(words);
+  if (!value.ok()) return value.error().wrap("{}", context);
+  return value;
 }
 
 }  // namespace
@@ -1007,19 +1016,22 @@ VariableLookup lookup_in(VariableMap values) {
 }
 
 Result<ExpandedWord> expand_word(std::string_view text, const VariableLookup& lookup, char escape) {
-  return expand_with(text, lookup, escape, true);
+  WordLexer lexer(text, escape, &lookup, true);
+  std::string value = TRY(run_lexer(lexer, nullptr, fmt::format("expand `{}`", text)));
+  return ExpandedWord{std::move(value), std::move(lexer.names_read)};
 }
 
 Result<ExpandedWords> expand_words(std::string_view text, const VariableLookup& lookup, char escape) {
   WordLexer lexer(text, escape, &lookup, true);
   WordSplitter splitter;
-  auto value = lexer.run(&splitter);
-  if (!value.ok()) return value.error().wrap("expand `{}`", text);
+  TRY(run_lexer(lexer, &splitter, fmt::format("expand `{}`", text)));
   return ExpandedWords{splitter.finish(), std::move(lexer.names_read)};
 }
 
 Result<ExpandedWord> expand_heredoc(std::string_view body, const VariableLookup& lookup) {
-  return expand_with(body, lookup, '\\', false);
+  WordLexer lexer(body, '\\', &lookup, false);
+  std::string value = TRY(run_lexer(lexer, nullptr, "expand heredoc"));
+  return ExpandedWord{std::move(value), std::move(lexer.names_read)};
 }
 
 }  // namespace skiff

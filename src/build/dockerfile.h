@@ -83,8 +83,8 @@ struct Stage {
 };
 
 struct Dockerfile {
-  char escape = '\\';   // from `# escape=`; pass it to expand_word()/expand_words()
-  std::string syntax;   // the `# syntax=` directive, unused by skiff; "" when none
+  char escape = '\\';                    // from `# escape=`; pass it to expand_word()/expand_words()
+  std::string syntax;                    // the `# syntax=` directive, unused by skiff; "" when none
   std::vector<Instruction> global_args;  // the ARGs before the first FROM
   std::vector<Stage> stages;             // at least one
 };
@@ -127,6 +127,7 @@ Result<ExpandedWords> expand_words(std::string_view text, const VariableLookup& 
 
 /// Expands a heredoc body whose `expand` is true: variables and backslash
 /// escapes as expand_word(), but quotes are ordinary characters (as BuildKit).
+/// Errors read "expand heredoc: <what>".
 Result<ExpandedWord> expand_heredoc(std::string_view body, const VariableLookup& lookup);
 
 }  // namespace skiff

@@ -122,6 +122,7 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   add_images_command(app, *image, ctx);
   add_import_command(app, *image, ctx);
   add_history_command(app, *image, ctx);
+  add_build_command(app, *image, ctx);
   add_pull_command(app, *image, ctx);
   add_push_command(app, *image, ctx);
   add_image_inspect_command(app, *image, ctx);

@@ -9,7 +9,7 @@ namespace {
 
 struct Options {
   ImageListOptions list;
-  bool all = false, digests = false, quiet = false;
+  bool digests = false, quiet = false;
   std::string format;
 };
 
@@ -19,7 +19,7 @@ const char* kTableDigests = "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID
 void define(CLI::App* cmd, Context& ctx) {
   auto opts = std::make_shared<Options>();
   cmd->add_option("reference", opts->list.reference, "Show only images matching REPOSITORY[:TAG] (globs allowed)");
-  cmd->add_flag("-a,--all", opts->all, "Show all images (skiff keeps no intermediate images)");
+  cmd->add_flag("-a,--all", opts->list.all, "Show all images, the steps kept by builds too");
   cmd->add_flag("--digests", opts->digests, "Show digests");
   cmd->add_option("-f,--filter", opts->list.filters, "Filter: dangling=, reference=, label=, before=, since=")
       ->allow_extra_args(false);

@@ -90,21 +90,14 @@ Json scratch_image_config() {
   return config;
 }
 
-Result<std::string> store_image(const Store& store, const Json& config, std::vector<std::string> layers,
-                                uint64_t size, PendingLayer* layer, const std::vector<std::string>& names) {
-  std::string id = TRY(store.write_blob(to_compact_json(config)));
-  ImageRecord record{.id = id,
-                     .names = names,
-                     .digests = {},
-                     .manifest_digest = "",
-                     .layers = std::move(layers),
-                     .size = size,
-                     .created = config.value("created", ""),
-                     .last_tag_time = names.empty() ? "" : config.value("created", "")};
+Result<std::string> store_image(const Store& store, const Json& config, ImageRecord record, PendingLayer* layer) {
+  record.id = TRY(store.write_blob(to_compact_json(config)));
+  record.created = config.value("created", "");
+  record.last_tag_time = record.names.empty() ? "" : now_rfc3339();
   FileLock lock = TRY(store.lock());
   if (layer) TRY(layer->commit());
-  TRY(save_image_keeping_names(store, std::move(record)));
-  return id;
+  TRY(save_image_keeping_names(store, record));
+  return record.id;
 }
 
 Result<std::string> commit_container(const Store& store, const CommitOptions& options) {
@@ -169,7 +162,11 @@ Result<std::string> commit_container(const Store& store, const CommitOptions& op
   Json derived = derive_image_config(std::move(config), entry, layer->record().diff_id, now_rfc3339());
   std::vector<std::string> layers = image.layers;
   layers.push_back(layer->record().chain_id);
-  auto id = store_image(store, derived, std::move(layers), image.size + layer->record().size, &*layer, names);
+  ImageRecord record;
+  record.layers = std::move(layers);
+  record.size = image.size + layer->record().size;
+  record.names = names;
+  auto id = store_image(store, derived, std::move(record), &*layer);
   if (!id.ok()) return fail(id.error());
   return *id;
 }

@@ -42,10 +42,9 @@ Json derive_image_config(Json base, const HistoryEntry& entry, const std::string
 Json scratch_image_config();
 
 /// Stores an image: writes `config`'s blob, commits `layer` (if any) and
-/// saves a record for `layers` (chain IDs, bottom first, the new layer's
-/// last) named `names`, under the store lock. Returns the image ID.
-Result<std::string> store_image(const Store& store, const Json& config, std::vector<std::string> layers,
-                                uint64_t size, PendingLayer* layer, const std::vector<std::string>& names);
+/// saves `record` (its layers, size, names, parent and build_step; the ID
+/// and times are filled in) under the store lock. Returns the image ID.
+Result<std::string> store_image(const Store& store, const Json& config, ImageRecord record, PendingLayer* layer);
 
 struct CommitOptions {
   std::string container;             ///< name or ID

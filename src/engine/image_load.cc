@@ -672,7 +672,7 @@ Result<std::vector<LoadedImage>> Loader::commit() {
                        .layers = {},
                        .size = 0,
                        .created = image.created.empty() ? now : image.created,
-                       .last_tag_time = image.names.empty() ? "" : now};
+                       .last_tag_time = image.names.empty() ? "" : now, .parent = "", .build_step = false};
     std::string parent;
     for (const auto& layer : image.layers) {
       parent = chain_id_of(parent, layer.diff_id);

@@ -189,7 +189,7 @@ Result<std::string> import_image(const Store& store, const ImportOptions& option
                      .layers = {layer->record().chain_id},
                      .size = layer->record().size,
                      .created = created,
-                     .last_tag_time = ""};
+                     .last_tag_time = "", .parent = "", .build_step = false};
   if (!name.empty()) {
     record.names.push_back(name);
     record.last_tag_time = created;
@@ -206,6 +206,10 @@ Status save_image_keeping_names(const Store& store, ImageRecord record) {
       if (!contains(record.names, n)) record.names.push_back(n);
     for (const auto& d : existing->digests)
       if (!contains(record.digests, d)) record.digests.push_back(d);
+    // An image a user has seen (pulled, imported, a build's result) stays
+    // listed when a build meets it again as one of its steps.
+    record.build_step = record.build_step && existing->build_step;
+    if (record.parent.empty()) record.parent = existing->parent;
   }
   return save_image(store, record);
 }
@@ -226,6 +230,7 @@ Result<std::vector<Json>> list_image_rows(const Store& store, const ImageListOpt
   std::vector<Json> rows;
   time_t now = ::time(nullptr);
   for (const auto& image : images) {
+    if (image.build_step && !options.all) continue;
     double created = created_seconds(image);
     if (created >= before || created <= since) continue;
     bool keep = true;

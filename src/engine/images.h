@@ -32,7 +32,8 @@ Result<ImageRecord> find_local_image(const Store& store, const std::string& text
 
 /// save_image, keeping the names and digests that an already stored record
 /// of the same image has (an import or pull of an image that is there only
-/// adds names). The caller holds the store lock.
+/// adds names), and listing it if either record is listed (not a build
+/// step). The caller holds the store lock.
 Status save_image_keeping_names(const Store& store, ImageRecord record);
 
 /// Warns about what extracting a layer had to change (unmappable owners,
@@ -46,6 +47,7 @@ struct ImageListOptions {
   std::string reference;             ///< docker images [REPOSITORY[:TAG]]
   std::vector<std::string> filters;  ///< dangling=, reference=, label=, before=, since=
   bool no_trunc = false;
+  bool all = false;                  ///< build steps too (-a)
 };
 
 /// One row per image name (a nameless image gets one `<none>` row), newest

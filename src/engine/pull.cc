@@ -179,7 +179,7 @@ Result<PullResult> pull(const Store& store, const PullOptions& options, const Im
                      .layers = chain,
                      .size = size,
                      .created = config.value("created", created),
-                     .last_tag_time = ""};
+                     .last_tag_time = "", .parent = "", .build_step = false};
   if (ref.digest.empty()) {
     record.names.push_back(ref.string());
     record.last_tag_time = created;

@@ -15,14 +15,17 @@
 namespace skiff {
 
 Json ImageRecord::to_json() const {
-  return Json{{"id", id},
-              {"names", names},
-              {"digests", digests},
-              {"manifest_digest", manifest_digest},
-              {"layers", layers},
-              {"size", size},
-              {"created", created},
-              {"last_tag_time", last_tag_time}};
+  Json json{{"id", id},
+            {"names", names},
+            {"digests", digests},
+            {"manifest_digest", manifest_digest},
+            {"layers", layers},
+            {"size", size},
+            {"created", created},
+            {"last_tag_time", last_tag_time}};
+  if (!parent.empty()) json["parent"] = parent;
+  if (build_step) json["build_step"] = true;
+  return json;
 }
 
 Result<ImageRecord> ImageRecord::from_json(const Json& json) {
@@ -36,6 +39,8 @@ Result<ImageRecord> ImageRecord::from_json(const Json& json) {
     r.size = json.value("size", uint64_t(0));
     r.created = json.value("created", "");
     r.last_tag_time = json.value("last_tag_time", "");
+    r.parent = json.value("parent", "");
+    r.build_step = json.value("build_step", false);
     if (!is_sha256_digest(r.id)) return make_error("malformed image record: bad id `{}`", r.id);
     return r;
   } catch (const Json::exception& e) {

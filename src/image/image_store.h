@@ -22,6 +22,8 @@ struct ImageRecord {
   uint64_t size = 0;                 ///< uncompressed size of all layers
   std::string created;               ///< the config's "created" (RFC 3339)
   std::string last_tag_time;         ///< when a name was last given (RFC 3339)
+  std::string parent;                ///< the image a build step started from ("" when none)
+  bool build_step = false;           ///< a step of a build kept as its cache: listed by `images -a` only
 
   Json to_json() const;
   static Result<ImageRecord> from_json(const Json& json);

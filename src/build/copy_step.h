@@ -1,0 +1,84 @@
+// COPY from the build context: which context entries a COPY takes, the key
+// that says whether their content changed, and the layer they make.
+//
+// The layer is a tar written by a child in the containers' user namespace,
+// which reads the context through descriptors (nothing outside it is ever
+// opened, whatever its symlinks say) and the image's layers (ImageTree) to
+// place the files as docker does: into an existing folder, through the
+// image's own symlinks, under parent folders that keep their metadata.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "build/build_ignore.h"
+#include "image/layer_store.h"
+
+namespace skiff {
+
+/// One context entry a COPY takes.
+struct CopyItem {
+  const ContextEntry* entry = nullptr;
+  std::string under;  ///< its path below its source folder; "" for the source itself
+  bool from_folder = false;  ///< the source was a folder: its contents go into the destination
+};
+
+struct CopyPlan {
+  std::vector<CopyItem> items;
+  bool destination_is_folder = false;  ///< several sources, a wildcard, or a trailing "/"
+};
+
+/// The entries `sources` (context-relative, as expanded; wildcards as Go's
+/// filepath.Match) name in `context` (walk_context's list, sorted). A
+/// source outside the context, one that matches nothing, or several
+/// sources into a destination without a trailing "/" is an error worded as
+/// docker's.
+Result<CopyPlan> plan_copy(const std::vector<ContextEntry>& context, const std::vector<std::string>& sources,
+                           const std::string& destination);
+
+/// Content digests of context files, remembered by path with the metadata
+/// they were taken with: a file whose size, mtime, inode and mode are
+/// unchanged is not read again.
+class FileDigests {
+ public:
+  /// Loads what `cache_file` remembers (nothing when it is missing or bad).
+  FileDigests(std::string context_dir, std::string cache_file);
+  /// "sha256:..." of the file's content.
+  Result<std::string> digest(const ContextEntry& entry);
+  /// Writes what was learnt back to the cache file (when anything changed).
+  Status save() const;
+
+ private:
+  struct Known {
+    uint64_t size;
+    int64_t mtime_ns;
+    uint64_t inode;
+    uint32_t mode;
+    std::string digest;
+  };
+  std::string context_dir_;
+  std::string cache_file_;
+  std::map<std::string, Known> known_;
+  bool changed_ = false;
+};
+
+/// What a COPY's cache key depends on: every item's name, type, mode,
+/// content digest or link target, with the destination and options.
+Result<std::string> copy_content_key(const CopyPlan& plan, FileDigests& digests);
+
+struct CopyTarget {
+  std::string destination;  ///< absolute, clean; a trailing "/" kept
+  std::string chown;        ///< --chown USER[:GROUP] ("" for 0:0), resolved in the image
+  std::optional<uint32_t> chmod;
+};
+
+/// The layer's tar: the plan's entries read from `context_dir`, placed
+/// under `target` in the image whose layers are `diff_dirs` (bottom first).
+LayerFeed copy_layer_feed(const std::string& context_dir, const CopyPlan& plan, const CopyTarget& target,
+                          const std::vector<std::string>& diff_dirs);
+
+}  // namespace skiff
