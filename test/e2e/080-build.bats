@@ -1,0 +1,259 @@
+#!/usr/bin/env bats
+# skiff build: Dockerfiles run rootless, step by step, with a cache.
+load helpers
+
+per_test_setup() {
+  import_busybox
+  CTX=$SKIFF_TEST_DIR/ctx
+  mkdir -p "$CTX"
+}
+per_test_teardown() { remove_all_containers; }
+
+# dockerfile TEXT: writes the context's Dockerfile.
+dockerfile() { printf '%s\n' "$1" >"$CTX/Dockerfile"; }
+
+# The number of steps a build's output says came from the cache.
+cached_steps() { grep -c -- '---> Using cache' <<<"$output" || true; }
+
+@test "build runs FROM, ARG, ENV, WORKDIR, COPY, RUN, LABEL, EXPOSE, USER, CMD and the image has them" {
+  echo hello >"$CTX/hello.txt"
+  mkdir "$CTX/sub" && echo deep >"$CTX/sub/deep.txt"
+  dockerfile 'ARG BASE=busybox
+FROM $BASE AS base
+ARG GREETING=hi
+ENV APP=/app \
+    MODE="two words"
+WORKDIR $APP
+COPY hello.txt .
+COPY sub/ ./sub/
+RUN echo "$GREETING from RUN in $(pwd)" > run.txt
+LABEL org.example.name="my app" version=1
+EXPOSE 8080 53/udp
+USER 1000:1000
+CMD ["cat", "/app/run.txt"]'
+  run_skiff build -t app:1 --build-arg GREETING=hello "$CTX"
+  assert_output_contains "Step 7/11 : RUN"
+  assert_output_contains "Successfully tagged app:1"
+  run_skiff run --rm app:1
+  assert_equal "$output" "hello from RUN in /app"
+  run_skiff run --rm --user 0 app:1 sh -c 'cat /app/hello.txt /app/sub/deep.txt; echo "$APP|$MODE|${GREETING:-unset}"; id -u'
+  assert_equal "$output" "$(printf 'hello\ndeep\n/app|two words|unset\n0')"
+  run_skiff image inspect -f '{{.Config.WorkingDir}} {{.Config.User}} {{index .Config.Labels "org.example.name"}} {{.Config.Labels.version}}' app:1
+  assert_equal "$output" "/app 1000:1000 my app 1"
+  run_skiff image inspect -f '{{range $p, $_ := .Config.ExposedPorts}}{{$p}} {{end}}' app:1
+  assert_equal "$output" "53/udp 8080/tcp "
+}
+
+@test "a rebuild with nothing changed takes every step from the cache and gives the same image" {
+  echo a >"$CTX/a.txt"
+  dockerfile 'FROM busybox
+ENV X=1
+COPY a.txt /a.txt
+RUN cat /a.txt > /b.txt
+CMD ["cat", "/b.txt"]'
+  run_skiff build -q -t c:1 "$CTX"
+  first=$output
+  [[ "$first" =~ ^sha256:[0-9a-f]{64}$ ]]
+  run_skiff build -t c:1 "$CTX"
+  assert_equal "$(cached_steps)" 4
+  assert_output_contains "Successfully built ${first:7:12}"
+  # A file touched but not changed is still the same content.
+  touch -d '2001-01-01' "$CTX/a.txt"
+  run_skiff build -q -t c:1 "$CTX"
+  assert_equal "$output" "$first"
+  # A changed file rebuilds its COPY and what follows, not what precedes.
+  echo b >"$CTX/a.txt"
+  run_skiff build -t c:1 "$CTX"
+  assert_equal "$(cached_steps)" 1
+  run_skiff run --rm c:1
+  assert_equal "$output" "b"
+  # --no-cache runs every step.
+  run_skiff build --no-cache -t c:1 "$CTX"
+  assert_equal "$(cached_steps)" 0
+}
+
+@test "a build arg is part of RUN's cache key; an unused one is warned about" {
+  dockerfile 'FROM busybox
+ARG V=one
+RUN echo $V > /v'
+  run_skiff build -t v:1 "$CTX"
+  run_skiff build -t v:1 --build-arg V=two "$CTX"
+  assert_equal "$(cached_steps)" 0
+  run_skiff run --rm v:1 cat /v
+  assert_equal "$output" "two"
+  run_skiff_split build -q -t v:1 --build-arg V=two --build-arg NOPE=1 "$CTX"
+  [[ "$stderr" == *"build-args [NOPE] were not consumed"* ]]
+}
+
+@test ".dockerignore keeps files out of COPY, with ! exceptions; an excluded source is not found" {
+  mkdir "$CTX/logs"
+  echo keep >"$CTX/keep.txt"
+  echo secret >"$CTX/secret.txt"
+  echo a >"$CTX/logs/a.log"
+  echo important >"$CTX/logs/important.log"
+  printf '# comment\nsecret.txt\nlogs\n!logs/important.log\n' >"$CTX/.dockerignore"
+  dockerfile 'FROM busybox
+COPY . /ctx/'
+  run_skiff build -t ign:1 "$CTX"
+  run_skiff run --rm ign:1 find /ctx -type f
+  assert_output_contains "/ctx/keep.txt"
+  assert_output_contains "/ctx/logs/important.log"
+  assert_output_not_contains "secret.txt"
+  assert_output_not_contains "a.log"
+  dockerfile 'FROM busybox
+COPY secret.txt /'
+  run_skiff 125 build -q "$CTX"
+  assert_skiff_error "file not found in build context or excluded by .dockerignore"
+  assert_output_contains "Dockerfile:2"
+  # Containerfile and .containerignore are podman's names for the same files.
+  rm "$CTX/Dockerfile" "$CTX/.dockerignore"
+  printf 'keep.txt\n' >"$CTX/.containerignore"
+  printf 'FROM busybox\nCOPY . /ctx/\n' >"$CTX/Containerfile"
+  run_skiff build -t ign:2 "$CTX"
+  run_skiff run --rm ign:2 ls /ctx
+  assert_output_contains "secret.txt"
+  assert_output_not_contains "keep.txt"
+}
+
+@test "hostile context: symlinks are copied as symlinks and nothing outside the context is read" {
+  echo "outside secret" >"$SKIFF_TEST_DIR/outside.txt"
+  mkdir "$CTX/d"
+  ln -s "$SKIFF_TEST_DIR/outside.txt" "$CTX/link"
+  ln -s ../../outside.txt "$CTX/d/rel"
+  ln -s "$SKIFF_TEST_DIR" "$CTX/dirlink"
+  dockerfile 'FROM busybox
+COPY . /ctx/
+COPY link /one-link'
+  run_skiff build -t sym:1 "$CTX"
+  run_skiff run --rm sym:1 sh -c 'for l in /ctx/link /ctx/d/rel /ctx/dirlink /one-link; do readlink $l; done; cat /ctx/link /one-link 2>/dev/null || echo none-inside'
+  assert_equal "${lines[0]}" "$SKIFF_TEST_DIR/outside.txt"
+  assert_equal "${lines[1]}" "../../outside.txt"
+  assert_equal "${lines[2]}" "$SKIFF_TEST_DIR"
+  assert_equal "${lines[3]}" "$SKIFF_TEST_DIR/outside.txt"
+  assert_equal "${lines[4]}" "none-inside"
+  # No layer in the store holds the outside file's content.
+  run grep -rl "outside secret" "$SKIFF_ROOT/layers"
+  assert_equal "$output" ""
+  # Sources that climb out of the context are refused.
+  dockerfile 'FROM busybox
+COPY ../outside.txt /x'
+  run_skiff 125 build -q "$CTX"
+  assert_skiff_error "forbidden path outside the build context"
+  # A source under a symlinked folder is not found through it.
+  dockerfile 'FROM busybox
+COPY dirlink/outside.txt /x'
+  run_skiff 125 build -q "$CTX"
+  assert_skiff_error "file not found in build context"
+}
+
+@test "COPY places files as docker does: into folders, through the image's symlinks, keeping folders' modes" {
+  echo f >"$CTX/f.txt"
+  dockerfile 'FROM busybox
+RUN mkdir -p /opt/real && ln -s real /opt/link && chmod 1777 /tmp
+COPY f.txt /opt/link/
+COPY f.txt /tmp/
+COPY f.txt /bin
+COPY --chown=1000:1001 --chmod=0600 f.txt /owned/f
+COPY f.txt /new/deep/dir/'
+  run_skiff build -t place:1 "$CTX"
+  run_skiff run --rm place:1 sh -c 'test -L /opt/link && echo link-kept; cat /opt/real/f.txt; stat -c %a /tmp; cat /tmp/f.txt /bin/f.txt; stat -c "%u:%g %a" /owned/f; cat /new/deep/dir/f.txt'
+  assert_equal "$output" "$(printf 'link-kept\nf\n1777\nf\nf\n1000:1001 600\nf')"
+}
+
+@test "multi-stage: FROM a stage, --target, and stages the target does not need are skipped" {
+  dockerfile 'FROM busybox AS first
+RUN echo one > /one
+FROM busybox AS broken
+RUN exit 7
+FROM first AS second
+RUN cat /one > /two
+FROM second
+CMD ["cat", "/two"]'
+  run_skiff build -t ms:1 "$CTX"
+  assert_output_not_contains "exit 7"
+  run_skiff run --rm ms:1
+  assert_equal "$output" "one"
+  run_skiff build -t ms:first --target first "$CTX"
+  run_skiff run --rm ms:first ls /
+  assert_output_not_contains "two"
+  run_skiff 125 build -q --target nosuch "$CTX"
+  assert_skiff_error "target stage \`nosuch\` could not be found"
+}
+
+@test "a failing RUN stops the build with its exit code, names nothing and leaves no container" {
+  dockerfile 'FROM busybox
+RUN echo before; exit 3'
+  run_skiff 1 build -t fail:1 "$CTX"
+  assert_output_contains "before"
+  assert_output_contains "returned a non-zero code: 3"
+  assert_output_contains "Dockerfile:2"
+  run_skiff 125 image inspect fail:1
+  run_skiff ps -aq
+  assert_equal "$output" ""
+}
+
+@test "RUN heredocs, SHELL, ENTRYPOINT resetting an inherited CMD, and ONBUILD triggers" {
+  dockerfile 'FROM busybox
+RUN <<EOF
+echo from heredoc > /h
+echo second line >> /h
+EOF
+SHELL ["/bin/sh", "-ec"]
+RUN cat > /script <<EOT
+x=1
+EOT
+ONBUILD RUN echo triggered > /t
+CMD ["echo", "base cmd"]'
+  run_skiff build -t hd:1 "$CTX"
+  run_skiff run --rm hd:1 cat /h /script
+  assert_equal "$output" "$(printf 'from heredoc\nsecond line\nx=1')"
+  run_skiff image inspect -f '{{json .Config.Shell}} {{json .Config.OnBuild}}' hd:1
+  assert_equal "$output" '["/bin/sh","-ec"] ["RUN echo triggered > /t"]'
+  dockerfile 'FROM hd:1
+ENTRYPOINT ["cat"]'
+  run_skiff build -t hd:2 "$CTX"
+  assert_output_contains "ONBUILD RUN echo triggered"
+  run_skiff image inspect -f '{{json .Config.Cmd}} {{json .Config.OnBuild}}' hd:2
+  assert_equal "$output" 'null null'
+  run_skiff run --rm hd:2 /t
+  assert_equal "$output" "triggered"
+}
+
+@test "-f, -q, --iidfile, --label, and build steps listed by images -a only" {
+  mkdir "$CTX/other"
+  printf 'FROM busybox\nRUN touch /x\n' >"$CTX/other/Build.file"
+  run_skiff_split build -q -f "$CTX/other/Build.file" --iidfile "$SKIFF_TEST_DIR/iid" --label team=blue -t q:1 "$CTX"
+  [[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
+  assert_equal "$(cat "$SKIFF_TEST_DIR/iid")" "$output"
+  run_skiff image inspect -f '{{.Config.Labels.team}}' q:1
+  assert_equal "$output" "blue"
+  run_skiff images --format '{{.Repository}}'
+  assert_equal "$output" "$(printf 'q\nbusybox')"
+  run_skiff images -a -q
+  [ "${#lines[@]}" -eq 3 ]
+}
+
+@test "build errors are clear, exit 125, and name the Dockerfile's line" {
+  dockerfile 'FROM busybox
+FRM x'
+  run_skiff 125 build -q "$CTX"
+  assert_skiff_error "Dockerfile:2: unknown instruction: FRM"
+  rm "$CTX/Dockerfile"
+  run_skiff 125 build "$CTX"
+  assert_skiff_error "no Dockerfile or Containerfile"
+  run_skiff 125 build "$SKIFF_TEST_DIR/nosuch"
+  assert_skiff_error "unable to prepare context"
+  dockerfile 'FROM busybox
+RUN --mount=type=cache,target=/c true'
+  run_skiff 125 build -q "$CTX"
+  assert_skiff_error "needs BuildKit"
+  dockerfile 'FROM scratch
+RUN true'
+  run_skiff 125 build -q "$CTX"
+  assert_skiff_error "FROM scratch"
+  dockerfile 'FROM busybox'
+  run_skiff 125 build -q -t 'Bad Tag!' "$CTX"
+  assert_skiff_error "invalid tag"
+  run_skiff 125 build -q --build-arg =x "$CTX"
+  assert_skiff_error "invalid --build-arg"
+}
