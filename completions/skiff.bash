@@ -365,7 +365,7 @@ _skiff() {
     if [[ $cur == -* ]]; then
       _skiff_reply --root --runroot --storage-driver --version --help -v -h
     else
-      _skiff_reply attach commit container cp create diff exec export image history images import info inspect kill load login logout logs network pause port ps pull push rename restart rm rmi run save search start stats stop system tag top unpause version volume wait
+      _skiff_reply attach build commit container cp create diff exec export image history images import info inspect kill load login logout logs network pause port ps pull push rename restart rm rmi run save search start stats stop system tag top unpause version volume wait
     fi
     return
   fi
@@ -373,7 +373,7 @@ _skiff() {
   # A command group: its subcommands, or the path of the one chosen.
   local path=$command group=
   case $command in
-    image) group="ls list history import inspect pull push tag rm remove prune save load" ;;
+    image) group="ls list build history import inspect pull push tag rm remove prune save load" ;;
     system) group="check info reset" ;;
     container) group="attach commit cp create diff exec export inspect kill list logs ls pause port prune ps remove rename restart rm run start stats stop top unpause wait" ;;
     volume) group="create inspect list ls prune remove rm" ;;
@@ -397,6 +397,7 @@ _skiff() {
     "image ls" | "image list") path=images ;;
     "image import") path=import ;;
     "image history") path=history ;;
+    "image build") path=build ;;
     "image pull") path=pull ;;
     "image push") path=push ;;
     "image save") path=save ;;
@@ -1043,6 +1044,33 @@ _skiff() {
         _skiff_reply "${flags[@]}"
       elif ((nargs == 0)); then
         _skiff_complete_containers
+      fi
+      ;;
+    build)
+      flags=(--build-arg --file --iidfile --label --network --no-cache --platform --pull --quiet --tag --target --help -f -q -t -h)
+      case $prev in
+        -f | --file | --iidfile)
+          _skiff_complete_files
+          return
+          ;;
+        --network)
+          _skiff_reply default none host
+          return
+          ;;
+        --platform)
+          _skiff_reply_platforms
+          return
+          ;;
+        -t | --tag)
+          _skiff_complete_repositories
+          return
+          ;;
+        --build-arg | --label | --target) return ;;
+      esac
+      if [[ $cur == -* ]]; then
+        _skiff_reply "${flags[@]}"
+      elif ((nargs == 0)); then
+        _skiff_complete_dirs
       fi
       ;;
     commit)
