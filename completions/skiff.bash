@@ -284,7 +284,7 @@ _skiff() {
       continue
     fi
     if [[ -z $subcommand && ($command == image || $command == system || $command == container ||
-      $command == volume || $command == network) ]]; then
+      $command == volume || $command == network || $command == builder) ]]; then
       [[ $w == -* ]] && continue
       subcommand=$w
       continue
@@ -365,7 +365,7 @@ _skiff() {
     if [[ $cur == -* ]]; then
       _skiff_reply --root --runroot --storage-driver --version --help -v -h
     else
-      _skiff_reply attach build commit container cp create diff exec export image history images import info inspect kill load login logout logs network pause port ps pull push rename restart rm rmi run save search start stats stop system tag top unpause version volume wait
+      _skiff_reply attach build builder commit container cp create diff exec export image history images import info inspect kill load login logout logs network pause port ps pull push rename restart rm rmi run save search start stats stop system tag top unpause version volume wait
     fi
     return
   fi
@@ -377,6 +377,7 @@ _skiff() {
     system) group="check info reset" ;;
     container) group="attach commit cp create diff exec export inspect kill list logs ls pause port prune ps remove rename restart rm run start stats stop top unpause wait" ;;
     volume) group="create inspect list ls prune remove rm" ;;
+    builder) group="prune" ;;
     network) group="connect create disconnect inspect list ls prune remove rm" ;;
   esac
   if [[ -n $group ]]; then
@@ -907,6 +908,10 @@ _skiff() {
       else
         _skiff_complete_images
       fi
+      ;;
+    "builder prune")
+      flags=(--all --force --help -a -f -h)
+      [[ $cur == -* ]] && _skiff_reply "${flags[@]}"
       ;;
     "image prune" | "volume prune")
       flags=(--all --filter --force --help -a -f -h)

@@ -47,6 +47,7 @@ void add_push_command(CLI::App& app, CLI::App& image, Context& ctx);
 void add_images_command(CLI::App& app, CLI::App& image, Context& ctx);
 void add_history_command(CLI::App& app, CLI::App& image, Context& ctx);
 void add_build_command(CLI::App& app, CLI::App& image, Context& ctx);
+void add_builder_prune_command(CLI::App& builder, Context& ctx);
 void add_commit_command(CLI::App& app, CLI::App& container, Context& ctx);
 void add_image_inspect_command(CLI::App& app, CLI::App& image, Context& ctx);
 void add_tag_command(CLI::App& app, CLI::App& image, Context& ctx);

@@ -115,14 +115,16 @@ void add_all_commands(CLI::App& app, Context& ctx) {
   CLI::App* container = app.add_subcommand("container", "Manage containers");
   CLI::App* volume = app.add_subcommand("volume", "Manage volumes");
   CLI::App* network = app.add_subcommand("network", "Manage networks");
+  CLI::App* builder = app.add_subcommand("builder", "Manage builds");
   // One verb per command line: after `rm`, `ps` is a container's name, not
   // another verb (CLI11 otherwise looks an optional positional up among
   // its parents' verbs first).
-  for (CLI::App* group : {&app, image, system, container, volume, network}) group->require_subcommand(0, 1);
+  for (CLI::App* group : {&app, image, system, container, volume, network, builder}) group->require_subcommand(0, 1);
   add_images_command(app, *image, ctx);
   add_import_command(app, *image, ctx);
   add_history_command(app, *image, ctx);
   add_build_command(app, *image, ctx);
+  add_builder_prune_command(*builder, ctx);
   add_pull_command(app, *image, ctx);
   add_push_command(app, *image, ctx);
   add_image_inspect_command(app, *image, ctx);

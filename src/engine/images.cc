@@ -490,4 +490,24 @@ Result<PruneOutcome> prune_images(const Store& store, bool all,
   return outcome;
 }
 
+Result<PruneOutcome> prune_build_cache(const Store& store) {
+  collect_garbage_or_warn(store);
+  PruneOutcome outcome;
+  std::vector<std::string> trash;
+  {
+    FileLock lock = TRY(store.lock());
+    std::vector<ImageRecord> doomed;
+    for (const auto& image : TRY(list_images(store)))
+      if (image.build_step && image.names.empty() && containers_using_image(store, image.id).empty())
+        doomed.push_back(image);
+    if (!doomed.empty()) trash = TRY(delete_images(store, doomed, &outcome.reclaimed));
+    for (const auto& image : doomed) outcome.deleted.push_back(image.id);
+    // The index names steps that are gone now; the file digests go too.
+    std::string cache = store.root() + "/build-cache";
+    if (path_exists(cache)) TRY(std::move(remove_tree(cache)).wrap("remove `{}`", cache));
+  }
+  remove_trash(trash);
+  return outcome;
+}
+
 }  // namespace skiff

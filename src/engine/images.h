@@ -96,6 +96,10 @@ struct PruneOutcome {
 /// matching the filters (until=, label=, label!=).
 Result<PruneOutcome> prune_images(const Store& store, bool all, const std::vector<std::string>& filters);
 
+/// skiff builder prune: removes the images `skiff build` keeps as its cache
+/// (build steps no container uses) and the cache's index.
+Result<PruneOutcome> prune_build_cache(const Store& store);
+
 struct ContainerUse {
   std::string id;
   std::string name;

@@ -257,3 +257,29 @@ RUN true'
   run_skiff 125 build -q --build-arg =x "$CTX"
   assert_skiff_error "invalid --build-arg"
 }
+
+@test "builder prune removes the steps and the cache's index, image prune the dangling steps; named images stay" {
+  dockerfile 'FROM busybox
+RUN echo a > /a
+RUN echo b > /b'
+  run_skiff build -q -t bp:1 "$CTX"
+  run_skiff images -aq
+  [ "${#lines[@]}" -eq 3 ]
+  run_skiff 125 builder prune
+  assert_skiff_error "use -f"
+  run_skiff builder prune -f
+  assert_output_contains "Deleted build cache objects:"
+  assert_output_contains "Total reclaimed space:"
+  run_skiff images -aq
+  [ "${#lines[@]}" -eq 2 ]
+  run_skiff run --rm bp:1 cat /a /b
+  assert_equal "$output" "$(printf 'a\nb')"
+  [ ! -e "$SKIFF_ROOT/build-cache" ]
+  run_skiff build -t bp:1 "$CTX"
+  assert_equal "$(cached_steps)" 0
+  run_skiff image prune -f
+  run_skiff images -aq
+  [ "${#lines[@]}" -eq 2 ]
+  run_skiff run --rm bp:1 cat /b
+  assert_equal "$output" "b"
+}
