@@ -511,9 +511,7 @@ class Builder {
   Status copy_step(const Instruction& ins, StageRun& run, size_t stage_index) {
     for (const char* flag : {"parents", "exclude", "keep-git-dir", "checksum"})
       if (ins.flag(flag)) return make_error("{} --{} needs BuildKit, which skiff does not implement", ins.name, flag);
-    if (ins.flag("from")) return make_error("{} --from is not supported yet", ins.name);
     if (!ins.heredocs.empty()) return make_error("{} <<EOF is not supported yet", ins.name);
-    (void)stage_index;
     if (ins.args.size() < 2) return make_error("{} requires at least two arguments", ins.name);
     std::vector<std::string> sources;
     for (size_t i = 0; i + 1 < ins.args.size(); ++i) {
@@ -542,17 +540,32 @@ class Builder {
       if (text.empty() || *end || mode > 07777) return make_error("invalid --chmod `{}`: expected an octal mode", text);
       target.chmod = uint32_t(mode);
     }
-    const std::vector<ContextEntry>* context = TRY(context_entries());
-    CopyPlan plan = TRY(std::move(plan_copy(*context, sources, dest)).wrap("{} failed", ins.name));
-    std::string content = TRY(copy_content_key(plan, *digests_));
-    std::string key_text = "COPY\n" + content + "\n" + dest + "\n" + target.chown + "\n" +
-                           (target.chmod ? std::to_string(*target.chmod) : "");
-    std::string created_by = "/bin/sh -c #(nop) " + ins.name + " " + content + " in " + dest;
+    std::string options_text = dest + "\n" + target.chown + "\n" + (target.chmod ? std::to_string(*target.chmod) : "");
+    std::vector<std::string> diff_dirs = diff_dirs_of(run.image);
+    LayerFeed feed;
+    std::string key_text, created_by;
+    std::optional<CopyPlan> plan;
+    if (auto from = ins.flag("from")) {
+      // Another stage's image, or an image by name: its content is its ID.
+      std::string name = TRY(word(*from, run));
+      StepImage source;
+      if (auto s = stage_named(name, stage_index)) source = *results_[*s];
+      else source = TRY(base_image(name));
+      std::string source_id = source.id.empty() ? "scratch" : source.id;
+      key_text = "COPY --from\n" + source_id + "\n" + Json(sources).dump() + "\n" + options_text;
+      created_by = "/bin/sh -c #(nop) " + ins.name + " --from=" + name + " " + join_words(sources) + " " + dest;
+      feed = image_copy_layer_feed(diff_dirs_of(source), sources, target, diff_dirs);
+    } else {
+      const std::vector<ContextEntry>* context = TRY(context_entries());
+      plan = TRY(std::move(plan_copy(*context, sources, dest)).wrap("{} failed", ins.name));
+      std::string content = TRY(copy_content_key(*plan, *digests_));
+      key_text = "COPY\n" + content + "\n" + options_text;
+      created_by = "/bin/sh -c #(nop) " + ins.name + " " + content + " in " + dest;
+      feed = copy_layer_feed(options_.context, *plan, target, diff_dirs);
+    }
     if (from_cache(run, key_text)) return {};
-    std::vector<std::string> diff_dirs;
-    for (const auto& chain : run.image.layers) diff_dirs.push_back(store_.layer_dir(chain) + "/diff");
     std::string parent_chain = run.image.layers.empty() ? "" : run.image.layers.back();
-    auto layer = PendingLayer::extract(store_, parent_chain, copy_layer_feed(options_.context, plan, target, diff_dirs));
+    auto layer = PendingLayer::extract(store_, parent_chain, feed);
     if (!layer.ok()) return std::move(layer).error().wrap("{} failed", ins.name);
     return commit_step(run, run.image.config, created_by, key_text, &*layer);
   }
@@ -565,6 +578,12 @@ class Builder {
       digests_.emplace(options_.context, cache_dir() + "/files-" + sha256_digest(real).substr(7, 16) + ".json");
     }
     return &*context_;
+  }
+
+  std::vector<std::string> diff_dirs_of(const StepImage& image) const {
+    std::vector<std::string> dirs;
+    for (const auto& chain : image.layers) dirs.push_back(store_.layer_dir(chain) + "/diff");
+    return dirs;
   }
 
   // ---- steps and the cache -------------------------------------------------

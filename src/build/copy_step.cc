@@ -172,110 +172,259 @@ Result<std::string> copy_content_key(const CopyPlan& plan, FileDigests& digests)
   return hash.digest();
 }
 
+namespace {
+
+// The child's half of a COPY: where the entries go in the destination
+// image, the folders above them, and the tar.
+class CopyWriter {
+ public:
+  CopyWriter(const ImageTree& tree, int out_fd) : tree_(tree), tar_(out_fd) {}
+
+  /// Decides the destination: a folder when `into_folder` (several sources,
+  /// a folder source) or `target` ends in "/" or names a folder the image
+  /// has; names go through the image's own symlinks (/bin -> usr/bin): a tar
+  /// entry named after a symlink would replace it with a folder.
+  Status place(const CopyTarget& target, bool into_folder) {
+    owner_ = TRY(chown_ids(tree_, target.chown));
+    chown_ = !target.chown.empty();
+    chmod_ = target.chmod;
+    std::string dest = clean_clamped_path(target.destination);
+    into_folder_ = into_folder || target.destination.ends_with("/");
+    if (!into_folder_ && !dest.empty()) {
+      auto st = TRY(tree_.lstat(TRY(tree_.resolve(dest))));
+      into_folder_ = st && S_ISDIR(st->st_mode);
+    }
+    folder_ = TRY(tree_.resolve(into_folder_ ? dest : parent_of(dest)));
+    file_name_ = into_folder_ ? "" : base_name(dest);
+    return ensure_folder(folder_);
+  }
+
+  /// The tar name of a source entry: `under` its folder source, or a
+  /// file source named `source_path`.
+  std::string name_for(bool from_folder, const std::string& under, const std::string& source_path) const {
+    if (from_folder) return join_rel(folder_, under);
+    return join_rel(folder_, into_folder_ ? base_name(source_path) : file_name_);
+  }
+
+  /// Writes one entry (`content_fd` for a file's content), its folders
+  /// first; --chown and --chmod applied, else `uid`/`gid`/`mode` kept.
+  Status write(TarHeader h, int content_fd, const std::string& what) {
+    if (h.name.empty() || written_.count(h.name)) return {};
+    TRY(ensure_folder(parent_of(h.name)));
+    if (chown_ || !keep_owners_) h.uid = owner_.first, h.gid = owner_.second;
+    if (chmod_) h.mode = *chmod_;
+    TRY(tar_.write_header(h));
+    if (h.type == '5') written_.insert(h.name);
+    if (h.type == '0' && content_fd >= 0) TRY(tar_.write_content(content_fd, h.size, what));
+    return {};
+  }
+
+  /// A hard link's first name, or "" (and `name` remembered) for the first.
+  std::string link_of(dev_t dev, ino_t ino, const std::string& name) {
+    auto [it, first] = links_.try_emplace({dev, ino}, name);
+    return first ? "" : it->second;
+  }
+
+  void keep_owners() { keep_owners_ = true; }
+  Status finish() { return tar_.finish(); }
+
+ private:
+  Status ensure_folder(const std::string& rel) {
+    std::vector<std::string> chain;
+    for (std::string p = rel; !p.empty() && !written_.count(p); p = parent_of(p)) chain.push_back(p);
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+      TarHeader h;
+      h.name = *it;
+      h.type = '5';
+      auto st = TRY(tree_.lstat(*it));
+      if (st && S_ISDIR(st->st_mode)) {  // an existing folder keeps what it was
+        h.mode = st->st_mode & 07777;
+        h.uid = st->st_uid;
+        h.gid = st->st_gid;
+        h.mtime = st->st_mtim.tv_sec;
+      } else {
+        bool ours = it->starts_with(folder_);
+        h.mode = 0755;
+        h.uid = ours ? owner_.first : 0;
+        h.gid = ours ? owner_.second : 0;
+        h.mtime = ::time(nullptr);
+      }
+      TRY(tar_.write_header(h));
+      written_.insert(*it);
+    }
+    return {};
+  }
+
+  const ImageTree& tree_;
+  TarWriter tar_;
+  std::pair<uint32_t, uint32_t> owner_{0, 0};
+  bool chown_ = false, keep_owners_ = false;
+  std::optional<uint32_t> chmod_;
+  bool into_folder_ = false;
+  std::string folder_, file_name_;
+  std::set<std::string> written_;
+  std::map<std::pair<dev_t, ino_t>, std::string> links_;
+};
+
+// A tar header for an entry as lstat saw it, named `name`.
+TarHeader header_of(const std::string& name, const struct stat& st) {
+  TarHeader h;
+  h.name = name;
+  h.mode = st.st_mode & 07777;
+  h.uid = st.st_uid;
+  h.gid = st.st_gid;
+  h.mtime = st.st_mtim.tv_sec;
+  h.type = S_ISDIR(st.st_mode) ? '5' : S_ISLNK(st.st_mode) ? '2' : S_ISFIFO(st.st_mode) ? '6' : '0';
+  if (S_ISREG(st.st_mode)) h.size = uint64_t(st.st_size);
+  return h;
+}
+
+// Runs `body` in a child in the containers' user namespace, its tar into `sink`.
+Status stream_tar(ByteSink& sink, const std::function<Status(int out_fd)>& body) {
+  auto values = stream_from_user_namespace(
+      current_id_mapping(), [&](int out_fd, SyncSocket&) { return body(out_fd); },
+      [&](std::span<const uint8_t> data) { return sink.write(data); });
+  if (!values.ok()) return std::move(values).error();
+  return sink.finish();
+}
+
+// One entry of a source image as `name` in the tar.
+Status copy_entry(const ImageTree& from, CopyWriter& out, const std::string& rel, const struct stat& st,
+                  const std::string& name) {
+  TarHeader h = header_of(name, st);
+  if (S_ISLNK(st.st_mode)) {
+    auto target = TRY(from.read_link(rel));
+    h.link = target;
+    return out.write(h, -1, rel);
+  }
+  if (S_ISREG(st.st_mode)) {
+    if (st.st_nlink > 1)
+      if (std::string first = out.link_of(st.st_dev, st.st_ino, name); !first.empty()) {
+        h.type = '1';
+        h.link = first;
+        h.size = 0;
+        return out.write(h, -1, rel);
+      }
+    UniqueFd fd = TRY(from.open_file(rel));
+    return out.write(h, fd.get(), rel);
+  }
+  if (S_ISDIR(st.st_mode) || S_ISFIFO(st.st_mode)) return out.write(h, -1, rel);
+  return {};  // device nodes stay behind, as they can't be made rootless
+}
+
+}  // namespace
+
 LayerFeed copy_layer_feed(const std::string& context_dir, const CopyPlan& plan, const CopyTarget& target,
                           const std::vector<std::string>& diff_dirs) {
   return [=](ByteSink& sink) -> Status {
-    auto values = stream_from_user_namespace(
-        current_id_mapping(),
-        [&](int out_fd, SyncSocket&) -> Status {
-          // Child: root of the containers' user namespace, where the layers'
-          // owners are mapped and the context's files are root's.
-          UniqueFd context = TRY(open_directory(context_dir));
-          ImageTree tree = TRY(ImageTree::open(diff_dirs));
-          auto [uid, gid] = TRY(chown_ids(tree, target.chown));
-          bool any_folder_source = false;
-          for (const auto& item : plan.items) any_folder_source = any_folder_source || item.from_folder;
-          std::string dest = clean_clamped_path(target.destination);
-          bool into_folder = plan.destination_is_folder || any_folder_source || target.destination.ends_with("/");
-          if (!into_folder && !dest.empty()) {
-            std::string resolved = TRY(tree.resolve(dest));
-            auto st = TRY(tree.lstat(resolved));
-            into_folder = st && S_ISDIR(st->st_mode);
+    return stream_tar(sink, [&](int out_fd) -> Status {
+      // Child: root of the containers' user namespace, where the layers'
+      // owners are mapped and the context's files are root's.
+      UniqueFd context = TRY(open_directory(context_dir));
+      ImageTree tree = TRY(ImageTree::open(diff_dirs));
+      bool from_folder = false;
+      for (const auto& item : plan.items) from_folder = from_folder || item.from_folder;
+      CopyWriter out(tree, out_fd);
+      TRY(out.place(target, plan.destination_is_folder || from_folder));
+      for (const auto& item : plan.items) {
+        const ContextEntry& e = *item.entry;
+        TarHeader h;
+        h.name = out.name_for(item.from_folder, item.under, e.path);
+        h.mode = uint32_t(e.mode & 07777);
+        h.mtime = e.mtime_ns / 1000000000;
+        if (e.is_directory()) {
+          h.type = '5';
+          TRY(out.write(h, -1, e.path));
+        } else if (e.is_symlink()) {
+          h.type = '2';
+          h.link = e.link_target;
+          TRY(out.write(h, -1, e.path));
+        } else if (e.is_regular()) {
+          if (e.links > 1) {
+            if (std::string first = out.link_of(e.device, e.inode, h.name); !first.empty()) {
+              h.type = '1';
+              h.link = first;
+              TRY(out.write(h, -1, e.path));
+              continue;
+            }
           }
-          // Names go through the image's own symlinks (/bin -> usr/bin):
-          // a tar entry named after a symlink would replace it with a folder.
-          std::string folder = TRY(tree.resolve(into_folder ? dest : parent_of(dest)));
-          std::string file_name = into_folder ? "" : base_name(dest);
+          UniqueFd fd = TRY(open_context_file(context.get(), e.path));
+          struct stat now;
+          if (::fstat(fd.get(), &now) != 0) return errno_error("stat `{}` in the build context", e.path);
+          h.type = '0';
+          h.size = uint64_t(now.st_size);
+          TRY(out.write(h, fd.get(), e.path));
+        } else if (S_ISFIFO(e.mode)) {
+          h.type = '6';
+          TRY(out.write(h, -1, e.path));
+        }
+        // Sockets and device nodes in a context are not copied, as
+        // BuildKit leaves them out.
+      }
+      return out.finish();
+    });
+  };
+}
 
-          TarWriter tar(out_fd);
-          std::set<std::string> written;
-          auto ensure_folder = [&](const std::string& rel) -> Status {
-            std::vector<std::string> chain;
-            for (std::string p = rel; !p.empty() && !written.count(p); p = parent_of(p)) chain.push_back(p);
-            for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-              TarHeader h;
-              h.name = *it;
-              h.type = '5';
-              auto st = TRY(tree.lstat(*it));
-              if (st && S_ISDIR(st->st_mode)) {
-                h.mode = st->st_mode & 07777;
-                h.uid = st->st_uid;
-                h.gid = st->st_gid;
-                h.mtime = st->st_mtim.tv_sec;
-              } else {
-                bool ours = it->size() >= folder.size() && it->starts_with(folder);
-                h.mode = 0755;
-                h.uid = ours ? uid : 0;
-                h.gid = ours ? gid : 0;
-                h.mtime = ::time(nullptr);
-              }
-              TRY(tar.write_header(h));
-              written.insert(*it);
-            }
-            return {};
-          };
-          TRY(ensure_folder(folder));
-          std::map<std::pair<dev_t, ino_t>, std::string> links;
-          for (const auto& item : plan.items) {
-            const ContextEntry& e = *item.entry;
-            std::string name = item.from_folder ? join_rel(folder, item.under)
-                               : into_folder    ? join_rel(folder, base_name(e.path))
-                                                : join_rel(folder, file_name);
-            if (name.empty() || written.count(name)) continue;
-            TRY(ensure_folder(parent_of(name)));
-            TarHeader h;
-            h.name = name;
-            h.mode = target.chmod ? *target.chmod : uint32_t(e.mode & 07777);
-            h.uid = uid;
-            h.gid = gid;
-            h.mtime = e.mtime_ns / 1000000000;
-            if (e.is_directory()) {
-              h.type = '5';
-              TRY(tar.write_header(h));
-              written.insert(name);
-            } else if (e.is_symlink()) {
-              h.type = '2';
-              h.link = e.link_target;
-              TRY(tar.write_header(h));
-            } else if (e.is_regular()) {
-              if (e.links > 1) {
-                auto [it, first] = links.try_emplace({e.device, e.inode}, name);
-                if (!first) {
-                  h.type = '1';
-                  h.link = it->second;
-                  TRY(tar.write_header(h));
-                  continue;
-                }
-              }
-              UniqueFd fd = TRY(open_context_file(context.get(), e.path));
-              struct stat now;
-              if (::fstat(fd.get(), &now) != 0) return errno_error("stat `{}` in the build context", e.path);
-              h.type = '0';
-              h.size = uint64_t(now.st_size);
-              TRY(tar.write_header(h));
-              TRY(tar.write_content(fd.get(), h.size, e.path));
-            } else if (S_ISFIFO(e.mode)) {
-              h.type = '6';
-              TRY(tar.write_header(h));
-            }
-            // Sockets and device nodes in a context are not copied, as
-            // BuildKit leaves them out.
+LayerFeed image_copy_layer_feed(const std::vector<std::string>& source_dirs, const std::vector<std::string>& sources,
+                                const CopyTarget& target, const std::vector<std::string>& diff_dirs) {
+  return [=](ByteSink& sink) -> Status {
+    return stream_tar(sink, [&](int out_fd) -> Status {
+      // Child: root of the containers' user namespace, where both images'
+      // owners are mapped.
+      ImageTree from = TRY(ImageTree::open(source_dirs));
+      ImageTree tree = TRY(ImageTree::open(diff_dirs));
+      // Each source, symlinks followed inside its image; a wildcard in its
+      // last component matched against its folder.
+      struct Source {
+        std::string rel;
+        struct stat st;
+      };
+      std::vector<Source> found;
+      for (const auto& source : sources) {
+        std::string clean = clean_clamped_path(source);
+        if (has_wildcard(base_name(clean))) {
+          std::string folder = TRY(from.resolve(parent_of(clean)));
+          size_t before = found.size();
+          for (const auto& name : TRY(from.list(folder))) {
+            if (::fnmatch(base_name(clean).c_str(), name.c_str(), 0) != 0) continue;
+            std::string rel = TRY(from.resolve(join_rel(folder, name)));
+            if (auto st = TRY(from.lstat(rel))) found.push_back({rel, *st});
           }
-          return tar.finish();
-        },
-        [&](std::span<const uint8_t> data) { return sink.write(data); });
-    if (!values.ok()) return std::move(values).error();
-    return sink.finish();
+          if (found.size() == before) return make_error("no source files were specified: `{}` matches nothing", source);
+          continue;
+        }
+        std::string rel = TRY(from.resolve(clean));
+        auto st = TRY(from.lstat(rel));
+        if (!st) return make_error("`{}` not found in the image: no such file or directory", source);
+        found.push_back({rel, *st});
+      }
+      if (found.size() > 1 && !target.destination.ends_with("/"))
+        return make_error("When using COPY with more than one source file, the destination must be a directory "
+                          "and end with a /");
+      bool from_folder = found.size() > 1;
+      for (const auto& s : found) from_folder = from_folder || S_ISDIR(s.st.st_mode);
+      CopyWriter out(tree, out_fd);
+      out.keep_owners();
+      TRY(out.place(target, from_folder));
+      // A folder's entries, depth first, each folder before what it holds.
+      std::function<Status(const std::string&, const std::string&)> walk =
+          [&](const std::string& rel, const std::string& under) -> Status {
+        for (const auto& name : TRY(from.list(rel))) {
+          std::string child = join_rel(rel, name);
+          auto st = TRY(from.lstat(child));
+          if (!st) continue;
+          TRY(copy_entry(from, out, child, *st, out.name_for(true, join_rel(under, name), child)));
+          if (S_ISDIR(st->st_mode)) TRY(walk(child, join_rel(under, name)));
+        }
+        return {};
+      };
+      for (const auto& s : found) {
+        if (S_ISDIR(s.st.st_mode)) TRY(walk(s.rel, ""));
+        else TRY(copy_entry(from, out, s.rel, s.st, out.name_for(false, "", s.rel)));
+      }
+      return out.finish();
+    });
   };
 }
 

@@ -81,4 +81,11 @@ struct CopyTarget {
 LayerFeed copy_layer_feed(const std::string& context_dir, const CopyPlan& plan, const CopyTarget& target,
                           const std::vector<std::string>& diff_dirs);
 
+/// COPY --from: `sources` (paths in the image whose layers are
+/// `source_dirs`, bottom first; symlinks followed inside it, a wildcard in
+/// the last component) placed as copy_layer_feed places context files,
+/// their owners kept unless --chown says.
+LayerFeed image_copy_layer_feed(const std::vector<std::string>& source_dirs, const std::vector<std::string>& sources,
+                                const CopyTarget& target, const std::vector<std::string>& diff_dirs);
+
 }  // namespace skiff

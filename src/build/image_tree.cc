@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <set>
+
 #include "base/fs.h"
 #include "image/layer_extract.h"
 
@@ -44,34 +47,51 @@ Result<ImageTree> ImageTree::open(const std::vector<std::string>& diff_dirs) {
   return tree;
 }
 
-Result<std::optional<struct stat>> ImageTree::lstat_resolved(const std::string& rel, int* layer_index) const {
+Result<ImageTree::Look> ImageTree::look(const std::string& rel, size_t l) const {
+  Look out;
+  int dir = layers_[l].get();
   if (rel.empty()) {
+    if (::fstat(dir, &out.st) != 0) return errno_error("stat a layer's root");
+    out.found = true;
+    return out;
+  }
+  if (::fstatat(dir, rel.c_str(), &out.st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (is_whiteout(out.st)) out.hidden = true;
+    else out.found = true;
+    return out;
+  }
+  if (errno != ENOENT && errno != ENOTDIR) return errno_error("stat `{}` in a layer", rel);
+  // Absent here: a whiteout, a non-folder or an opaque folder above it
+  // hides the layers below.
+  std::vector<std::string> parts = components(rel);
+  for (size_t k = parts.size() - 1; k > 0; --k) {
+    std::string above = join(parts, k);
+    struct stat a;
+    if (::fstatat(dir, above.c_str(), &a, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (is_whiteout(a) || !S_ISDIR(a.st_mode)) {
+      out.hidden = true;
+    } else {
+      UniqueFd sub(::openat(dir, above.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      out.hidden = sub && is_opaque_directory(sub.get());
+    }
+    break;  // the nearest folder above that this layer has decides
+  }
+  return out;
+}
+
+Result<std::optional<struct stat>> ImageTree::lstat_resolved(const std::string& rel, int* layer_index) const {
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    Look here = TRY(look(rel, l));
+    if (here.found) {
+      if (layer_index) *layer_index = int(l);
+      return std::optional<struct stat>(here.st);
+    }
+    if (here.hidden) break;
+  }
+  if (rel.empty()) {  // an image without layers: an empty root
     struct stat st = {};
     st.st_mode = S_IFDIR | 0755;
-    if (!layers_.empty() && ::fstat(layers_.back().get(), &st) != 0) return errno_error("stat the image's root");
-    if (layer_index) *layer_index = int(layers_.size()) - 1;
     return std::optional<struct stat>(st);
-  }
-  std::vector<std::string> parts = components(rel);
-  for (size_t l = 0; l < layers_.size(); ++l) {
-    int dir = layers_[l].get();
-    struct stat st;
-    if (::fstatat(dir, rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
-      if (is_whiteout(st)) return std::optional<struct stat>();
-      if (layer_index) *layer_index = int(l);
-      return std::optional<struct stat>(st);
-    }
-    if (errno != ENOENT && errno != ENOTDIR) return errno_error("stat `{}` in a layer", rel);
-    // Absent here: a whiteout or an opaque folder above it hides the layers below.
-    for (size_t k = parts.size() - 1; k > 0; --k) {
-      std::string above = join(parts, k);
-      struct stat a;
-      if (::fstatat(dir, above.c_str(), &a, AT_SYMLINK_NOFOLLOW) != 0) continue;
-      if (is_whiteout(a) || !S_ISDIR(a.st_mode)) return std::optional<struct stat>();
-      UniqueFd sub(::openat(dir, above.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-      if (sub && is_opaque_directory(sub.get())) return std::optional<struct stat>();
-      break;  // the nearest folder above exists and is see-through
-    }
   }
   return std::optional<struct stat>();
 }
@@ -132,6 +152,49 @@ Result<std::string> ImageTree::read_file(const std::string& path, size_t max_siz
   }
   out.resize(got);
   return out;
+}
+
+Result<std::vector<std::string>> ImageTree::list(const std::string& rel) const {
+  std::set<std::string> seen;
+  std::vector<std::string> out;
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    Look here = TRY(look(rel, l));
+    if (here.hidden || (here.found && !S_ISDIR(here.st.st_mode))) break;
+    if (!here.found) continue;
+    UniqueFd dir(rel.empty() ? ::fcntl(layers_[l].get(), F_DUPFD_CLOEXEC, 0)
+                             : ::openat(layers_[l].get(), rel.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!dir) return errno_error("open `/{}` in a layer", rel);
+    std::vector<std::string> names = TRY(list_directory(dir.get()));
+    for (const auto& name : names) {
+      if (!seen.insert(name).second) continue;
+      struct stat st;
+      if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      if (!is_whiteout(st)) out.push_back(name);
+    }
+    if (!rel.empty() && is_opaque_directory(dir.get())) break;
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Result<std::string> ImageTree::read_link(const std::string& rel) const {
+  int layer = 0;
+  auto st = TRY(lstat_resolved(rel, &layer));
+  if (!st || !S_ISLNK(st->st_mode)) return make_error("`/{}` in the image is not a symlink", rel);
+  std::string target(size_t(st->st_size) + 1, '\0');
+  ssize_t n = ::readlinkat(layers_[size_t(layer)].get(), rel.c_str(), target.data(), target.size());
+  if (n < 0) return errno_error("read link `/{}`", rel);
+  target.resize(size_t(n));
+  return target;
+}
+
+Result<UniqueFd> ImageTree::open_file(const std::string& rel) const {
+  int layer = 0;
+  auto st = TRY(lstat_resolved(rel, &layer));
+  if (!st || !S_ISREG(st->st_mode)) return make_error("`/{}` in the image is not a file", rel);
+  UniqueFd fd(::openat(layers_[size_t(layer)].get(), rel.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) return errno_error("open `/{}` in the image", rel);
+  return fd;
 }
 
 }  // namespace skiff

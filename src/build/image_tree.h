@@ -36,7 +36,28 @@ class ImageTree {
   /// it does not exist; an error when it is larger than `max_size`.
   Result<std::string> read_file(const std::string& path, size_t max_size) const;
 
+  /// The names in folder `rel` (resolved, relative; "" for the root) as
+  /// the layers together show it: sorted, whiteouts and what they hide
+  /// left out, lower layers ignored below an opaque folder.
+  Result<std::vector<std::string>> list(const std::string& rel) const;
+
+  /// The target of symlink `rel` (resolved above it, relative).
+  Result<std::string> read_link(const std::string& rel) const;
+
+  /// Opens the regular file `rel` (resolved, relative) for reading, from
+  /// the layer that holds it; never follows a symlink.
+  Result<UniqueFd> open_file(const std::string& rel) const;
+
  private:
+  /// What layer `l` says of a resolved path: it has it (`st`), or it hides
+  /// it from the layers below (a whiteout, or a whiteout, file or opaque
+  /// folder above it), or neither.
+  struct Look {
+    bool found = false;
+    bool hidden = false;
+    struct stat st = {};
+  };
+  Result<Look> look(const std::string& rel, size_t l) const;
   /// lstat of an already resolved relative path, through the layers.
   Result<std::optional<struct stat>> lstat_resolved(const std::string& rel, int* layer_index) const;
   std::vector<UniqueFd> layers_;  ///< top first

@@ -283,3 +283,25 @@ RUN echo b > /b'
   run_skiff run --rm bp:1 cat /b
   assert_equal "$output" "b"
 }
+
+@test "COPY --from takes files from another stage, by name or index, or from an image, through its symlinks" {
+  dockerfile 'FROM busybox AS build
+RUN mkdir -p /out/sub && echo bin > /out/app && echo s > /out/sub/s && ln -s app /out/link && ln -s /out /outlink && rm /bin/vi
+FROM busybox
+COPY --from=build /out/app /usr/local/bin/
+COPY --from=build /outlink/sub /sub
+COPY --from=0 /out/link /link
+COPY --from=build /out/su* /globbed/
+COPY --from=busybox /bin/vi /vi-from-image
+COPY --from=build --chown=2:3 --chmod=0640 /out/app /owned'
+  run_skiff build -t from:1 "$CTX"
+  run_skiff run --rm from:1 sh -c 'cat /usr/local/bin/app /sub/s /link /globbed/s; test -L /link || echo link-followed; test -e /vi-from-image && echo vi; stat -c "%u:%g %a" /owned'
+  assert_equal "$output" "$(printf 'bin\ns\nbin\ns\nlink-followed\nvi\n2:3 640')"
+  # Its cache key is the source image: a rebuild takes it from the cache.
+  run_skiff build -t from:1 "$CTX"
+  assert_equal "$(cached_steps)" 7
+  dockerfile 'FROM busybox
+COPY --from=busybox /nosuch /x'
+  run_skiff 125 build -q "$CTX"
+  assert_skiff_error "not found in the image"
+}
