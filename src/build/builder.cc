@@ -1,5 +1,6 @@
 #include "build/builder.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include "base/sha256.h"
 #include "base/units.h"
 #include "build/build_ignore.h"
+#include "build/context_archive.h"
 #include "build/copy_step.h"
 #include "build/dockerfile.h"
 #include "engine/container_start.h"
@@ -113,22 +115,45 @@ class Builder {
   // ---- inputs --------------------------------------------------------------
 
   Status read_inputs() {
-    struct stat st;
-    if (::stat(options_.context.c_str(), &st) != 0)
-      return errno_error("unable to prepare context: `{}`", options_.context);
-    if (!S_ISDIR(st.st_mode))
-      return make_error("unable to prepare context: `{}` is not a folder (a tar archive or - as the context "
-                        "is not supported yet)",
-                        options_.context);
-    std::string text, name;
+    std::string text, name = "Dockerfile";
+    bool text_read = false;
+    if (options_.context == "-") {
+      // Standard input holds a tar of the context, or only a Dockerfile.
+      if (options_.dockerfile == "-") return make_error("the context and the Dockerfile can't both be standard input");
+      std::string head = TRY(read_head(STDIN_FILENO, "standard input"));
+      if (looks_like_archive(head)) {
+        unpacked_.emplace(TRY(ContextFolder::unpack(STDIN_FILENO, head, "the context on standard input")));
+      } else {
+        text = head + TRY(read_stdin());
+        text_read = true;
+        unpacked_.emplace(TRY(ContextFolder::empty()));
+      }
+      context_dir_ = unpacked_->path();
+    } else {
+      struct stat st;
+      if (::stat(options_.context.c_str(), &st) != 0)
+        return errno_error("unable to prepare context: `{}`", options_.context);
+      if (S_ISDIR(st.st_mode)) {
+        context_dir_ = options_.context;
+      } else {
+        UniqueFd fd(::open(options_.context.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fd) return errno_error("unable to prepare context: open `{}`", options_.context);
+        std::string head = TRY(read_head(fd.get(), options_.context));
+        if (!looks_like_archive(head))
+          return make_error("unable to prepare context: `{}` is neither a folder nor a tar archive", options_.context);
+        unpacked_.emplace(TRY(ContextFolder::unpack(fd.get(), head, "`" + options_.context + "`")));
+        context_dir_ = unpacked_->path();
+      }
+    }
     if (options_.dockerfile == "-") {
       text = TRY(read_stdin());
-      name = "Dockerfile";
-    } else {
+    } else if (!text_read) {
       std::string path = options_.dockerfile;
+      // A tar context holds its Dockerfile: -f names it inside.
+      if (!path.empty() && unpacked_) path = context_dir_ + "/" + clean_clamped_path(path);
       if (path.empty()) {
-        path = options_.context + "/Dockerfile";
-        if (!path_exists(path)) path = options_.context + "/Containerfile";
+        path = context_dir_ + "/Dockerfile";
+        if (!path_exists(path)) path = context_dir_ + "/Containerfile";
         if (!path_exists(path))
           return make_error("no Dockerfile or Containerfile in `{}` (name one with -f)", options_.context);
       }
@@ -138,7 +163,7 @@ class Builder {
       dockerfile_path_ = path;
     }
     dockerfile_ = TRY(parse_dockerfile(text, name));
-    ignore_ = TRY(load_ignore_file(options_.context, dockerfile_path_));
+    ignore_ = TRY(load_ignore_file(context_dir_, dockerfile_path_));
     for (const auto& arg : options_.build_args) {
       size_t eq = arg.find('=');
       if (eq == 0) return make_error("invalid --build-arg `{}`: expected KEY=VALUE", arg);
@@ -167,6 +192,21 @@ class Builder {
     for (const auto& ins : dockerfile_.global_args)
       for (const auto& pair : ins.pairs) global_args_[pair.key] = TRY(arg_value(pair, lookup_in(global_args_)));
     return {};
+  }
+
+  // Up to 512 bytes from `fd`: enough to tell a tar archive.
+  static Result<std::string> read_head(int fd, const std::string& what) {
+    std::string head(512, '\0');
+    size_t got = 0;
+    while (got < head.size()) {
+      ssize_t n = ::read(fd, head.data() + got, head.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return errno_error("read {}", what);
+      if (n == 0) break;
+      got += size_t(n);
+    }
+    head.resize(got);
+    return head;
   }
 
   static Result<std::string> read_stdin() {
@@ -561,7 +601,7 @@ class Builder {
       std::string content = TRY(copy_content_key(*plan, *digests_));
       key_text = "COPY\n" + content + "\n" + options_text;
       created_by = "/bin/sh -c #(nop) " + ins.name + " " + content + " in " + dest;
-      feed = copy_layer_feed(options_.context, *plan, target, diff_dirs);
+      feed = copy_layer_feed(context_dir_, *plan, target, diff_dirs);
     }
     if (from_cache(run, key_text)) return {};
     std::string parent_chain = run.image.layers.empty() ? "" : run.image.layers.back();
@@ -572,10 +612,12 @@ class Builder {
 
   Result<const std::vector<ContextEntry>*> context_entries() {
     if (!context_) {
-      context_ = TRY(walk_context(options_.context, ignore_));
-      std::string real = options_.context;
-      if (char* r = ::realpath(options_.context.c_str(), nullptr)) real = r, ::free(r);
-      digests_.emplace(options_.context, cache_dir() + "/files-" + sha256_digest(real).substr(7, 16) + ".json");
+      context_ = TRY(walk_context(context_dir_, ignore_));
+      std::string real = context_dir_;
+      if (char* r = ::realpath(context_dir_.c_str(), nullptr)) real = r, ::free(r);
+      // An unpacked context is new each time: its digests are not kept.
+      std::string cache_file = unpacked_ ? "" : cache_dir() + "/files-" + sha256_digest(real).substr(7, 16) + ".json";
+      digests_.emplace(context_dir_, cache_file);
     }
     return &*context_;
   }
@@ -709,6 +751,8 @@ class Builder {
 
   const Store& store_;
   const BuildOptions& options_;
+  std::optional<ContextFolder> unpacked_;  ///< a context given as a tar
+  std::string context_dir_;
   Dockerfile dockerfile_;
   std::string dockerfile_path_;
   IgnoreMatcher ignore_;

@@ -116,6 +116,7 @@ Result<CopyPlan> plan_copy(const std::vector<ContextEntry>& context, const std::
 
 FileDigests::FileDigests(std::string context_dir, std::string cache_file)
     : context_dir_(std::move(context_dir)), cache_file_(std::move(cache_file)) {
+  if (cache_file_.empty()) return;
   auto json = read_json_file(cache_file_, 64 << 20);
   if (!json.ok() || !json->is_object()) return;
   for (const auto& [path, v] : json->items()) {
@@ -151,7 +152,7 @@ Result<std::string> FileDigests::digest(const ContextEntry& e) {
 }
 
 Status FileDigests::save() const {
-  if (!changed_) return {};
+  if (!changed_ || cache_file_.empty()) return {};
   Json json = Json::object();
   for (const auto& [path, k] : known_) json[path] = Json::array({k.size, k.mtime_ns, k.inode, k.mode, k.digest});
   return write_json_atomically(cache_file_, json);

@@ -45,7 +45,8 @@ Result<CopyPlan> plan_copy(const std::vector<ContextEntry>& context, const std::
 /// unchanged is not read again.
 class FileDigests {
  public:
-  /// Loads what `cache_file` remembers (nothing when it is missing or bad).
+  /// Loads what `cache_file` remembers (nothing when it is missing or bad;
+  /// "" for no cache file).
   FileDigests(std::string context_dir, std::string cache_file);
   /// "sha256:..." of the file's content.
   Result<std::string> digest(const ContextEntry& entry);

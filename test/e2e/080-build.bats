@@ -305,3 +305,58 @@ COPY --from=busybox /nosuch /x'
   run_skiff 125 build -q "$CTX"
   assert_skiff_error "not found in the image"
 }
+
+@test "the context may be a tar archive (plain or gzip), a tar on stdin, or a Dockerfile alone on stdin" {
+  echo t >"$CTX/t.txt"
+  mkdir "$CTX/sub"
+  printf 'FROM busybox\nCOPY t.txt /t.txt\nCMD ["cat", "/t.txt"]\n' >"$CTX/Dockerfile"
+  printf 'FROM busybox\nCOPY t.txt /other.txt\n' >"$CTX/sub/Other.file"
+  tar -czf "$SKIFF_TEST_DIR/ctx.tgz" -C "$CTX" .
+  tar -cf "$SKIFF_TEST_DIR/ctx.tar" -C "$CTX" .
+  run_skiff build -q -t tar:1 "$SKIFF_TEST_DIR/ctx.tgz"
+  run_skiff run --rm tar:1
+  assert_equal "$output" "t"
+  run_skiff build -q -t tar:2 - <"$SKIFF_TEST_DIR/ctx.tar"
+  run_skiff run --rm tar:2
+  assert_equal "$output" "t"
+  # -f names the Dockerfile inside a tar context.
+  run_skiff build -q -t tar:3 -f sub/Other.file "$SKIFF_TEST_DIR/ctx.tar"
+  run_skiff run --rm tar:3 cat /other.txt
+  assert_equal "$output" "t"
+  printf 'FROM busybox\nRUN echo alone > /a\n' | run_skiff build -q -t alone:1 -
+  run_skiff run --rm alone:1 cat /a
+  assert_equal "$output" "alone"
+  # No temporary context is left behind.
+  run ls "${TMPDIR:-/tmp}" 
+  [[ "$output" != *skiff-build-* ]] || { ls -ld "${TMPDIR:-/tmp}"/skiff-build-* >&3; false; }
+}
+
+@test "a hostile context archive can't write outside its folder" {
+  python3 - "$SKIFF_TEST_DIR/evil.tar" "$SKIFF_TEST_DIR/outside" <<'PY'
+import io, sys, tarfile
+out, outside = sys.argv[1], sys.argv[2]
+with tarfile.open(out, "w") as t:
+    def add(name, data=b"x", **kw):
+        info = tarfile.TarInfo(name)
+        for k, v in kw.items(): setattr(info, k, v)
+        if info.type == tarfile.REGTYPE: info.size = len(data); t.addfile(info, io.BytesIO(data))
+        else: t.addfile(info)
+    add("Dockerfile", b"FROM busybox\nCOPY . /ctx/\n")
+    add("link", type=tarfile.SYMTYPE, linkname=outside)
+    add("link/escaped", b"escaped")
+PY
+  mkdir "$SKIFF_TEST_DIR/outside"
+  run_skiff build -q -t evil:1 "$SKIFF_TEST_DIR/evil.tar"
+  [ -z "$(ls -A "$SKIFF_TEST_DIR/outside")" ]
+  python3 - "$SKIFF_TEST_DIR/dotdot.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    info = tarfile.TarInfo("../dotdot"); info.size = 1; t.addfile(info, io.BytesIO(b"x"))
+PY
+  run_skiff 125 build -q "$SKIFF_TEST_DIR/dotdot.tar"
+  assert_skiff_error "unsafe name"
+  [ ! -e "$SKIFF_TEST_DIR/dotdot" ]
+  echo "not a tar" >"$SKIFF_TEST_DIR/plain.txt"
+  run_skiff 125 build -q "$SKIFF_TEST_DIR/plain.txt"
+  assert_skiff_error "neither a folder nor a tar archive"
+}

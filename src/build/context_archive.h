@@ -1,0 +1,36 @@
+// A build context given as a tar archive (a file, or standard input):
+// unpacked into a private temporary folder that is removed when done.
+// Nothing in the archive can write outside that folder (absolute names,
+// `..` and writes through symlinks are refused by libarchive's secure
+// extraction); owners are not restored (COPY gives files to root anyway).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+
+namespace skiff {
+
+class ContextFolder {
+ public:
+  /// Unpacks the archive read from `fd` (tar, plain or compressed with gzip,
+  /// bzip2, xz or zstd), whose first bytes `head` were already read from it.
+  static Result<ContextFolder> unpack(int fd, std::string_view head, const std::string& what);
+  /// An empty folder: the context of a Dockerfile given alone on stdin.
+  static Result<ContextFolder> empty();
+  ContextFolder(ContextFolder&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
+  ContextFolder(const ContextFolder&) = delete;
+  ~ContextFolder();
+  const std::string& path() const { return path_; }
+
+ private:
+  ContextFolder() = default;
+  std::string path_;
+};
+
+/// True when `head` (the first bytes of a stream) starts a tar archive or a
+/// compressed stream: what `skiff build -` tells from a Dockerfile.
+bool looks_like_archive(std::string_view head);
+
+}  // namespace skiff
