@@ -616,7 +616,7 @@ class Builder {
       std::string real = context_dir_;
       if (char* r = ::realpath(context_dir_.c_str(), nullptr)) real = r, ::free(r);
       // An unpacked context is new each time: its digests are not kept.
-      std::string cache_file = unpacked_ ? "" : cache_dir() + "/files-" + sha256_digest(real).substr(7, 16) + ".json";
+      std::string cache_file = unpacked_ ? "" : cache_dir() + "/files-" + sha256_digest(real).substr(7, 16);
       digests_.emplace(context_dir_, cache_file);
     }
     return &*context_;

@@ -4,6 +4,7 @@
 #include <fnmatch.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <ctime>
 #include <set>
 #include <unordered_map>
@@ -114,18 +115,32 @@ Result<CopyPlan> plan_copy(const std::vector<ContextEntry>& context, const std::
   return plan;
 }
 
+// The cache file: one line per file, "SIZE MTIME_NS INODE MODE DIGEST PATH"
+// (a path may hold spaces, not newlines: the walk skips no name, so a name
+// with a newline is simply never remembered). A JSON object of 10,000 keys
+// would cost more to parse than the whole no-op rebuild.
 FileDigests::FileDigests(std::string context_dir, std::string cache_file)
     : context_dir_(std::move(context_dir)), cache_file_(std::move(cache_file)) {
   if (cache_file_.empty()) return;
-  auto json = read_json_file(cache_file_, 64 << 20);
-  if (!json.ok() || !json->is_object()) return;
-  for (const auto& [path, v] : json->items()) {
-    if (!v.is_array() || v.size() != 5 || !v[4].is_string()) continue;
-    try {
-      known_[path] = Known{v[0].get<uint64_t>(), v[1].get<int64_t>(), v[2].get<uint64_t>(), v[3].get<uint32_t>(),
-                           v[4].get<std::string>()};
-    } catch (const Json::exception&) {
-    }
+  auto text = read_file(cache_file_, 256 << 20);
+  if (!text.ok()) return;
+  std::string_view rest = *text;
+  while (!rest.empty()) {
+    size_t end = rest.find('\n');
+    std::string_view line = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    Known k;
+    unsigned long long size, inode;
+    long long mtime;
+    unsigned mode;
+    int path_at = 0;
+    char digest[72] = {};
+    std::string l(line);
+    if (std::sscanf(l.c_str(), "%llu %lld %llu %o %71s %n", &size, &mtime, &inode, &mode, digest, &path_at) != 5 ||
+        path_at <= 0 || size_t(path_at) >= l.size())
+      continue;
+    k = Known{size, mtime, inode, mode, digest};
+    known_.emplace(l.substr(size_t(path_at)), std::move(k));
   }
 }
 
@@ -153,9 +168,11 @@ Result<std::string> FileDigests::digest(const ContextEntry& e) {
 
 Status FileDigests::save() const {
   if (!changed_ || cache_file_.empty()) return {};
-  Json json = Json::object();
-  for (const auto& [path, k] : known_) json[path] = Json::array({k.size, k.mtime_ns, k.inode, k.mode, k.digest});
-  return write_json_atomically(cache_file_, json);
+  std::string text;
+  for (const auto& [path, k] : known_)
+    if (path.find('\n') == std::string::npos)
+      text += fmt::format("{} {} {} {:o} {} {}\n", k.size, k.mtime_ns, k.inode, k.mode, k.digest, path);
+  return write_file_atomically(cache_file_, text);
 }
 
 Result<std::string> copy_content_key(const CopyPlan& plan, FileDigests& digests) {

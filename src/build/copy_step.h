@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,7 +64,7 @@ class FileDigests {
   };
   std::string context_dir_;
   std::string cache_file_;
-  std::map<std::string, Known> known_;
+  std::unordered_map<std::string, Known> known_;
   bool changed_ = false;
 };
 
