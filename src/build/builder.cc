@@ -437,7 +437,17 @@ class Builder {
       return make_error("{} is not supported", n);
     }
     std::string key_text = "META\n" + n + "\n" + settings.dump() + "\n" + config.value("author", "");
-    return commit_step(run, config, "/bin/sh -c #(nop) " + ins.original, key_text, nullptr);
+    std::string created_by = "/bin/sh -c #(nop) " + ins.original;
+    if (n == "WORKDIR") {
+      // The folder is made when the image lacks it, as docker makes it.
+      if (from_cache(run, key_text)) return {};
+      std::string parent_chain = run.image.layers.empty() ? "" : run.image.layers.back();
+      auto layer = PendingLayer::extract(
+          store_, parent_chain, folder_layer_feed(settings["WorkingDir"].get<std::string>(), diff_dirs_of(run.image)));
+      if (!layer.ok()) return std::move(layer).error().wrap("make the working folder");
+      if (layer->record().size > kEmptyTarSize) return commit_step(run, config, created_by, key_text, &*layer);
+    }
+    return commit_step(run, config, created_by, key_text, nullptr);
   }
 
   Result<Json> healthcheck(const Instruction& ins, const Json& config) {

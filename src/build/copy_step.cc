@@ -384,6 +384,20 @@ LayerFeed copy_layer_feed(const std::string& context_dir, const CopyPlan& plan, 
   };
 }
 
+LayerFeed folder_layer_feed(const std::string& folder, const std::vector<std::string>& diff_dirs) {
+  return [=](ByteSink& sink) -> Status {
+    return stream_tar(sink, [&](int out_fd) -> Status {
+      ImageTree tree = TRY(ImageTree::open(diff_dirs));
+      CopyWriter out(tree, out_fd);
+      auto st = TRY(tree.lstat(TRY(tree.resolve(clean_clamped_path(folder)))));
+      // Missing: the folders on its way, the existing ones as they are.
+      if (!st || !S_ISDIR(st->st_mode))
+        TRY(out.place(CopyTarget{.destination = folder + "/", .chown = "", .chmod = std::nullopt}, true));
+      return out.finish();
+    });
+  };
+}
+
 LayerFeed image_copy_layer_feed(const std::vector<std::string>& source_dirs, const std::vector<std::string>& sources,
                                 const CopyTarget& target, const std::vector<std::string>& diff_dirs) {
   return [=](ByteSink& sink) -> Status {

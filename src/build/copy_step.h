@@ -83,6 +83,13 @@ struct CopyTarget {
 LayerFeed copy_layer_feed(const std::string& context_dir, const CopyPlan& plan, const CopyTarget& target,
                           const std::vector<std::string>& diff_dirs);
 
+/// WORKDIR's folder: a tar of the folders on its way that the image lacks
+/// (an empty tar when it has them all).
+LayerFeed folder_layer_feed(const std::string& folder, const std::vector<std::string>& diff_dirs);
+
+/// The size of an empty layer tar: the two end blocks.
+inline constexpr uint64_t kEmptyTarSize = 1024;
+
 /// COPY --from: `sources` (paths in the image whose layers are
 /// `source_dirs`, bottom first; symlinks followed inside it, a wildcard in
 /// the last component) placed as copy_layer_feed places context files,

@@ -360,3 +360,15 @@ PY
   run_skiff 125 build -q "$SKIFF_TEST_DIR/plain.txt"
   assert_skiff_error "neither a folder nor a tar archive"
 }
+
+@test "WORKDIR makes its folder when the image lacks it, and adds no layer when it has it" {
+  dockerfile 'FROM busybox
+WORKDIR /srv/app/data
+WORKDIR /tmp
+CMD ["pwd"]'
+  run_skiff build -t wd:1 "$CTX"
+  run_skiff image inspect -f '{{len .RootFS.Layers}}' wd:1
+  assert_equal "$output" "2"
+  run_skiff run --rm wd:1 sh -c 'test -d /srv/app/data && echo made; stat -c %a /tmp'
+  assert_equal "$output" "$(printf 'made\n1777')"
+}
