@@ -569,9 +569,6 @@ class Builder {
       if (ins.name == "ADD" && (source.starts_with("http://") || source.starts_with("https://") ||
                                 source.starts_with("git@")))
         return make_error("ADD of a URL is not supported yet: `{}`", source);
-      for (const char* ext : {".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst"})
-        if (ins.name == "ADD" && source.ends_with(ext))
-          return make_error("ADD of a local archive is not supported yet: `{}` (COPY copies it as a file)", source);
       sources.push_back(source);
     }
     std::string raw_dest = TRY(word(ins.args.back(), run));
@@ -605,6 +602,14 @@ class Builder {
       key_text = "COPY --from\n" + source_id + "\n" + Json(sources).dump() + "\n" + options_text;
       created_by = "/bin/sh -c #(nop) " + ins.name + " --from=" + name + " " + join_words(sources) + " " + dest;
       feed = image_copy_layer_feed(diff_dirs_of(source), sources, target, diff_dirs);
+    } else if (auto archive = TRY(local_archive(ins, sources))) {
+      // ADD of a tar archive unpacks it into the destination folder.
+      const std::vector<ContextEntry>* context = TRY(context_entries());
+      CopyPlan one = TRY(std::move(plan_copy(*context, {*archive}, dest)).wrap("{} failed", ins.name));
+      std::string content = TRY(digests_->digest(*one.items.at(0).entry));
+      key_text = "ADD archive\n" + content + "\n" + options_text;
+      created_by = "/bin/sh -c #(nop) ADD " + content + " in " + dest;
+      feed = archive_layer_feed(context_dir_, clean_path(*archive), target, diff_dirs);
     } else {
       const std::vector<ContextEntry>* context = TRY(context_entries());
       plan = TRY(std::move(plan_copy(*context, sources, dest)).wrap("{} failed", ins.name));
@@ -618,6 +623,26 @@ class Builder {
     auto layer = PendingLayer::extract(store_, parent_chain, feed);
     if (!layer.ok()) return std::move(layer).error().wrap("{} failed", ins.name);
     return commit_step(run, run.image.config, created_by, key_text, &*layer);
+  }
+
+  // ADD's one local source when it is a tar archive (by its content, as
+  // docker tells); nullopt for anything else.
+  Result<std::optional<std::string>> local_archive(const Instruction& ins, const std::vector<std::string>& sources) {
+    if (ins.name != "ADD") return std::optional<std::string>();
+    const std::vector<ContextEntry>* context = TRY(context_entries());
+    std::optional<std::string> archive;
+    for (const auto& source : sources) {
+      std::string rel = clean_path(source);
+      auto it = std::find_if(context->begin(), context->end(), [&](const ContextEntry& e) { return e.path == rel; });
+      if (it == context->end() || !it->is_regular()) continue;
+      std::string head = TRY(read_context_head(context_dir_, rel, 512));
+      if (!looks_like_archive(head)) continue;
+      if (head.starts_with("BZh") || head.starts_with("\xfd" "7zXZ"))
+        return make_error("ADD of `{}`: bzip2 and xz archives are not supported; use gzip, zstd or none", source);
+      if (sources.size() > 1) return make_error("ADD of an archive with other sources is not supported yet: add it alone");
+      archive = rel;
+    }
+    return archive;
   }
 
   Result<const std::vector<ContextEntry>*> context_entries() {

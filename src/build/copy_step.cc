@@ -1,15 +1,20 @@
 #include "build/copy_step.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <ctime>
+#include <functional>
+#include <memory>
 #include <set>
 #include <unordered_map>
 
 #include "base/fs.h"
+#include "image/inflating_pipe.h"
 #include "base/json.h"
 #include "base/sha256.h"
 #include "build/image_tree.h"
@@ -72,6 +77,18 @@ Result<std::pair<uint32_t, uint32_t>> chown_ids(const ImageTree& tree, const std
 }
 
 }  // namespace
+
+Result<std::string> read_context_head(const std::string& context_dir, const std::string& rel, size_t size) {
+  UniqueFd root = TRY(open_directory(context_dir));
+  UniqueFd fd = TRY(open_context_file(root.get(), rel));
+  std::string head(size, '\0');
+  ssize_t n;
+  while ((n = ::pread(fd.get(), head.data(), head.size(), 0)) < 0 && errno == EINTR) {
+  }
+  if (n < 0) return errno_error("read `{}` in the build context", rel);
+  head.resize(size_t(n));
+  return head;
+}
 
 Result<CopyPlan> plan_copy(const std::vector<ContextEntry>& context, const std::vector<std::string>& sources,
                            const std::string& destination) {
@@ -237,6 +254,17 @@ class CopyWriter {
     return {};
   }
 
+  /// Writes a file whose content `content` streams into the tar.
+  Status write_streamed(TarHeader h, const std::function<Status(TarWriter&)>& content) {
+    if (h.name.empty()) return {};
+    TRY(ensure_folder(parent_of(h.name)));
+    if (chown_ || !keep_owners_) h.uid = owner_.first, h.gid = owner_.second;
+    if (chmod_) h.mode = *chmod_;
+    TRY(tar_.write_header(h));
+    TRY(content(tar_));
+    return tar_.end_content(h.size);
+  }
+
   /// A hard link's first name, or "" (and `name` remembered) for the first.
   std::string link_of(dev_t dev, ino_t ino, const std::string& name) {
     auto [it, first] = links_.try_emplace({dev, ino}, name);
@@ -379,6 +407,108 @@ LayerFeed copy_layer_feed(const std::string& context_dir, const CopyPlan& plan, 
         // Sockets and device nodes in a context are not copied, as
         // BuildKit leaves them out.
       }
+      return out.finish();
+    });
+  };
+}
+
+namespace {
+
+struct ArchiveReadFree {
+  void operator()(struct archive* a) const { archive_read_free(a); }
+};
+
+// Why an archive member's name would leave the destination, or "".
+bool climbs_out(const std::string& name) {
+  size_t i = 0;
+  while (i <= name.size()) {
+    size_t j = name.find('/', i);
+    if (j == std::string::npos) j = name.size();
+    if (j - i == 2 && name.compare(i, 2, "..") == 0) return true;
+    i = j + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+LayerFeed archive_layer_feed(const std::string& context_dir, const std::string& archive, const CopyTarget& target,
+                             const std::vector<std::string>& diff_dirs) {
+  return [=](ByteSink& sink) -> Status {
+    return stream_tar(sink, [&](int out_fd) -> Status {
+      UniqueFd context = TRY(open_directory(context_dir));
+      UniqueFd file = TRY(open_context_file(context.get(), archive));
+      ImageTree tree = TRY(ImageTree::open(diff_dirs));
+      CopyWriter out(tree, out_fd);
+      out.keep_owners();
+      TRY(out.place(CopyTarget{target.destination + "/", target.chown, target.chmod}, true));
+      InflatingPipe inflated = TRY(InflatingPipe::start(file.get(), "`" + archive + "`"));
+      std::unique_ptr<struct archive, ArchiveReadFree> in(archive_read_new());
+      archive_read_support_format_tar(in.get());
+      archive_read_support_format_empty(in.get());
+      archive_read_support_filter_none(in.get());
+      auto entries = [&]() -> Status {
+        if (archive_read_open_fd(in.get(), inflated.fd(), 1 << 16) != ARCHIVE_OK)
+          return make_error("read `{}`: {}", archive, archive_error_string(in.get()));
+        for (;;) {
+          struct archive_entry* e = nullptr;
+          int r = archive_read_next_header(in.get(), &e);
+          if (r == ARCHIVE_EOF) return {};
+          if (r < ARCHIVE_WARN) return make_error("read `{}`: {}", archive, archive_error_string(in.get()));
+          std::string raw = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
+          if (climbs_out(raw)) return make_error("`{}` in `{}` climbs out of the destination", raw, archive);
+          std::string rel = clean_clamped_path(raw);
+          if (rel.empty()) continue;
+          TarHeader h;
+          h.name = out.name_for(true, rel, rel);
+          h.mode = archive_entry_perm(e) & 07777;
+          h.uid = uint64_t(archive_entry_uid(e));
+          h.gid = uint64_t(archive_entry_gid(e));
+          h.mtime = archive_entry_mtime(e);
+          mode_t type = archive_entry_filetype(e);
+          if (const char* hard = archive_entry_hardlink(e)) {
+            if (climbs_out(hard)) return make_error("`{}` in `{}` links out of the destination", raw, archive);
+            h.type = '1';
+            h.link = out.name_for(true, clean_clamped_path(hard), hard);
+            TRY(out.write(h, -1, raw));
+          } else if (type == AE_IFDIR) {
+            h.type = '5';
+            TRY(out.write(h, -1, raw));
+          } else if (type == AE_IFLNK) {
+            h.type = '2';
+            h.link = archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
+            TRY(out.write(h, -1, raw));
+          } else if (type == AE_IFREG) {
+            h.type = '0';
+            h.size = uint64_t(archive_entry_size(e));
+            TRY(out.write_streamed(h, [&](TarWriter& tar) -> Status {
+              uint64_t done = 0;
+              const void* block;
+              size_t size;
+              la_int64_t offset;
+              int rr;
+              while ((rr = archive_read_data_block(in.get(), &block, &size, &offset)) == ARCHIVE_OK) {
+                // A sparse member's holes read as zeros.
+                if (uint64_t(offset) > done) TRY(tar.write_data(std::string(size_t(uint64_t(offset) - done), '\0')));
+                TRY(tar.write_data(std::string_view(static_cast<const char*>(block), size)));
+                done = uint64_t(offset) + size;
+              }
+              if (rr != ARCHIVE_EOF) return make_error("read `{}`: {}", archive, archive_error_string(in.get()));
+              if (done < h.size) TRY(tar.write_data(std::string(size_t(h.size - done), '\0')));
+              return {};
+            }));
+          } else if (type == AE_IFIFO) {
+            h.type = '6';
+            TRY(out.write(h, -1, raw));
+          }
+        }
+      };
+      Status read = entries();
+      if (!read.ok()) {
+        (void)inflated.abandon();
+        return read;
+      }
+      TRY(inflated.finish());
       return out.finish();
     });
   };

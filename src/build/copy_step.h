@@ -41,6 +41,9 @@ struct CopyPlan {
 Result<CopyPlan> plan_copy(const std::vector<ContextEntry>& context, const std::vector<std::string>& sources,
                            const std::string& destination);
 
+/// The first `size` bytes of context file `rel` (fewer when it is shorter).
+Result<std::string> read_context_head(const std::string& context_dir, const std::string& rel, size_t size);
+
 /// Content digests of context files, remembered by path with the metadata
 /// they were taken with: a file whose size, mtime, inode and mode are
 /// unchanged is not read again.
@@ -82,6 +85,12 @@ struct CopyTarget {
 /// under `target` in the image whose layers are `diff_dirs` (bottom first).
 LayerFeed copy_layer_feed(const std::string& context_dir, const CopyPlan& plan, const CopyTarget& target,
                           const std::vector<std::string>& diff_dirs);
+
+/// ADD of a local archive (tar, plain or gzip/zstd): its members unpacked
+/// into the destination folder, owners kept unless --chown; a member that
+/// climbs out with `..` is an error.
+LayerFeed archive_layer_feed(const std::string& context_dir, const std::string& archive, const CopyTarget& target,
+                             const std::vector<std::string>& diff_dirs);
 
 /// WORKDIR's folder: a tar of the folders on its way that the image lacks
 /// (an empty tar when it has them all).

@@ -168,6 +168,16 @@ Status TarWriter::write_content(int fd, uint64_t size, const std::string& name) 
   return {};
 }
 
+Status TarWriter::write_data(std::string_view data) {
+  append(data.data(), data.size());
+  return buffer_.size() >= kFlushAt ? flush() : Status();
+}
+
+Status TarWriter::end_content(uint64_t size) {
+  pad(size);
+  return buffer_.size() >= kFlushAt ? flush() : Status();
+}
+
 Status TarWriter::finish() {
   buffer_.append(2 * kBlock, '\0');
   return flush();

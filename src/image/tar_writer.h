@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -43,6 +44,10 @@ class TarWriter {
   /// `size` bytes of the file open at `fd` (its header's size), from its
   /// start, then the padding. A file that turns out shorter is an error.
   Status write_content(int fd, uint64_t size, const std::string& name);
+  /// A file's content from memory, in pieces that add up to its header's
+  /// size; end_content() pads after the last piece.
+  Status write_data(std::string_view data);
+  Status end_content(uint64_t size);
   /// The two end blocks, and everything still buffered.
   Status finish();
 

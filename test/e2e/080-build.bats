@@ -372,3 +372,31 @@ CMD ["pwd"]'
   run_skiff run --rm wd:1 sh -c 'test -d /srv/app/data && echo made; stat -c %a /tmp'
   assert_equal "$output" "$(printf 'made\n1777')"
 }
+
+@test "ADD unpacks a local tar archive (plain or gzip) into its destination; other files it copies" {
+  mkdir -p "$SKIFF_TEST_DIR/src/pkg/bin"
+  echo tool >"$SKIFF_TEST_DIR/src/pkg/bin/tool"
+  chmod 755 "$SKIFF_TEST_DIR/src/pkg/bin/tool"
+  ln -s bin/tool "$SKIFF_TEST_DIR/src/pkg/link"
+  tar -czf "$CTX/pkg.tar.gz" -C "$SKIFF_TEST_DIR/src" pkg
+  tar -cf "$CTX/plain.tar" -C "$SKIFF_TEST_DIR/src" pkg
+  echo note >"$CTX/note.txt"
+  dockerfile 'FROM busybox
+ADD pkg.tar.gz /opt/
+ADD plain.tar /plain
+ADD note.txt /notes/'
+  run_skiff build -t add:1 "$CTX"
+  run_skiff run --rm add:1 sh -c 'cat /opt/pkg/bin/tool /plain/pkg/link /notes/note.txt; stat -c %a /opt/pkg/bin/tool; test -e /opt/pkg.tar.gz || echo unpacked'
+  assert_equal "$output" "$(printf 'tool\ntool\nnote\n755\nunpacked')"
+  run_skiff build -t add:1 "$CTX"
+  assert_equal "$(cached_steps)" 3
+  python3 - "$CTX/evil.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    info = tarfile.TarInfo("../../escape"); info.size = 1; t.addfile(info, io.BytesIO(b"x"))
+PY
+  dockerfile 'FROM busybox
+ADD evil.tar /x/'
+  run_skiff 125 build -q "$CTX"
+  assert_skiff_error "climbs out of the destination"
+}
