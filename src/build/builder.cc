@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 
@@ -25,6 +26,9 @@
 #include "engine/pull.h"
 #include "image/image_config.h"
 #include "image/reference.h"
+#include "image/spool_file.h"
+#include "image/stream.h"
+#include "registry/http.h"
 #include "linux/path_in_root.h"
 
 namespace skiff {
@@ -92,6 +96,29 @@ int64_t duration_ns(const std::string& text) {
   auto seconds = parse_duration(text);
   return seconds && *seconds >= 0 ? int64_t(*seconds * 1e9) : -1;
 }
+
+// ADD's download: a temporary file, removed with this.
+struct Download {
+  std::string path, name, digest;
+  static Result<std::unique_ptr<Download>> fetch(const std::string& url) {
+    auto d = std::make_unique<Download>();
+    const char* tmp = ::getenv("TMPDIR");
+    d->path = std::string(tmp && *tmp ? tmp : "/tmp") + "/skiff-add-XXXXXX";
+    UniqueFd fd(::mkstemp(d->path.data()));
+    if (!fd) return errno_error("make a file for the download of `{}`", url);
+    std::string path = url.substr(0, url.find_first_of("?#"));
+    d->name = path.substr(path.rfind('/') + 1);
+    if (d->name.empty() || path.find('/', path.find("//") + 2) == std::string::npos) d->name = "__unnamed__";
+    FileSink file(fd.get(), "the download");
+    DigestingSink hashed(file);
+    TRY(std::move(http_get_to_sink(url, hashed)).wrap("ADD `{}`", url));
+    d->digest = hashed.digest();
+    return d;
+  }
+  ~Download() {
+    if (!path.empty()) ::unlink(path.c_str());
+  }
+};
 
 class Builder {
  public:
@@ -566,9 +593,8 @@ class Builder {
     std::vector<std::string> sources;
     for (size_t i = 0; i + 1 < ins.args.size(); ++i) {
       std::string source = TRY(word(ins.args[i], run));
-      if (ins.name == "ADD" && (source.starts_with("http://") || source.starts_with("https://") ||
-                                source.starts_with("git@")))
-        return make_error("ADD of a URL is not supported yet: `{}`", source);
+      if (ins.name == "ADD" && (source.starts_with("git@") || source.ends_with(".git")))
+        return make_error("ADD of a git repository is not supported: `{}`", source);
       sources.push_back(source);
     }
     std::string raw_dest = TRY(word(ins.args.back(), run));
@@ -602,6 +628,13 @@ class Builder {
       key_text = "COPY --from\n" + source_id + "\n" + Json(sources).dump() + "\n" + options_text;
       created_by = "/bin/sh -c #(nop) " + ins.name + " --from=" + name + " " + join_words(sources) + " " + dest;
       feed = image_copy_layer_feed(diff_dirs_of(source), sources, target, diff_dirs);
+    } else if (ins.name == "ADD" && std::any_of(sources.begin(), sources.end(), is_http_url)) {
+      // ADD of a URL downloads it on every build; its content is the key.
+      if (sources.size() > 1) return make_error("ADD of a URL with other sources is not supported yet: add it alone");
+      download_ = TRY(Download::fetch(sources[0]));
+      key_text = "ADD url\n" + download_->digest + "\n" + options_text;
+      created_by = "/bin/sh -c #(nop) ADD " + download_->digest + " in " + dest;
+      feed = downloaded_layer_feed(download_->path, download_->name, target, diff_dirs);
     } else if (auto archive = TRY(local_archive(ins, sources))) {
       // ADD of a tar archive unpacks it into the destination folder.
       const std::vector<ContextEntry>* context = TRY(context_entries());
@@ -797,6 +830,7 @@ class Builder {
   std::vector<std::optional<StepImage>> results_;
   std::optional<std::vector<ContextEntry>> context_;
   std::optional<FileDigests> digests_;
+  std::unique_ptr<Download> download_;  ///< the last ADD of a URL
   size_t step_ = 0, total_steps_ = 0;
 };
 

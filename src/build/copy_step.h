@@ -92,6 +92,11 @@ LayerFeed copy_layer_feed(const std::string& context_dir, const CopyPlan& plan, 
 LayerFeed archive_layer_feed(const std::string& context_dir, const std::string& archive, const CopyTarget& target,
                              const std::vector<std::string>& diff_dirs);
 
+/// ADD of a URL: the downloaded `file` as `name` (the URL's last path
+/// component, used when the destination is a folder), mode 0600.
+LayerFeed downloaded_layer_feed(const std::string& file, const std::string& name, const CopyTarget& target,
+                                const std::vector<std::string>& diff_dirs);
+
 /// WORKDIR's folder: a tar of the folders on its way that the image lacks
 /// (an empty tar when it has them all).
 LayerFeed folder_layer_feed(const std::string& folder, const std::vector<std::string>& diff_dirs);

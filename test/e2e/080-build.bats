@@ -400,3 +400,21 @@ ADD evil.tar /x/'
   run_skiff 125 build -q "$CTX"
   assert_skiff_error "climbs out of the destination"
 }
+
+@test "ADD of a URL downloads it (mode 0600, named after the URL into a folder), and a failed download is an error" {
+  mkdir "$SKIFF_TEST_DIR/www"
+  echo "served" >"$SKIFF_TEST_DIR/www/file.txt"
+  serve_once "$SKIFF_TEST_DIR/www"
+  dockerfile "FROM busybox
+ADD http://127.0.0.1:$SERVER_PORT/file.txt /downloads/"
+  run_skiff build -q -t url:1 "$CTX"
+  wait "$SERVER_PID"
+  run_skiff run --rm url:1 sh -c 'cat /downloads/file.txt; stat -c %a /downloads/file.txt'
+  assert_equal "$output" "$(printf 'served\n600')"
+  serve_once "$SKIFF_TEST_DIR/www"
+  dockerfile "FROM busybox
+ADD http://127.0.0.1:$SERVER_PORT/missing.txt /x"
+  run_skiff 125 build -q "$CTX"
+  wait "$SERVER_PID"
+  assert_skiff_error "404"
+}
