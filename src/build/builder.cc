@@ -97,6 +97,23 @@ int64_t duration_ns(const std::string& text) {
   return seconds && *seconds >= 0 ? int64_t(*seconds * 1e9) : -1;
 }
 
+// A heredoc's body in a temporary file, removed with this.
+struct TempFile {
+  std::string path;
+  static Result<std::unique_ptr<TempFile>> write(const std::string& content) {
+    auto f = std::make_unique<TempFile>();
+    const char* tmp = ::getenv("TMPDIR");
+    f->path = std::string(tmp && *tmp ? tmp : "/tmp") + "/skiff-heredoc-XXXXXX";
+    UniqueFd fd(::mkstemp(f->path.data()));
+    if (!fd) return errno_error("make a file for a heredoc");
+    TRY(write_all(fd.get(), content));
+    return f;
+  }
+  ~TempFile() {
+    if (!path.empty()) ::unlink(path.c_str());
+  }
+};
+
 // ADD's download: a temporary file, removed with this.
 struct Download {
   std::string path, name, digest;
@@ -588,10 +605,10 @@ class Builder {
   Status copy_step(const Instruction& ins, StageRun& run, size_t stage_index) {
     for (const char* flag : {"parents", "exclude", "keep-git-dir", "checksum"})
       if (ins.flag(flag)) return make_error("{} --{} needs BuildKit, which skiff does not implement", ins.name, flag);
-    if (!ins.heredocs.empty()) return make_error("{} <<EOF is not supported yet", ins.name);
     if (ins.args.size() < 2) return make_error("{} requires at least two arguments", ins.name);
     std::vector<std::string> sources;
     for (size_t i = 0; i + 1 < ins.args.size(); ++i) {
+      if (ins.heredoc_for(ins.args[i])) continue;
       std::string source = TRY(word(ins.args[i], run));
       if (ins.name == "ADD" && (source.starts_with("git@") || source.ends_with(".git")))
         return make_error("ADD of a git repository is not supported: `{}`", source);
@@ -628,13 +645,31 @@ class Builder {
       key_text = "COPY --from\n" + source_id + "\n" + Json(sources).dump() + "\n" + options_text;
       created_by = "/bin/sh -c #(nop) " + ins.name + " --from=" + name + " " + join_words(sources) + " " + dest;
       feed = image_copy_layer_feed(diff_dirs_of(source), sources, target, diff_dirs);
+    } else if (!ins.heredocs.empty()) {
+      // COPY <<NAME: each heredoc is a file called NAME.
+      made_.clear();
+      Sha256 hash;
+      std::vector<MadeFile> files;
+      for (size_t i = 0; i + 1 < ins.args.size(); ++i) {
+        const Heredoc* h = ins.heredoc_for(ins.args[i]);
+        if (!h) return make_error("{}: a heredoc and files can't be copied together yet", ins.name);
+        std::string body = h->body;
+        if (h->expand) body = TRY(expand_heredoc(h->body, lookup(run))).value;
+        made_.push_back(TRY(TempFile::write(body)));
+        files.push_back({made_.back()->path, h->name, 0644});
+        hash.update(h->name + "\n" + body + "\n");
+      }
+      std::string digest = hash.digest();
+      key_text = "COPY heredoc\n" + digest + "\n" + options_text;
+      created_by = "/bin/sh -c #(nop) " + ins.name + " " + digest + " in " + dest;
+      feed = files_layer_feed(files, target, diff_dirs);
     } else if (ins.name == "ADD" && std::any_of(sources.begin(), sources.end(), is_http_url)) {
       // ADD of a URL downloads it on every build; its content is the key.
       if (sources.size() > 1) return make_error("ADD of a URL with other sources is not supported yet: add it alone");
       download_ = TRY(Download::fetch(sources[0]));
       key_text = "ADD url\n" + download_->digest + "\n" + options_text;
       created_by = "/bin/sh -c #(nop) ADD " + download_->digest + " in " + dest;
-      feed = downloaded_layer_feed(download_->path, download_->name, target, diff_dirs);
+      feed = files_layer_feed({{download_->path, download_->name, 0600}}, target, diff_dirs);
     } else if (auto archive = TRY(local_archive(ins, sources))) {
       // ADD of a tar archive unpacks it into the destination folder.
       const std::vector<ContextEntry>* context = TRY(context_entries());
@@ -831,6 +866,7 @@ class Builder {
   std::optional<std::vector<ContextEntry>> context_;
   std::optional<FileDigests> digests_;
   std::unique_ptr<Download> download_;  ///< the last ADD of a URL
+  std::vector<std::unique_ptr<TempFile>> made_;  ///< the last COPY's heredocs
   size_t step_ = 0, total_steps_ = 0;
 };
 

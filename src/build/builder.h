@@ -19,7 +19,7 @@
 namespace skiff {
 
 struct BuildOptions {
-  std::string context;                  ///< a folder
+  std::string context;                  ///< a folder, a tar archive, or "-" (stdin)
   std::string dockerfile;               ///< -f ("" for Dockerfile or Containerfile in the context, "-" for stdin)
   std::vector<std::string> tags;        ///< -t
   std::vector<std::string> build_args;  ///< KEY=VALUE, or KEY (from our environment)

@@ -514,24 +514,26 @@ LayerFeed archive_layer_feed(const std::string& context_dir, const std::string& 
   };
 }
 
-LayerFeed downloaded_layer_feed(const std::string& file, const std::string& name, const CopyTarget& target,
-                                const std::vector<std::string>& diff_dirs) {
+LayerFeed files_layer_feed(const std::vector<MadeFile>& files, const CopyTarget& target,
+                           const std::vector<std::string>& diff_dirs) {
   return [=](ByteSink& sink) -> Status {
     return stream_tar(sink, [&](int out_fd) -> Status {
-      UniqueFd fd(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-      if (!fd) return errno_error("open the download of `{}`", name);
-      struct stat st;
-      if (::fstat(fd.get(), &st) != 0) return errno_error("stat the download of `{}`", name);
       ImageTree tree = TRY(ImageTree::open(diff_dirs));
       CopyWriter out(tree, out_fd);
-      TRY(out.place(target, false));
-      TarHeader h;
-      h.name = out.name_for(false, "", name);
-      h.type = '0';
-      h.mode = 0600;  // docker's mode for a download
-      h.size = uint64_t(st.st_size);
-      h.mtime = ::time(nullptr);
-      TRY(out.write(h, fd.get(), name));
+      TRY(out.place(target, files.size() > 1));
+      for (const auto& f : files) {
+        UniqueFd fd(::open(f.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+        if (!fd) return errno_error("open `{}`", f.name);
+        struct stat st;
+        if (::fstat(fd.get(), &st) != 0) return errno_error("stat `{}`", f.name);
+        TarHeader h;
+        h.name = out.name_for(false, "", f.name);
+        h.type = '0';
+        h.mode = f.mode;
+        h.size = uint64_t(st.st_size);
+        h.mtime = ::time(nullptr);
+        TRY(out.write(h, fd.get(), f.name));
+      }
       return out.finish();
     });
   };

@@ -92,10 +92,17 @@ LayerFeed copy_layer_feed(const std::string& context_dir, const CopyPlan& plan, 
 LayerFeed archive_layer_feed(const std::string& context_dir, const std::string& archive, const CopyTarget& target,
                              const std::vector<std::string>& diff_dirs);
 
-/// ADD of a URL: the downloaded `file` as `name` (the URL's last path
-/// component, used when the destination is a folder), mode 0600.
-LayerFeed downloaded_layer_feed(const std::string& file, const std::string& name, const CopyTarget& target,
-                                const std::vector<std::string>& diff_dirs);
+/// A file a step made (a download, a heredoc), to be placed as `name`.
+struct MadeFile {
+  std::string path;  ///< where it is now: read by the child by this path
+  std::string name;  ///< its name in a destination folder
+  uint32_t mode = 0644;
+};
+
+/// ADD of a URL, COPY of heredocs: `files` placed under `target` as
+/// context files are (a folder when there are several).
+LayerFeed files_layer_feed(const std::vector<MadeFile>& files, const CopyTarget& target,
+                           const std::vector<std::string>& diff_dirs);
 
 /// WORKDIR's folder: a tar of the folders on its way that the image lacks
 /// (an empty tar when it has them all).

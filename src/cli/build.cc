@@ -9,7 +9,7 @@ namespace {
 
 void define(CLI::App* cmd, Context& ctx) {
   auto opts = std::make_shared<BuildOptions>();
-  cmd->add_option("context", opts->context, "The build context: a folder")->required();
+  cmd->add_option("context", opts->context, "The build context: a folder, a tar archive, or - (a tar or a Dockerfile on stdin)")->required();
   cmd->add_option("-f,--file", opts->dockerfile, "The Dockerfile (default: Dockerfile or Containerfile in the context; - for stdin)");
   cmd->add_option("-t,--tag", opts->tags, "Name the image NAME[:TAG]; may be given more than once")->allow_extra_args(false);
   cmd->add_option("--build-arg", opts->build_args, "Set a build arg: KEY=VALUE, or KEY to take it from the environment")

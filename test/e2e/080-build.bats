@@ -418,3 +418,19 @@ ADD http://127.0.0.1:$SERVER_PORT/missing.txt /x"
   wait "$SERVER_PID"
   assert_skiff_error "404"
 }
+
+@test "COPY of heredocs makes files from the Dockerfile's own text, variables expanded unless quoted" {
+  dockerfile 'FROM busybox
+ARG WHO=world
+COPY <<EOF /greeting
+hello $WHO
+EOF
+COPY <<"RAW" <<two.txt /docs/
+kept $WHO
+RAW
+second
+two.txt'
+  run_skiff build -t hdoc:1 "$CTX"
+  run_skiff run --rm hdoc:1 sh -c 'cat /greeting /docs/RAW /docs/two.txt; stat -c %a /greeting'
+  assert_equal "$output" "$(printf 'hello world\nkept $WHO\nsecond\n644')"
+}
