@@ -40,7 +40,9 @@ class PauseForCommit {
     paused_ = c.status() == "running" && pause_container(store, c).ok();
   }
   ~PauseForCommit() {
-    if (paused_) (void)unpause_container(store_, container_);
+    if (!paused_) return;
+    // unpause reads the state pause wrote: the record as it is now.
+    if (auto now = load_container(store_, container_.id); now.ok()) (void)unpause_container(store_, *now);
   }
   PauseForCommit(const PauseForCommit&) = delete;
   PauseForCommit& operator=(const PauseForCommit&) = delete;
