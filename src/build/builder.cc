@@ -23,6 +23,7 @@
 #include "engine/containers.h"
 #include "engine/image_commit.h"
 #include "engine/images.h"
+#include "engine/log_reader.h"
 #include "engine/pull.h"
 #include "image/image_config.h"
 #include "image/reference.h"
@@ -556,7 +557,8 @@ class Builder {
     create.env = env;
     create.network = network;
     create.pull = "never";
-    create.log_driver = "none";
+    // Quiet, the output goes to the container's log only, shown if it fails.
+    create.log_driver = options_.quiet ? "json-file" : "none";
     create.storage_driver = options_.storage_driver;
     create.attach = true;
     Container c = TRY(create_container(store_, create));
@@ -569,6 +571,7 @@ class Builder {
       return std::move(code).error();
     }
     if (*code != 0) {
+      if (options_.quiet) show_log(c);
       cleanup();
       return Error(0, fmt::format("The command '{}' returned a non-zero code: {}", created_by, *code), 1);
     }
@@ -578,6 +581,14 @@ class Builder {
     cleanup();
     if (!layer.ok()) return std::move(layer).error().wrap("write the step's layer");
     return commit_step(run, run.image.config, created_by, key_text, &*layer);
+  }
+
+  // A failed step's output, for a quiet build: on stderr, as it was written.
+  void show_log(const Container& c) {
+    (void)read_log_files(c.dir, LogReadOptions{}, [] { return false; }, [](LogStream, std::string_view text) {
+      std::fwrite(text.data(), 1, text.size(), stderr);
+      return true;
+    });
   }
 
   // A shell-form RUN's script: its heredocs become the shell's own here-

@@ -193,6 +193,10 @@ RUN echo before; exit 3'
   run_skiff 125 image inspect fail:1
   run_skiff ps -aq
   assert_equal "$output" ""
+  # Quiet, the failed step's output is still shown, on stderr.
+  run_skiff_split 1 build -q -t fail:1 "$CTX"
+  assert_equal "$output" ""
+  [[ "$stderr" == *before*"returned a non-zero code: 3"* ]]
 }
 
 @test "RUN heredocs, SHELL, ENTRYPOINT resetting an inherited CMD, and ONBUILD triggers" {
