@@ -288,3 +288,28 @@ YAML
   assert_output_contains ": Pushed"
   assert_output_contains "latest: digest: sha256:"
 }
+
+@test "an image skiff built goes up; skopeo and umoci accept it, whiteouts included, and skiff pulls the same ID" {
+  import_busybox
+  ctx=$SKIFF_TEST_DIR/ctx
+  mkdir -p "$ctx"
+  echo built >"$ctx/built.txt"
+  printf 'FROM busybox\nCOPY built.txt /built.txt\nRUN rm /bin/vi && mkdir /made && echo run > /made/run.txt\nENV BUILT=1\nCMD ["cat", "/built.txt"]\n' >"$ctx/Dockerfile"
+  run_skiff build -q -t "$REGISTRY/built/app:1" "$ctx"
+  id=$output
+  run_skiff push "$REGISTRY/built/app:1"
+  assert_equal "$(skopeo inspect --tls-verify=false --format '{{len .Layers}}' "docker://$REGISTRY/built/app:1")" 3
+  assert_equal "$(remote_manifest "$REGISTRY/built/app:1" | jq -r .config.digest)" "$id"
+  skopeo --insecure-policy copy --quiet --src-tls-verify=false "docker://$REGISTRY/built/app:1" \
+    "oci:$SKIFF_TEST_DIR/built-layout:1"
+  umoci unpack --rootless --image "$SKIFF_TEST_DIR/built-layout:1" "$SKIFF_TEST_DIR/built-bundle" >/dev/null
+  root=$SKIFF_TEST_DIR/built-bundle/rootfs
+  assert_equal "$(cat "$root/built.txt" "$root/made/run.txt")" "$(printf 'built\nrun')"
+  [ ! -e "$root/bin/vi" ]
+  [ -x "$root/bin/busybox" ]
+  chmod -R u+w "$SKIFF_TEST_DIR/built-bundle" 2>/dev/null || true
+  other_skiff pull -q "$REGISTRY/built/app:1"
+  assert_equal "$(other_skiff images -q --no-trunc "$REGISTRY/built/app:1")" "$id"
+  run other_skiff run --rm "$REGISTRY/built/app:1"
+  assert_equal "$output" "built"
+}
