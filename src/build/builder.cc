@@ -794,11 +794,7 @@ class Builder {
   // The target stage's image, with --label, named after the tags.
   Result<std::string> finish(const StepImage& image) {
     std::vector<std::string> names;
-    for (const auto& tag : options_.tags) {
-      auto ref = ImageReference::parse_with_default_tag(tag);
-      if (!ref.ok()) return ref.error().wrap("invalid tag `{}`", tag);
-      names.push_back(ref->string());
-    }
+    for (const auto& tag : options_.tags) names.push_back(TRY(std::move(image_name_for(tag)).wrap("invalid tag")));
     Json config = image.config;
     if (image.id.empty() || !options_.labels.empty()) {
       Json& settings = config["config"];

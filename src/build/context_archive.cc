@@ -22,7 +22,8 @@ struct ReadFree {
   void operator()(struct archive* a) const { archive_read_free(a); }
 };
 
-// Why a member's name would leave the folder, or "".
+}  // namespace
+
 std::string escapes_folder(const std::string& name) {
   if (name.starts_with("/")) return "an absolute name";
   size_t i = 0;
@@ -34,8 +35,6 @@ std::string escapes_folder(const std::string& name) {
   }
   return "";
 }
-
-}  // namespace
 
 bool looks_like_archive(std::string_view head) {
   auto starts = [&](std::string_view magic) { return head.substr(0, magic.size()) == magic; };

@@ -29,6 +29,10 @@ class ContextFolder {
   std::string path_;
 };
 
+/// Why an archive member's name would leave the folder it is unpacked
+/// into (an absolute name, a `..` component), or "" when it stays inside.
+std::string escapes_folder(const std::string& name);
+
 /// True when `head` (the first bytes of a stream) starts a tar archive or a
 /// compressed stream: what `skiff build -` tells from a Dockerfile.
 bool looks_like_archive(std::string_view head);

@@ -17,6 +17,7 @@
 #include "image/inflating_pipe.h"
 #include "base/json.h"
 #include "base/sha256.h"
+#include "build/context_archive.h"
 #include "build/image_tree.h"
 #include "image/tar_writer.h"
 #include "image/user_spec.h"
@@ -312,19 +313,6 @@ class CopyWriter {
   std::map<std::pair<dev_t, ino_t>, std::string> links_;
 };
 
-// A tar header for an entry as lstat saw it, named `name`.
-TarHeader header_of(const std::string& name, const struct stat& st) {
-  TarHeader h;
-  h.name = name;
-  h.mode = st.st_mode & 07777;
-  h.uid = st.st_uid;
-  h.gid = st.st_gid;
-  h.mtime = st.st_mtim.tv_sec;
-  h.type = S_ISDIR(st.st_mode) ? '5' : S_ISLNK(st.st_mode) ? '2' : S_ISFIFO(st.st_mode) ? '6' : '0';
-  if (S_ISREG(st.st_mode)) h.size = uint64_t(st.st_size);
-  return h;
-}
-
 // Runs `body` in a child in the containers' user namespace, its tar into `sink`.
 Status stream_tar(ByteSink& sink, const std::function<Status(int out_fd)>& body) {
   auto values = stream_from_user_namespace(
@@ -337,7 +325,7 @@ Status stream_tar(ByteSink& sink, const std::function<Status(int out_fd)>& body)
 // One entry of a source image as `name` in the tar.
 Status copy_entry(const ImageTree& from, CopyWriter& out, const std::string& rel, const struct stat& st,
                   const std::string& name) {
-  TarHeader h = header_of(name, st);
+  TarHeader h = tar_header_from_stat(name, st);
   if (S_ISLNK(st.st_mode)) {
     auto target = TRY(from.read_link(rel));
     h.link = target;
@@ -418,16 +406,12 @@ struct ArchiveReadFree {
   void operator()(struct archive* a) const { archive_read_free(a); }
 };
 
-// Why an archive member's name would leave the destination, or "".
+// A member climbing out with `..` (a leading "/" is dropped, as docker
+// unpacks an ADDed archive under its destination).
 bool climbs_out(const std::string& name) {
-  size_t i = 0;
-  while (i <= name.size()) {
-    size_t j = name.find('/', i);
-    if (j == std::string::npos) j = name.size();
-    if (j - i == 2 && name.compare(i, 2, "..") == 0) return true;
-    i = j + 1;
-  }
-  return false;
+  std::string relative = name;
+  while (relative.starts_with("/")) relative.erase(0, 1);
+  return !escapes_folder(relative).empty();
 }
 
 }  // namespace

@@ -108,12 +108,9 @@ Result<std::string> commit_container(const Store& store, const CommitOptions& op
 
   std::vector<std::string> names;
   if (!options.reference.empty()) {
-    auto ref = ImageReference::parse_with_default_tag(options.reference);
-    if (!ref.ok()) return fail(ref.error().wrap("invalid reference `{}`", options.reference));
-    if (!ref->digest.empty())
-      return fail(make_error("invalid reference `{}`: a name with a digest can't be given to an image",
-                             options.reference));
-    names.push_back(ref->string());
+    auto named = image_name_for(options.reference);
+    if (!named.ok()) return fail(named.error());
+    names.push_back(*named);
   }
   auto driver = parse_rootfs_driver(c.config.value("storage_driver", "native"));
   if (!driver.ok()) return fail(driver.error());

@@ -133,6 +133,14 @@ std::vector<ContainerUse> containers_using_image(const Store& store, const std::
   return out;
 }
 
+Result<std::string> image_name_for(const std::string& reference) {
+  auto ref = ImageReference::parse_with_default_tag(reference);
+  if (!ref.ok()) return ref.error().wrap("invalid reference `{}`", reference);
+  if (!ref->digest.empty())
+    return make_error("invalid reference `{}`: a name with a digest can't be given to an image", reference);
+  return ref->string();
+}
+
 Result<std::string> import_image(const Store& store, const ImportOptions& options) {
   const std::string& source = options.source;
   auto fail = [&](const Error& e) { return e.wrap("import `{}`", source); };
@@ -140,12 +148,9 @@ Result<std::string> import_image(const Store& store, const ImportOptions& option
   // Everything that can be checked before reading the data is checked first.
   std::string name;
   if (!options.reference.empty()) {
-    auto ref = ImageReference::parse_with_default_tag(options.reference);
-    if (!ref.ok()) return fail(ref.error().wrap("invalid reference `{}`", options.reference));
-    if (!ref->digest.empty())
-      return fail(make_error("invalid reference `{}`: a name with a digest can't be given to an image",
-                             options.reference));
-    name = ref->string();
+    auto named = image_name_for(options.reference);
+    if (!named.ok()) return fail(named.error());
+    name = *named;
   }
   Platform platform = host_platform();
   if (!options.platform.empty()) {

@@ -21,6 +21,10 @@ struct ImportOptions {
   std::string platform;              ///< "" for this host's
 };
 
+/// The canonical name `reference` gives an image (":latest" implied);
+/// "invalid reference ..." for a malformed one or one with a digest.
+Result<std::string> image_name_for(const std::string& reference);
+
 /// Imports a rootfs tar (plain, gzip or zstd) as a one-layer image and
 /// returns its ID. On any failure the store is left as it was.
 Result<std::string> import_image(const Store& store, const ImportOptions& options);

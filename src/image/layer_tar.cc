@@ -242,12 +242,8 @@ class TreeTar {
       return errno_error("stat `{}`", rel);
     }
     if (options_.skip && options_.skip(rel, st)) return {};
-    TarHeader h;
-    h.name = rel;
-    h.mode = st.st_mode & 07777;
-    h.uid = st.st_uid;
-    h.gid = st.st_gid;
-    h.mtime = st.st_mtim.tv_sec;
+    TarHeader h = tar_header_from_stat(rel, st);
+    h.size = 0;  // set once the file is open
     if (S_ISDIR(st.st_mode)) {
       UniqueFd sub(::openat(dir_fd, name.c_str(), kDirFlags));
       if (!sub) return errno_error("open `{}`", rel);

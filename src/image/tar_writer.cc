@@ -168,6 +168,23 @@ Status TarWriter::write_content(int fd, uint64_t size, const std::string& name) 
   return {};
 }
 
+TarHeader tar_header_from_stat(const std::string& name, const struct stat& st) {
+  TarHeader h;
+  h.name = name;
+  h.mode = st.st_mode & 07777;
+  h.uid = st.st_uid;
+  h.gid = st.st_gid;
+  h.mtime = st.st_mtim.tv_sec;
+  h.type = S_ISDIR(st.st_mode)    ? '5'
+           : S_ISLNK(st.st_mode)  ? '2'
+           : S_ISFIFO(st.st_mode) ? '6'
+           : S_ISCHR(st.st_mode)  ? '3'
+           : S_ISBLK(st.st_mode)  ? '4'
+                                  : '0';
+  if (S_ISREG(st.st_mode)) h.size = uint64_t(st.st_size);
+  return h;
+}
+
 Status TarWriter::write_data(std::string_view data) {
   append(data.data(), data.size());
   return buffer_.size() >= kFlushAt ? flush() : Status();

@@ -9,6 +9,8 @@
 // straight into the output when it is a pipe.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -32,6 +34,11 @@ struct TarHeader {
   uint32_t devminor = 0;
   std::vector<std::pair<std::string, std::string>> xattrs;
 };
+
+/// A header for an entry as lstat saw it, named `name`: its type (file,
+/// folder, symlink, fifo), permissions, owner, mtime and a file's size;
+/// the caller adds a link's target and a device's numbers.
+TarHeader tar_header_from_stat(const std::string& name, const struct stat& st);
 
 class TarWriter {
  public:
