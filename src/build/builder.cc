@@ -472,7 +472,7 @@ class Builder {
       if (!ins.json_form) return make_error("SHELL requires the arguments to be in JSON form");
       settings["Shell"] = ins.args;
     } else if (n == "MAINTAINER") {
-      config["author"] = ins.args.at(0);
+      config["author"] = ins.args.at(0);  // `settings` is not to be used after this
     } else if (n == "ONBUILD") {
       if (!settings.contains("OnBuild") || !settings["OnBuild"].is_array()) settings["OnBuild"] = Json::array();
       settings["OnBuild"].push_back(ins.args.at(0));
@@ -481,14 +481,16 @@ class Builder {
     } else {
       return make_error("{} is not supported", n);
     }
-    std::string key_text = "META\n" + n + "\n" + settings.dump() + "\n" + config.value("author", "");
+    // Not `settings`: MAINTAINER adds a key to `config`, whose ordered map
+    // may have moved the object that reference named.
+    std::string key_text = "META\n" + n + "\n" + config["config"].dump() + "\n" + config.value("author", "");
     std::string created_by = "/bin/sh -c #(nop) " + ins.original;
     if (n == "WORKDIR") {
       // The folder is made when the image lacks it, as docker makes it.
       if (from_cache(run, key_text)) return {};
       std::string parent_chain = run.image.layers.empty() ? "" : run.image.layers.back();
       auto layer = PendingLayer::extract(
-          store_, parent_chain, folder_layer_feed(settings["WorkingDir"].get<std::string>(), diff_dirs_of(run.image)));
+          store_, parent_chain, folder_layer_feed(config["config"]["WorkingDir"].get<std::string>(), diff_dirs_of(run.image)));
       if (!layer.ok()) return std::move(layer).error().wrap("make the working folder");
       if (layer->record().size > kEmptyTarSize) return commit_step(run, config, created_by, key_text, &*layer);
     }

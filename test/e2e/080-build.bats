@@ -443,3 +443,20 @@ two.txt'
   run_skiff run --rm hdoc:1 sh -c 'cat /greeting /docs/RAW /docs/two.txt; stat -c %a /greeting'
   assert_equal "$output" "$(printf 'hello world\nkept $WHO\nsecond\n644')"
 }
+
+@test "HEALTHCHECK, STOPSIGNAL, VOLUME and MAINTAINER reach the image's config; ARG values reach them expanded" {
+  dockerfile 'FROM busybox
+ARG SIG=SIGUSR1
+HEALTHCHECK --interval=5s --timeout=2s --retries=4 CMD wget -qO- localhost || exit 1
+STOPSIGNAL $SIG
+VOLUME ["/data", "/logs"]
+MAINTAINER Jane Doe'
+  run_skiff build -t meta:1 "$CTX"
+  run_skiff image inspect -f '{{json .Config.Healthcheck}}|{{.Config.StopSignal}}|{{json .Config.Volumes}}|{{.Author}}' meta:1
+  assert_equal "$output" '{"Test":["CMD-SHELL","wget -qO- localhost || exit 1"],"Interval":5000000000,"Timeout":2000000000,"Retries":4}|SIGUSR1|{"/data":{},"/logs":{}}|Jane Doe'
+  dockerfile 'FROM meta:1
+HEALTHCHECK NONE'
+  run_skiff build -t meta:2 "$CTX"
+  run_skiff image inspect -f '{{json .Config.Healthcheck.Test}}' meta:2
+  assert_equal "$output" '["NONE"]'
+}
