@@ -449,7 +449,19 @@ class Builder {
         ExpandedWords words = TRY(expand_words(arg, lk, dockerfile_.escape));
         for (auto port : words.words) {
           if (port.find('/') == std::string::npos) port += "/tcp";
-          settings["ExposedPorts"][lower(port)] = Json::object();
+          port = lower(port);
+          std::string number = port.substr(0, port.find('/')), proto = port.substr(port.find('/') + 1);
+          if (proto != "tcp" && proto != "udp" && proto != "sctp") return make_error("invalid proto: {}", proto);
+          for (const auto& part : {number.substr(0, number.find('-')),
+                                   number.find('-') == std::string::npos ? number : number.substr(number.find('-') + 1)})
+            if (part.empty() || part.size() > 5 || part.find_first_not_of("0123456789") != std::string::npos ||
+                std::stoi(part) > 65535)
+              return make_error("invalid containerPort: {}", number);
+          // A range is each of its ports, as docker records it.
+          int first = std::stoi(number.substr(0, number.find('-')));
+          int last = number.find('-') == std::string::npos ? first : std::stoi(number.substr(number.find('-') + 1));
+          if (last < first) return make_error("invalid port range: {}", number);
+          for (int p = first; p <= last; ++p) settings["ExposedPorts"][std::to_string(p) + "/" + proto] = Json::object();
         }
       }
     } else if (n == "VOLUME") {

@@ -28,7 +28,7 @@ COPY hello.txt .
 COPY sub/ ./sub/
 RUN echo "$GREETING from RUN in $(pwd)" > run.txt
 LABEL org.example.name="my app" version=1
-EXPOSE 8080 53/udp
+EXPOSE 8080 53/udp 9000-9001/tcp
 USER 1000:1000
 CMD ["cat", "/app/run.txt"]'
   run_skiff build -t app:1 --build-arg GREETING=hello "$CTX"
@@ -41,7 +41,7 @@ CMD ["cat", "/app/run.txt"]'
   run_skiff image inspect -f '{{.Config.WorkingDir}} {{.Config.User}} {{index .Config.Labels "org.example.name"}} {{.Config.Labels.version}}' app:1
   assert_equal "$output" "/app 1000:1000 my app 1"
   run_skiff image inspect -f '{{range $p, $_ := .Config.ExposedPorts}}{{$p}} {{end}}' app:1
-  assert_equal "$output" "53/udp 8080/tcp "
+  assert_equal "$output" "53/udp 8080/tcp 9000/tcp 9001/tcp "
 }
 
 @test "a rebuild with nothing changed takes every step from the cache and gives the same image" {
