@@ -287,7 +287,7 @@ class Builder {
     std::string name = lower(text);
     for (size_t i = 0; i < before; ++i)
       if (!dockerfile_.stages[i].name.empty() && dockerfile_.stages[i].name == name) return i;
-    if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
+    if (!text.empty() && text.size() < 9 && text.find_first_not_of("0123456789") == std::string::npos) {
       size_t index = std::stoul(text);
       if (index < before) return index;
     }
