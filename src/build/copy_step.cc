@@ -57,14 +57,13 @@ Result<UniqueFd> open_context_file(int context_fd, const std::string& rel) {
 
 // Adds `entry` and everything below it in `context` (sorted: a folder's
 // entries follow it) as items of a folder source.
-void add_folder(const std::vector<ContextEntry>& context, size_t index, bool whole_context, CopyPlan& plan) {
+void add_folder(const std::vector<ContextEntry>& context, size_t index, CopyPlan& plan) {
   const std::string& root = context[index].path;
   std::string prefix = root + "/";
   for (size_t i = index + 1; i < context.size(); ++i) {
     if (!context[i].path.starts_with(prefix)) break;
     plan.items.push_back({&context[i], context[i].path.substr(prefix.size()), true});
   }
-  (void)whole_context;
 }
 
 // --chown's owner: USER[:GROUP], names looked up in the image; docker uses
@@ -112,10 +111,11 @@ Result<CopyPlan> plan_copy(const std::vector<ContextEntry>& context, const std::
       for (size_t i = 0; i < context.size(); ++i) {
         if (::fnmatch(clean.c_str(), context[i].path.c_str(), FNM_PATHNAME) != 0) continue;
         ++matched_sources;
-        if (context[i].is_directory()) add_folder(context, i, false, plan);
+        if (context[i].is_directory()) add_folder(context, i, plan);
         else plan.items.push_back({&context[i], "", false});
       }
-      if (matched_sources == before) return make_error("no source files were specified: `{}` matches nothing in the build context", source);
+      if (matched_sources == before)
+        return make_error("no source files were specified: `{}` matches nothing in the build context", source);
       continue;
     }
     auto it = by_path.find(clean);
@@ -123,7 +123,7 @@ Result<CopyPlan> plan_copy(const std::vector<ContextEntry>& context, const std::
       return make_error("file not found in build context or excluded by .dockerignore: stat {}: file does not exist",
                         source);
     ++matched_sources;
-    if (context[it->second].is_directory()) add_folder(context, it->second, false, plan);
+    if (context[it->second].is_directory()) add_folder(context, it->second, plan);
     else plan.items.push_back({&context[it->second], "", false});
   }
   plan.destination_is_folder = destination.ends_with("/") || matched_sources > 1;
