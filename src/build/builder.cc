@@ -646,7 +646,7 @@ class Builder {
     dest = "/" + clean_clamped_path(dest) + (folder ? "/" : "");
     if (dest == "//") dest = "/";
 
-    CopyTarget target{.destination = dest, .chown = "", .chmod = std::nullopt};
+    CopyDestination target{.destination = dest, .chown = "", .chmod = std::nullopt};
     if (auto chown = ins.flag("chown")) target.chown = TRY(word(*chown, run));
     if (auto chmod = ins.flag("chmod")) {
       std::string text = TRY(word(*chmod, run));
@@ -659,7 +659,7 @@ class Builder {
     std::vector<std::string> diff_dirs = diff_dirs_of(run.image);
     LayerFeed feed;
     std::string key_text, created_by;
-    std::optional<CopyPlan> plan;
+    std::optional<ContextCopyPlan> plan;
     if (auto from = ins.flag("from")) {
       // Another stage's image, or an image by name: its content is its ID.
       std::string name = TRY(word(*from, run));
@@ -698,14 +698,14 @@ class Builder {
     } else if (auto archive = TRY(local_archive(ins, sources))) {
       // ADD of a tar archive unpacks it into the destination folder.
       const std::vector<ContextEntry>* context = TRY(context_entries());
-      CopyPlan one = TRY(std::move(plan_copy(*context, {*archive}, dest)).wrap("{} failed", ins.name));
+      ContextCopyPlan one = TRY(std::move(plan_context_copy(*context, {*archive}, dest)).wrap("{} failed", ins.name));
       std::string content = TRY(digests_->digest(*one.items.at(0).entry));
       key_text = "ADD archive\n" + content + "\n" + options_text;
       created_by = "/bin/sh -c #(nop) ADD " + content + " in " + dest;
       feed = archive_layer_feed(context_dir_, clean_path(*archive), target, diff_dirs);
     } else {
       const std::vector<ContextEntry>* context = TRY(context_entries());
-      plan = TRY(std::move(plan_copy(*context, sources, dest)).wrap("{} failed", ins.name));
+      plan = TRY(std::move(plan_context_copy(*context, sources, dest)).wrap("{} failed", ins.name));
       std::string content = TRY(copy_content_key(*plan, *digests_));
       key_text = "COPY\n" + content + "\n" + options_text;
       created_by = "/bin/sh -c #(nop) " + ins.name + " " + content + " in " + dest;

@@ -57,7 +57,7 @@ Result<UniqueFd> open_context_file(int context_fd, const std::string& rel) {
 
 // Adds `entry` and everything below it in `context` (sorted: a folder's
 // entries follow it) as items of a folder source.
-void add_folder(const std::vector<ContextEntry>& context, size_t index, CopyPlan& plan) {
+void add_folder(const std::vector<ContextEntry>& context, size_t index, ContextCopyPlan& plan) {
   const std::string& root = context[index].path;
   std::string prefix = root + "/";
   for (size_t i = index + 1; i < context.size(); ++i) {
@@ -90,11 +90,11 @@ Result<std::string> read_context_head(const std::string& context_dir, const std:
   return head;
 }
 
-Result<CopyPlan> plan_copy(const std::vector<ContextEntry>& context, const std::vector<std::string>& sources,
+Result<ContextCopyPlan> plan_context_copy(const std::vector<ContextEntry>& context, const std::vector<std::string>& sources,
                            const std::string& destination) {
   std::unordered_map<std::string, size_t> by_path;
   for (size_t i = 0; i < context.size(); ++i) by_path.emplace(context[i].path, i);
-  CopyPlan plan;
+  ContextCopyPlan plan;
   size_t matched_sources = 0;
   for (const auto& source : sources) {
     std::string clean = clean_path(source);
@@ -193,7 +193,7 @@ Status FileDigests::save() const {
   return write_file_atomically(cache_file_, text);
 }
 
-Result<std::string> copy_content_key(const CopyPlan& plan, FileDigests& digests) {
+Result<std::string> copy_content_key(const ContextCopyPlan& plan, FileDigests& digests) {
   Sha256 hash;
   hash.update(plan.destination_is_folder ? "folder\n" : "path\n");
   for (const auto& item : plan.items) {
@@ -220,7 +220,7 @@ class CopyWriter {
   /// a folder source) or `target` ends in "/" or names a folder the image
   /// has; names go through the image's own symlinks (/bin -> usr/bin): a tar
   /// entry named after a symlink would replace it with a folder.
-  Status place(const CopyTarget& target, bool into_folder) {
+  Status place(const CopyDestination& target, bool into_folder) {
     owner_ = TRY(chown_ids(tree_, target.chown));
     chown_ = !target.chown.empty();
     chmod_ = target.chmod;
@@ -348,7 +348,7 @@ Status copy_entry(const ImageTree& from, CopyWriter& out, const std::string& rel
 
 }  // namespace
 
-LayerFeed copy_layer_feed(const std::string& context_dir, const CopyPlan& plan, const CopyTarget& target,
+LayerFeed copy_layer_feed(const std::string& context_dir, const ContextCopyPlan& plan, const CopyDestination& target,
                           const std::vector<std::string>& diff_dirs) {
   return [=](ByteSink& sink) -> Status {
     return stream_tar(sink, [&](int out_fd) -> Status {
@@ -416,7 +416,7 @@ bool climbs_out(const std::string& name) {
 
 }  // namespace
 
-LayerFeed archive_layer_feed(const std::string& context_dir, const std::string& archive, const CopyTarget& target,
+LayerFeed archive_layer_feed(const std::string& context_dir, const std::string& archive, const CopyDestination& target,
                              const std::vector<std::string>& diff_dirs) {
   return [=](ByteSink& sink) -> Status {
     return stream_tar(sink, [&](int out_fd) -> Status {
@@ -425,7 +425,7 @@ LayerFeed archive_layer_feed(const std::string& context_dir, const std::string& 
       ImageTree tree = TRY(ImageTree::open(diff_dirs));
       CopyWriter out(tree, out_fd);
       out.keep_owners();
-      TRY(out.place(CopyTarget{target.destination + "/", target.chown, target.chmod}, true));
+      TRY(out.place(CopyDestination{target.destination + "/", target.chown, target.chmod}, true));
       InflatingPipe inflated = TRY(InflatingPipe::start(file.get(), "`" + archive + "`"));
       std::unique_ptr<struct archive, ArchiveReadFree> in(archive_read_new());
       archive_read_support_format_tar(in.get());
@@ -498,7 +498,7 @@ LayerFeed archive_layer_feed(const std::string& context_dir, const std::string& 
   };
 }
 
-LayerFeed files_layer_feed(const std::vector<MadeFile>& files, const CopyTarget& target,
+LayerFeed files_layer_feed(const std::vector<MadeFile>& files, const CopyDestination& target,
                            const std::vector<std::string>& diff_dirs) {
   return [=](ByteSink& sink) -> Status {
     return stream_tar(sink, [&](int out_fd) -> Status {
@@ -531,14 +531,14 @@ LayerFeed folder_layer_feed(const std::string& folder, const std::vector<std::st
       auto st = TRY(tree.lstat(TRY(tree.resolve(clean_clamped_path(folder)))));
       // Missing: the folders on its way, the existing ones as they are.
       if (!st || !S_ISDIR(st->st_mode))
-        TRY(out.place(CopyTarget{.destination = folder + "/", .chown = "", .chmod = std::nullopt}, true));
+        TRY(out.place(CopyDestination{.destination = folder + "/", .chown = "", .chmod = std::nullopt}, true));
       return out.finish();
     });
   };
 }
 
 LayerFeed image_copy_layer_feed(const std::vector<std::string>& source_dirs, const std::vector<std::string>& sources,
-                                const CopyTarget& target, const std::vector<std::string>& diff_dirs) {
+                                const CopyDestination& target, const std::vector<std::string>& diff_dirs) {
   return [=](ByteSink& sink) -> Status {
     return stream_tar(sink, [&](int out_fd) -> Status {
       // Child: root of the containers' user namespace, where both images'

@@ -22,14 +22,14 @@
 namespace skiff {
 
 /// One context entry a COPY takes.
-struct CopyItem {
+struct ContextCopyItem {
   const ContextEntry* entry = nullptr;
   std::string under;  ///< its path below its source folder; "" for the source itself
   bool from_folder = false;  ///< the source was a folder: its contents go into the destination
 };
 
-struct CopyPlan {
-  std::vector<CopyItem> items;
+struct ContextCopyPlan {
+  std::vector<ContextCopyItem> items;
   bool destination_is_folder = false;  ///< several sources, a wildcard, or a trailing "/"
 };
 
@@ -38,7 +38,7 @@ struct CopyPlan {
 /// source outside the context, one that matches nothing, or several
 /// sources into a destination without a trailing "/" is an error worded as
 /// docker's.
-Result<CopyPlan> plan_copy(const std::vector<ContextEntry>& context, const std::vector<std::string>& sources,
+Result<ContextCopyPlan> plan_context_copy(const std::vector<ContextEntry>& context, const std::vector<std::string>& sources,
                            const std::string& destination);
 
 /// The first `size` bytes of context file `rel` (fewer when it is shorter).
@@ -73,9 +73,9 @@ class FileDigests {
 
 /// What a COPY's cache key depends on: every item's name, type, mode,
 /// content digest or link target, with the destination and options.
-Result<std::string> copy_content_key(const CopyPlan& plan, FileDigests& digests);
+Result<std::string> copy_content_key(const ContextCopyPlan& plan, FileDigests& digests);
 
-struct CopyTarget {
+struct CopyDestination {
   std::string destination;  ///< absolute, clean; a trailing "/" kept
   std::string chown;        ///< --chown USER[:GROUP] ("" for 0:0), resolved in the image
   std::optional<uint32_t> chmod;
@@ -83,13 +83,13 @@ struct CopyTarget {
 
 /// The layer's tar: the plan's entries read from `context_dir`, placed
 /// under `target` in the image whose layers are `diff_dirs` (bottom first).
-LayerFeed copy_layer_feed(const std::string& context_dir, const CopyPlan& plan, const CopyTarget& target,
+LayerFeed copy_layer_feed(const std::string& context_dir, const ContextCopyPlan& plan, const CopyDestination& target,
                           const std::vector<std::string>& diff_dirs);
 
 /// ADD of a local archive (tar, plain or gzip/zstd): its members unpacked
 /// into the destination folder, owners kept unless --chown; a member that
 /// climbs out with `..` is an error.
-LayerFeed archive_layer_feed(const std::string& context_dir, const std::string& archive, const CopyTarget& target,
+LayerFeed archive_layer_feed(const std::string& context_dir, const std::string& archive, const CopyDestination& target,
                              const std::vector<std::string>& diff_dirs);
 
 /// A file a step made (a download, a heredoc), to be placed as `name`.
@@ -101,7 +101,7 @@ struct MadeFile {
 
 /// ADD of a URL, COPY of heredocs: `files` placed under `target` as
 /// context files are (a folder when there are several).
-LayerFeed files_layer_feed(const std::vector<MadeFile>& files, const CopyTarget& target,
+LayerFeed files_layer_feed(const std::vector<MadeFile>& files, const CopyDestination& target,
                            const std::vector<std::string>& diff_dirs);
 
 /// WORKDIR's folder: a tar of the folders on its way that the image lacks
@@ -116,6 +116,6 @@ inline constexpr uint64_t kEmptyTarSize = 1024;
 /// the last component) placed as copy_layer_feed places context files,
 /// their owners kept unless --chown says.
 LayerFeed image_copy_layer_feed(const std::vector<std::string>& source_dirs, const std::vector<std::string>& sources,
-                                const CopyTarget& target, const std::vector<std::string>& diff_dirs);
+                                const CopyDestination& target, const std::vector<std::string>& diff_dirs);
 
 }  // namespace skiff
