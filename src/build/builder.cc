@@ -98,16 +98,24 @@ int64_t duration_ns(const std::string& text) {
   return seconds && *seconds >= 0 ? int64_t(*seconds * 1e9) : -1;
 }
 
-// A heredoc's body in a temporary file, removed with this.
+// A file in the temporary folder, removed with this: a heredoc's body, a
+// download. A child in the user namespace reads it by its path.
 struct TempFile {
   std::string path;
-  static Result<std::unique_ptr<TempFile>> write(const std::string& content) {
+  UniqueFd fd;
+  static Result<std::unique_ptr<TempFile>> create(const std::string& what) {
     auto f = std::make_unique<TempFile>();
-    const char* tmp = ::getenv("TMPDIR");
-    f->path = std::string(tmp && *tmp ? tmp : "/tmp") + "/skiff-heredoc-XXXXXX";
-    UniqueFd fd(::mkstemp(f->path.data()));
-    if (!fd) return errno_error("make a file for a heredoc");
-    TRY(write_all(fd.get(), content));
+    f->path = temp_folder() + "/skiff-build-file-XXXXXX";
+    f->fd.reset(::mkstemp(f->path.data()));
+    if (!f->fd) {
+      f->path.clear();
+      return errno_error("make a file for {}", what);
+    }
+    return f;
+  }
+  static Result<std::unique_ptr<TempFile>> write(const std::string& content) {
+    auto f = TRY(create("a heredoc"));
+    TRY(write_all(f->fd.get(), content));
     return f;
   }
   ~TempFile() {
@@ -115,26 +123,21 @@ struct TempFile {
   }
 };
 
-// ADD's download: a temporary file, removed with this.
+// ADD's download, with the name the URL gives it and its digest.
 struct Download {
-  std::string path, name, digest;
+  std::unique_ptr<TempFile> file;
+  std::string name, digest;
   static Result<std::unique_ptr<Download>> fetch(const std::string& url) {
     auto d = std::make_unique<Download>();
-    const char* tmp = ::getenv("TMPDIR");
-    d->path = std::string(tmp && *tmp ? tmp : "/tmp") + "/skiff-add-XXXXXX";
-    UniqueFd fd(::mkstemp(d->path.data()));
-    if (!fd) return errno_error("make a file for the download of `{}`", url);
+    d->file = TRY(TempFile::create(fmt::format("the download of `{}`", url)));
     std::string path = url.substr(0, url.find_first_of("?#"));
     d->name = path.substr(path.rfind('/') + 1);
     if (d->name.empty() || path.find('/', path.find("//") + 2) == std::string::npos) d->name = "__unnamed__";
-    FileSink file(fd.get(), "the download");
-    DigestingSink hashed(file);
+    FileSink sink(d->file->fd.get(), "the download");
+    DigestingSink hashed(sink);
     TRY(std::move(http_get_to_sink(url, hashed)).wrap("ADD `{}`", url));
     d->digest = hashed.digest();
     return d;
-  }
-  ~Download() {
-    if (!path.empty()) ::unlink(path.c_str());
   }
 };
 
@@ -694,7 +697,7 @@ class Builder {
       download_ = TRY(Download::fetch(sources[0]));
       key_text = "ADD url\n" + download_->digest + "\n" + options_text;
       created_by = "/bin/sh -c #(nop) ADD " + download_->digest + " in " + dest;
-      feed = files_layer_feed({{download_->path, download_->name, 0600}}, target, diff_dirs);
+      feed = files_layer_feed({{download_->file->path, download_->name, 0600}}, target, diff_dirs);
     } else if (auto archive = TRY(local_archive(ins, sources))) {
       // ADD of a tar archive unpacks it into the destination folder.
       const std::vector<ContextEntry>* context = TRY(context_entries());

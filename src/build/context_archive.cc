@@ -42,9 +42,13 @@ bool looks_like_archive(std::string_view head) {
   return head.size() >= 262 && head.substr(257, 5) == "ustar";
 }
 
-Result<ContextFolder> ContextFolder::empty() {
+std::string temp_folder() {
   const char* tmp = ::getenv("TMPDIR");
-  std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/skiff-build-XXXXXX";
+  return tmp && *tmp ? tmp : "/tmp";
+}
+
+Result<ContextFolder> ContextFolder::empty() {
+  std::string pattern = temp_folder() + "/skiff-build-XXXXXX";
   if (!::mkdtemp(pattern.data())) return errno_error("make a folder for the build context");
   ContextFolder folder;
   folder.path_ = pattern;
@@ -61,8 +65,7 @@ Result<UniqueFd> from_start(int fd, std::string_view head) {
     if (!dup) return errno_error("duplicate a descriptor");
     return dup;
   }
-  const char* tmp = ::getenv("TMPDIR");
-  UniqueFd copy(::open(tmp && *tmp ? tmp : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  UniqueFd copy(::open(temp_folder().c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
   if (!copy) return errno_error("make a temporary file for the context");
   TRY(write_all(copy.get(), head));
   char buf[1 << 16];

@@ -29,6 +29,9 @@ class ContextFolder {
   std::string path_;
 };
 
+/// Where a build's temporary files and folders go: $TMPDIR, else /tmp.
+std::string temp_folder();
+
 /// Why an archive member's name would leave the folder it is unpacked
 /// into (an absolute name, a `..` component), or "" when it stays inside.
 std::string escapes_folder(const std::string& name);
