@@ -500,9 +500,9 @@ class Builder {
     // may have moved the object that reference named.
     std::string key_text = "META\n" + n + "\n" + config["config"].dump() + "\n" + config.value("author", "");
     std::string created_by = "/bin/sh -c #(nop) " + ins.original;
+    if (from_cache(run, key_text)) return {};
     if (n == "WORKDIR") {
       // The folder is made when the image lacks it, as docker makes it.
-      if (from_cache(run, key_text)) return {};
       std::string parent_chain = run.image.layers.empty() ? "" : run.image.layers.back();
       auto layer = PendingLayer::extract(
           store_, parent_chain, folder_layer_feed(config["config"]["WorkingDir"].get<std::string>(), diff_dirs_of(run.image)));
@@ -786,9 +786,9 @@ class Builder {
     return true;
   }
 
+  // Stores the step (its caller looked it up in the cache first) and indexes it.
   Status commit_step(StageRun& run, const Json& config, const std::string& created_by, const std::string& key_text,
                      PendingLayer* layer) {
-    if (!layer && from_cache(run, key_text)) return {};
     std::string key = cache_key(run, key_text);
     HistoryEntry entry{.created_by = created_by, .comment = "", .author = "", .empty_layer = layer == nullptr};
     Json derived = derive_image_config(config, entry, layer ? layer->record().diff_id : "", now_rfc3339());
