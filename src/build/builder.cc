@@ -662,7 +662,6 @@ class Builder {
     std::vector<std::string> diff_dirs = diff_dirs_of(run.image);
     LayerFeed feed;
     std::string key_text, created_by;
-    std::optional<ContextCopyPlan> plan;
     if (auto from = ins.flag("from")) {
       // Another stage's image, or an image by name: its content is its ID.
       std::string name = TRY(word(*from, run));
@@ -673,46 +672,12 @@ class Builder {
       key_text = "COPY --from\n" + source_id + "\n" + Json(sources).dump() + "\n" + options_text;
       created_by = "/bin/sh -c #(nop) " + ins.name + " --from=" + name + " " + join_words(sources) + " " + dest;
       feed = image_copy_layer_feed(diff_dirs_of(source), sources, target, diff_dirs);
-    } else if (!ins.heredocs.empty()) {
-      // COPY <<NAME: each heredoc is a file called NAME.
-      made_.clear();
-      Sha256 hash;
-      std::vector<MadeFile> files;
-      for (size_t i = 0; i + 1 < ins.args.size(); ++i) {
-        const Heredoc* h = ins.heredoc_for(ins.args[i]);
-        if (!h) return make_error("{}: a heredoc and files can't be copied together yet", ins.name);
-        std::string body = h->body;
-        if (h->expand) body = TRY(expand_heredoc(h->body, lookup(run))).value;
-        made_.push_back(TRY(TempFile::write(body)));
-        files.push_back({made_.back()->path, h->name, 0644});
-        hash.update(h->name + "\n" + body + "\n");
-      }
-      std::string digest = hash.digest();
-      key_text = "COPY heredoc\n" + digest + "\n" + options_text;
-      created_by = "/bin/sh -c #(nop) " + ins.name + " " + digest + " in " + dest;
-      feed = files_layer_feed(files, target, diff_dirs);
-    } else if (ins.name == "ADD" && std::any_of(sources.begin(), sources.end(), is_http_url)) {
-      // ADD of a URL downloads it on every build; its content is the key.
-      if (sources.size() > 1) return make_error("ADD of a URL with other sources is not supported yet: add it alone");
-      download_ = TRY(Download::fetch(sources[0]));
-      key_text = "ADD url\n" + download_->digest + "\n" + options_text;
-      created_by = "/bin/sh -c #(nop) ADD " + download_->digest + " in " + dest;
-      feed = files_layer_feed({{download_->file->path, download_->name, 0600}}, target, diff_dirs);
-    } else if (auto archive = TRY(local_archive(ins, sources))) {
-      // ADD of a tar archive unpacks it into the destination folder.
-      const std::vector<ContextEntry>* context = TRY(context_entries());
-      ContextCopyPlan one = TRY(std::move(plan_context_copy(*context, {*archive}, dest)).wrap("{} failed", ins.name));
-      std::string content = TRY(digests_->digest(*one.items.at(0).entry));
-      key_text = "ADD archive\n" + content + "\n" + options_text;
-      created_by = "/bin/sh -c #(nop) ADD " + content + " in " + dest;
-      feed = archive_layer_feed(context_dir_, clean_path(*archive), target, diff_dirs);
     } else {
-      const std::vector<ContextEntry>* context = TRY(context_entries());
-      plan = TRY(std::move(plan_context_copy(*context, sources, dest)).wrap("{} failed", ins.name));
-      std::string content = TRY(copy_content_key(*plan, *digests_));
-      key_text = "COPY\n" + content + "\n" + options_text;
+      std::vector<CopyPart> parts = TRY(copy_parts(ins, run, dest, key_text));
+      std::string content = sha256_digest(key_text);
+      key_text = ins.name + "\n" + content + "\n" + options_text;
       created_by = "/bin/sh -c #(nop) " + ins.name + " " + content + " in " + dest;
-      feed = copy_layer_feed(context_dir_, *plan, target, diff_dirs);
+      feed = copy_layer_feed(context_dir_, parts, target, ins.args.size() > 2, diff_dirs);
     }
     if (from_cache(run, key_text)) return {};
     std::string parent_chain = run.image.layers.empty() ? "" : run.image.layers.back();
@@ -721,24 +686,84 @@ class Builder {
     return commit_step(run, run.image.config, created_by, key_text, &*layer);
   }
 
-  // ADD's one local source when it is a tar archive (by its content, as
-  // docker tells); nullopt for anything else.
-  Result<std::optional<std::string>> local_archive(const Instruction& ins, const std::vector<std::string>& sources) {
-    if (ins.name != "ADD") return std::optional<std::string>();
-    const std::vector<ContextEntry>* context = TRY(context_entries());
-    std::optional<std::string> archive;
-    for (const auto& source : sources) {
-      std::string rel = clean_path(source);
-      auto it = std::find_if(context->begin(), context->end(), [&](const ContextEntry& e) { return e.path == rel; });
-      if (it == context->end() || !it->is_regular()) continue;
-      std::string head = TRY(read_context_head(context_dir_, rel, 512));
-      if (!looks_like_archive(head)) continue;
-      if (head.starts_with("BZh") || head.starts_with("\xfd" "7zXZ"))
-        return make_error("ADD of `{}`: bzip2 and xz archives are not supported; use gzip, zstd or none", source);
-      if (sources.size() > 1) return make_error("ADD of an archive with other sources is not supported yet: add it alone");
-      archive = rel;
+  // What a COPY or ADD without --from takes, in the order it names it:
+  // heredocs and ADD's downloads (files the step makes), ADD's local tar
+  // archives (unpacked), and context entries. `content` gets what their
+  // content is, for the cache key.
+  Result<std::vector<CopyPart>> copy_parts(const Instruction& ins, StageRun& run, const std::string& dest,
+                                           std::string& content) {
+    if (ins.args.size() > 2 && !dest.ends_with("/"))
+      return make_error("When using {} with more than one source file, the destination must be a directory and end "
+                        "with a /",
+                        ins.name);
+    made_.clear();
+    downloads_.clear();
+    std::vector<CopyPart> parts;
+    std::vector<std::string> context_sources;
+    // Context sources in a row make one plan: their wildcards and folders
+    // are planned as one COPY plans them.
+    auto take_context = [&]() -> Status {
+      if (context_sources.empty()) return {};
+      const std::vector<ContextEntry>* context = TRY(context_entries());
+      CopyPart part;
+      part.plan = TRY(std::move(plan_context_copy(*context, context_sources, dest)).wrap("{} failed", ins.name));
+      content += "context " + TRY(copy_content_key(part.plan, *digests_)) + "\n";
+      parts.push_back(std::move(part));
+      context_sources.clear();
+      return {};
+    };
+    auto made_file = [&](MadeFile file) {
+      CopyPart part;
+      part.kind = CopyPart::Kind::kFile;
+      part.file = std::move(file);
+      parts.push_back(std::move(part));
+    };
+    for (size_t i = 0; i + 1 < ins.args.size(); ++i) {
+      if (const Heredoc* h = ins.heredoc_for(ins.args[i])) {
+        // COPY <<NAME: the heredoc is a file called NAME.
+        TRY(take_context());
+        std::string body = h->body;
+        if (h->expand) body = TRY(expand_heredoc(h->body, lookup(run))).value;
+        made_.push_back(TRY(TempFile::write(body)));
+        made_file({made_.back()->path, h->name, 0644});
+        content += "heredoc " + h->name + " " + sha256_digest(body) + "\n";
+        continue;
+      }
+      std::string source = TRY(word(ins.args[i], run));
+      if (ins.name == "ADD" && is_http_url(source)) {
+        // Downloaded on every build; its content is the key.
+        TRY(take_context());
+        downloads_.push_back(TRY(Download::fetch(source)));
+        const Download& d = *downloads_.back();
+        made_file({d.file->path, d.name, 0600});
+        content += "url " + d.name + " " + d.digest + "\n";
+        continue;
+      }
+      if (const ContextEntry* archive = TRY(context_archive(ins, source))) {
+        TRY(take_context());
+        CopyPart part;
+        part.kind = CopyPart::Kind::kArchive;
+        part.archive = archive->path;
+        content += "archive " + archive->path + " " + TRY(digests_->digest(*archive)) + "\n";
+        parts.push_back(std::move(part));
+        continue;
+      }
+      context_sources.push_back(source);
     }
-    return archive;
+    TRY(take_context());
+    return parts;
+  }
+
+  // ADD's source when it is a context file holding a tar archive (told by
+  // its content, as docker tells); nullptr for anything else.
+  Result<const ContextEntry*> context_archive(const Instruction& ins, const std::string& source) {
+    if (ins.name != "ADD") return nullptr;
+    const std::vector<ContextEntry>* context = TRY(context_entries());
+    std::string rel = clean_path(source);
+    auto it = std::find_if(context->begin(), context->end(), [&](const ContextEntry& e) { return e.path == rel; });
+    if (it == context->end() || !it->is_regular()) return nullptr;
+    std::string head = TRY(read_context_head(context_dir_, rel, 512));
+    return looks_like_archive(head) ? &*it : nullptr;
   }
 
   Result<const std::vector<ContextEntry>*> context_entries() {
@@ -889,7 +914,7 @@ class Builder {
   std::vector<std::optional<StepImage>> results_;
   std::optional<std::vector<ContextEntry>> context_;
   std::optional<FileDigests> digests_;
-  std::unique_ptr<Download> download_;  ///< the last ADD of a URL
+  std::vector<std::unique_ptr<Download>> downloads_;  ///< the last ADD's URLs
   std::vector<std::unique_ptr<TempFile>> made_;  ///< the last COPY's heredocs
   size_t step_ = 0, total_steps_ = 0;
 };

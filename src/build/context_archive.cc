@@ -80,16 +80,6 @@ Result<UniqueFd> from_start(int fd, std::string_view head) {
   return copy;
 }
 
-std::string parent_of(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? "" : path.substr(0, slash);
-}
-
-std::string base_of(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 // Writes one member under the folder open at `root`: its folder resolved
 // inside the root (symlinks included), the member itself replacing
 // whatever had its name, never followed.
@@ -97,8 +87,8 @@ Status write_member(struct archive* in, struct archive_entry* e, int root, const
                     std::vector<std::pair<std::string, mode_t>>& folder_modes) {
   mode_t type = archive_entry_filetype(e);
   mode_t mode = archive_entry_perm(e) & 07777;
-  UniqueFd parent = TRY(make_directories_in_root(root, parent_of(rel), 0755));
-  std::string base = base_of(rel);
+  UniqueFd parent = TRY(make_directories_in_root(root, relative_parent(rel), 0755));
+  std::string base = relative_base(rel);
   if (type == AE_IFDIR) {
     if (::mkdirat(parent.get(), base.c_str(), 0755) != 0 && errno != EEXIST) return errno_error("make `{}`", rel);
     folder_modes.emplace_back(rel, mode);
@@ -107,8 +97,8 @@ Status write_member(struct archive* in, struct archive_entry* e, int root, const
   (void)::unlinkat(parent.get(), base.c_str(), 0);
   if (const char* hard = archive_entry_hardlink(e)) {
     std::string target = clean_clamped_path(hard);
-    UniqueFd tparent = TRY(open_directory_in_root(root, parent_of(target)));
-    if (::linkat(tparent.get(), base_of(target).c_str(), parent.get(), base.c_str(), 0) != 0)
+    UniqueFd tparent = TRY(open_directory_in_root(root, relative_parent(target)));
+    if (::linkat(tparent.get(), relative_base(target).c_str(), parent.get(), base.c_str(), 0) != 0)
       return errno_error("link `{}` to `{}`", rel, target);
     return {};
   }
@@ -141,30 +131,33 @@ Status write_member(struct archive* in, struct archive_entry* e, int root, const
 
 }  // namespace
 
-Result<ContextFolder> ContextFolder::unpack(int fd, std::string_view head, const std::string& what) {
-  if (head.starts_with("BZh") || head.starts_with("\xfd" "7zXZ"))
-    return make_error("{} is compressed with bzip2 or xz: skiff reads a context tar plain, or compressed with "
-                      "gzip or zstd",
-                      what);
-  ContextFolder folder = TRY(empty());
-  UniqueFd source = TRY(from_start(fd, head));
-  InflatingPipe inflated = TRY(InflatingPipe::start(source.get(), what));
+Status read_tar_archive(int fd, const std::string& what, const std::function<Status(struct archive*)>& read) {
+  InflatingPipe inflated = TRY(InflatingPipe::start(fd, what));
   std::unique_ptr<struct archive, ReadFree> in(archive_read_new());
   archive_read_support_format_tar(in.get());
   archive_read_support_format_empty(in.get());
   archive_read_support_filter_none(in.get());
-  if (archive_read_open_fd(in.get(), inflated.fd(), 1 << 16) != ARCHIVE_OK) {
-    (void)inflated.abandon();
-    return make_error("read {}: {}", what, archive_error_string(in.get()));
+  Status status = archive_read_open_fd(in.get(), inflated.fd(), 1 << 16) == ARCHIVE_OK
+                      ? read(in.get())
+                      : Status(make_error("read {}: {}", what, archive_error_string(in.get())));
+  if (!status.ok()) {
+    Status inflater = inflated.abandon();
+    return inflater.ok() ? status : std::move(inflater).error().wrap("read {}", what);
   }
+  return inflated.finish();
+}
+
+Result<ContextFolder> ContextFolder::unpack(int fd, std::string_view head, const std::string& what) {
+  ContextFolder folder = TRY(empty());
+  UniqueFd source = TRY(from_start(fd, head));
   UniqueFd root = TRY(open_directory(folder.path_));
   std::vector<std::pair<std::string, mode_t>> folder_modes;
-  auto unpack_all = [&]() -> Status {
+  TRY(read_tar_archive(source.get(), what, [&](struct archive* in) -> Status {
     for (;;) {
       struct archive_entry* e = nullptr;
-      int r = archive_read_next_header(in.get(), &e);
+      int r = archive_read_next_header(in, &e);
       if (r == ARCHIVE_EOF) return {};
-      if (r < ARCHIVE_WARN) return make_error("read {}: {}", what, archive_error_string(in.get()));
+      if (r < ARCHIVE_WARN) return make_error("read {}: {}", what, archive_error_string(in));
       std::string name = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
       const char* hard = archive_entry_hardlink(e);
       for (const std::string& n : {name, std::string(hard ? hard : "")})
@@ -172,15 +165,9 @@ Result<ContextFolder> ContextFolder::unpack(int fd, std::string_view head, const
           return make_error("unpack {}: unsafe name `{}`: {}", what, n, why);
       std::string rel = clean_clamped_path(name);
       if (rel.empty()) continue;  // "./" itself
-      TRY(std::move(write_member(in.get(), e, root.get(), rel, folder_modes)).wrap("unpack {}", what));
+      TRY(std::move(write_member(in, e, root.get(), rel, folder_modes)).wrap("unpack {}", what));
     }
-  };
-  Status unpacked = unpack_all();
-  if (!unpacked.ok()) {
-    (void)inflated.abandon();
-    return std::move(unpacked).error();
-  }
-  TRY(inflated.finish());
+  }));
   // Folders get their modes last: a read-only one was still written into.
   for (auto it = folder_modes.rbegin(); it != folder_modes.rend(); ++it)
     (void)::fchmodat(root.get(), it->first.c_str(), it->second, 0);

@@ -1,21 +1,25 @@
-// A build context given as a tar archive (a file, or standard input):
-// unpacked into a private temporary folder that is removed when done.
+// Tar archives a build reads: a context given as one (a file, or standard
+// input), unpacked into a private temporary folder that is removed when
+// done, and the reader ADD's local archives share with it.
 // Nothing in the archive can write outside that folder (absolute names,
 // `..` and writes through symlinks are refused by libarchive's secure
 // extraction); owners are not restored (COPY gives files to root anyway).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include "base/error.h"
 
+struct archive;
+
 namespace skiff {
 
 class ContextFolder {
  public:
-  /// Unpacks the archive read from `fd` (tar, plain or compressed with gzip,
-  /// bzip2, xz or zstd), whose first bytes `head` were already read from it.
+  /// Unpacks the archive read from `fd` (a tar as read_tar_archive takes),
+  /// whose first bytes `head` were already read from it.
   static Result<ContextFolder> unpack(int fd, std::string_view head, const std::string& what);
   /// An empty folder: the context of a Dockerfile given alone on stdin.
   static Result<ContextFolder> empty();
@@ -28,6 +32,13 @@ class ContextFolder {
   ContextFolder() = default;
   std::string path_;
 };
+
+/// Hands `read` the tar archive read from `fd` (from where it is) with
+/// libarchive, inflated on the way when it is compressed (gzip, zstd, xz,
+/// bzip2: InflatingPipe); `read` takes the members it wants. Corrupt
+/// compressed data makes `read` see a cut tar: the inflater's error is the
+/// one returned then. `what` names the archive in errors.
+Status read_tar_archive(int fd, const std::string& what, const std::function<Status(struct archive*)>& read);
 
 /// Where a build's temporary files and folders go: $TMPDIR, else /tmp.
 std::string temp_folder();

@@ -22,7 +22,6 @@
 #include "image/tar_writer.h"
 #include "image/user_spec.h"
 #include "linux/path_in_root.h"
-#include "linux/userns.h"
 
 namespace skiff {
 
@@ -30,27 +29,11 @@ namespace {
 
 bool has_wildcard(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
 
-std::string base_name(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-std::string parent_of(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? "" : path.substr(0, slash);
-}
-
-std::string join_rel(const std::string& a, const std::string& b) {
-  if (a.empty()) return b;
-  if (b.empty()) return a;
-  return a + "/" + b;
-}
-
 // Opens the context file at `rel` for reading: its folder resolved inside the
 // context, the file itself never followed.
 Result<UniqueFd> open_context_file(int context_fd, const std::string& rel) {
-  UniqueFd dir = TRY(open_directory_in_root(context_fd, parent_of(rel)));
-  UniqueFd fd(::openat(dir.get(), base_name(rel).c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  UniqueFd dir = TRY(open_directory_in_root(context_fd, relative_parent(rel)));
+  UniqueFd fd(::openat(dir.get(), relative_base(rel).c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (!fd) return errno_error("open `{}` in the build context", rel);
   return fd;
 }
@@ -201,7 +184,7 @@ Result<std::string> copy_content_key(const ContextCopyPlan& plan, FileDigests& d
     std::string content;
     if (e.is_regular()) content = TRY(digests.digest(e));
     else if (e.is_symlink()) content = e.link_target;
-    hash.update(fmt::format("{}\t{}\t{}\t{:o}\t{}\t{}\n", item.from_folder ? item.under : base_name(e.path),
+    hash.update(fmt::format("{}\t{}\t{}\t{:o}\t{}\t{}\n", item.from_folder ? item.under : relative_base(e.path),
                             item.from_folder ? 'F' : 'S', e.mode >> 12, e.mode & 07777, e.links > 1 ? e.inode : 0,
                             content));
   }
@@ -230,23 +213,23 @@ class CopyWriter {
       auto st = TRY(tree_.lstat(TRY(tree_.resolve(dest))));
       into_folder_ = st && S_ISDIR(st->st_mode);
     }
-    folder_ = TRY(tree_.resolve(into_folder_ ? dest : parent_of(dest)));
-    file_name_ = into_folder_ ? "" : base_name(dest);
+    folder_ = TRY(tree_.resolve(into_folder_ ? dest : relative_parent(dest)));
+    file_name_ = into_folder_ ? "" : relative_base(dest);
     return ensure_folder(folder_);
   }
 
   /// The tar name of a source entry: `under` its folder source, or a
   /// file source named `source_path`.
   std::string name_for(bool from_folder, const std::string& under, const std::string& source_path) const {
-    if (from_folder) return join_rel(folder_, under);
-    return join_rel(folder_, into_folder_ ? base_name(source_path) : file_name_);
+    if (from_folder) return join_relative(folder_, under);
+    return join_relative(folder_, into_folder_ ? relative_base(source_path) : file_name_);
   }
 
   /// Writes one entry (`content_fd` for a file's content), its folders
   /// first; --chown and --chmod applied, else `uid`/`gid`/`mode` kept.
   Status write(TarHeader h, int content_fd, const std::string& what) {
     if (h.name.empty() || written_.count(h.name)) return {};
-    TRY(ensure_folder(parent_of(h.name)));
+    TRY(ensure_folder(relative_parent(h.name)));
     if (chown_ || !keep_owners_) h.uid = owner_.first, h.gid = owner_.second;
     if (chmod_) h.mode = *chmod_;
     TRY(tar_.write_header(h));
@@ -258,7 +241,7 @@ class CopyWriter {
   /// Writes a file whose content `content` streams into the tar.
   Status write_streamed(TarHeader h, const std::function<Status(TarWriter&)>& content) {
     if (h.name.empty()) return {};
-    TRY(ensure_folder(parent_of(h.name)));
+    TRY(ensure_folder(relative_parent(h.name)));
     if (chown_ || !keep_owners_) h.uid = owner_.first, h.gid = owner_.second;
     if (chmod_) h.mode = *chmod_;
     TRY(tar_.write_header(h));
@@ -272,13 +255,15 @@ class CopyWriter {
     return first ? "" : it->second;
   }
 
-  void keep_owners() { keep_owners_ = true; }
+  /// Whether entries keep their own owners (archives, other images) or
+  /// become root's (context files): --chown overrides either.
+  void keep_owners(bool keep) { keep_owners_ = keep; }
   Status finish() { return tar_.finish(); }
 
  private:
   Status ensure_folder(const std::string& rel) {
     std::vector<std::string> chain;
-    for (std::string p = rel; !p.empty() && !written_.count(p); p = parent_of(p)) chain.push_back(p);
+    for (std::string p = rel; !p.empty() && !written_.count(p); p = relative_parent(p)) chain.push_back(p);
     for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
       TarHeader h;
       h.name = *it;
@@ -313,15 +298,6 @@ class CopyWriter {
   std::map<std::pair<dev_t, ino_t>, std::string> links_;
 };
 
-// Runs `body` in a child in the containers' user namespace, its tar into `sink`.
-Status stream_tar(ByteSink& sink, const std::function<Status(int out_fd)>& body) {
-  auto values = stream_from_user_namespace(
-      current_id_mapping(), [&](int out_fd, SyncSocket&) { return body(out_fd); },
-      [&](std::span<const uint8_t> data) { return sink.write(data); });
-  if (!values.ok()) return std::move(values).error();
-  return sink.finish();
-}
-
 // One entry of a source image as `name` in the tar.
 Status copy_entry(const ImageTree& from, CopyWriter& out, const std::string& rel, const struct stat& st,
                   const std::string& name) {
@@ -346,65 +322,45 @@ Status copy_entry(const ImageTree& from, CopyWriter& out, const std::string& rel
   return {};  // device nodes stay behind, as they can't be made rootless
 }
 
-}  // namespace
-
-LayerFeed copy_layer_feed(const std::string& context_dir, const ContextCopyPlan& plan, const CopyDestination& target,
-                          const std::vector<std::string>& diff_dirs) {
-  return [=](ByteSink& sink) -> Status {
-    return stream_tar(sink, [&](int out_fd) -> Status {
-      // Child: root of the containers' user namespace, where the layers'
-      // owners are mapped and the context's files are root's.
-      UniqueFd context = TRY(open_directory(context_dir));
-      ImageTree tree = TRY(ImageTree::open(diff_dirs));
-      bool from_folder = false;
-      for (const auto& item : plan.items) from_folder = from_folder || item.from_folder;
-      CopyWriter out(tree, out_fd);
-      TRY(out.place(target, plan.destination_is_folder || from_folder));
-      for (const auto& item : plan.items) {
-        const ContextEntry& e = *item.entry;
-        TarHeader h;
-        h.name = out.name_for(item.from_folder, item.under, e.path);
-        h.mode = uint32_t(e.mode & 07777);
-        h.mtime = e.mtime_ns / 1000000000;
-        if (e.is_directory()) {
-          h.type = '5';
+// A context part: each entry as it is (a hard link's later names as links).
+Status write_context_items(CopyWriter& out, int context, const ContextCopyPlan& plan) {
+  for (const auto& item : plan.items) {
+    const ContextEntry& e = *item.entry;
+    TarHeader h;
+    h.name = out.name_for(item.from_folder, item.under, e.path);
+    h.mode = uint32_t(e.mode & 07777);
+    h.mtime = e.mtime_ns / 1000000000;
+    if (e.is_directory()) {
+      h.type = '5';
+      TRY(out.write(h, -1, e.path));
+    } else if (e.is_symlink()) {
+      h.type = '2';
+      h.link = e.link_target;
+      TRY(out.write(h, -1, e.path));
+    } else if (e.is_regular()) {
+      if (e.links > 1) {
+        if (std::string first = out.link_of(e.device, e.inode, h.name); !first.empty()) {
+          h.type = '1';
+          h.link = first;
           TRY(out.write(h, -1, e.path));
-        } else if (e.is_symlink()) {
-          h.type = '2';
-          h.link = e.link_target;
-          TRY(out.write(h, -1, e.path));
-        } else if (e.is_regular()) {
-          if (e.links > 1) {
-            if (std::string first = out.link_of(e.device, e.inode, h.name); !first.empty()) {
-              h.type = '1';
-              h.link = first;
-              TRY(out.write(h, -1, e.path));
-              continue;
-            }
-          }
-          UniqueFd fd = TRY(open_context_file(context.get(), e.path));
-          struct stat now;
-          if (::fstat(fd.get(), &now) != 0) return errno_error("stat `{}` in the build context", e.path);
-          h.type = '0';
-          h.size = uint64_t(now.st_size);
-          TRY(out.write(h, fd.get(), e.path));
-        } else if (S_ISFIFO(e.mode)) {
-          h.type = '6';
-          TRY(out.write(h, -1, e.path));
+          continue;
         }
-        // Sockets and device nodes in a context are not copied, as
-        // BuildKit leaves them out.
       }
-      return out.finish();
-    });
-  };
+      UniqueFd fd = TRY(open_context_file(context, e.path));
+      struct stat now;
+      if (::fstat(fd.get(), &now) != 0) return errno_error("stat `{}` in the build context", e.path);
+      h.type = '0';
+      h.size = uint64_t(now.st_size);
+      TRY(out.write(h, fd.get(), e.path));
+    } else if (S_ISFIFO(e.mode)) {
+      h.type = '6';
+      TRY(out.write(h, -1, e.path));
+    }
+    // Sockets and device nodes in a context are not copied, as
+    // BuildKit leaves them out.
+  }
+  return {};
 }
-
-namespace {
-
-struct ArchiveReadFree {
-  void operator()(struct archive* a) const { archive_read_free(a); }
-};
 
 // A member climbing out with `..` (a leading "/" is dropped, as docker
 // unpacks an ADDed archive under its destination).
@@ -414,189 +370,181 @@ bool climbs_out(const std::string& name) {
   return !escapes_folder(relative).empty();
 }
 
-}  // namespace
-
-LayerFeed archive_layer_feed(const std::string& context_dir, const std::string& archive, const CopyDestination& target,
-                             const std::vector<std::string>& diff_dirs) {
-  return [=](ByteSink& sink) -> Status {
-    return stream_tar(sink, [&](int out_fd) -> Status {
-      UniqueFd context = TRY(open_directory(context_dir));
-      UniqueFd file = TRY(open_context_file(context.get(), archive));
-      ImageTree tree = TRY(ImageTree::open(diff_dirs));
-      CopyWriter out(tree, out_fd);
-      out.keep_owners();
-      TRY(out.place(CopyDestination{target.destination + "/", target.chown, target.chmod}, true));
-      InflatingPipe inflated = TRY(InflatingPipe::start(file.get(), "`" + archive + "`"));
-      std::unique_ptr<struct archive, ArchiveReadFree> in(archive_read_new());
-      archive_read_support_format_tar(in.get());
-      archive_read_support_format_empty(in.get());
-      archive_read_support_filter_none(in.get());
-      auto entries = [&]() -> Status {
-        if (archive_read_open_fd(in.get(), inflated.fd(), 1 << 16) != ARCHIVE_OK)
-          return make_error("read `{}`: {}", archive, archive_error_string(in.get()));
-        for (;;) {
-          struct archive_entry* e = nullptr;
-          int r = archive_read_next_header(in.get(), &e);
-          if (r == ARCHIVE_EOF) return {};
-          if (r < ARCHIVE_WARN) return make_error("read `{}`: {}", archive, archive_error_string(in.get()));
-          std::string raw = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
-          if (climbs_out(raw)) return make_error("`{}` in `{}` climbs out of the destination", raw, archive);
-          std::string rel = clean_clamped_path(raw);
-          if (rel.empty()) continue;
-          TarHeader h;
-          h.name = out.name_for(true, rel, rel);
-          h.mode = archive_entry_perm(e) & 07777;
-          h.uid = uint64_t(archive_entry_uid(e));
-          h.gid = uint64_t(archive_entry_gid(e));
-          h.mtime = archive_entry_mtime(e);
-          mode_t type = archive_entry_filetype(e);
-          if (const char* hard = archive_entry_hardlink(e)) {
-            if (climbs_out(hard)) return make_error("`{}` in `{}` links out of the destination", raw, archive);
-            h.type = '1';
-            h.link = out.name_for(true, clean_clamped_path(hard), hard);
-            TRY(out.write(h, -1, raw));
-          } else if (type == AE_IFDIR) {
-            h.type = '5';
-            TRY(out.write(h, -1, raw));
-          } else if (type == AE_IFLNK) {
-            h.type = '2';
-            h.link = archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
-            TRY(out.write(h, -1, raw));
-          } else if (type == AE_IFREG) {
-            h.type = '0';
-            h.size = uint64_t(archive_entry_size(e));
-            TRY(out.write_streamed(h, [&](TarWriter& tar) -> Status {
-              uint64_t done = 0;
-              const void* block;
-              size_t size;
-              la_int64_t offset;
-              int rr;
-              while ((rr = archive_read_data_block(in.get(), &block, &size, &offset)) == ARCHIVE_OK) {
-                // A sparse member's holes read as zeros.
-                if (uint64_t(offset) > done) TRY(tar.write_data(std::string(size_t(uint64_t(offset) - done), '\0')));
-                TRY(tar.write_data(std::string_view(static_cast<const char*>(block), size)));
-                done = uint64_t(offset) + size;
-              }
-              if (rr != ARCHIVE_EOF) return make_error("read `{}`: {}", archive, archive_error_string(in.get()));
-              if (done < h.size) TRY(tar.write_data(std::string(size_t(h.size - done), '\0')));
-              return {};
-            }));
-          } else if (type == AE_IFIFO) {
-            h.type = '6';
-            TRY(out.write(h, -1, raw));
+// An archive part: its members under the destination folder.
+Status write_archive_members(CopyWriter& out, int context, const std::string& archive) {
+  UniqueFd file = TRY(open_context_file(context, archive));
+  std::string what = "`" + archive + "`";
+  return read_tar_archive(file.get(), what, [&](struct archive* in) -> Status {
+    for (;;) {
+      struct archive_entry* e = nullptr;
+      int r = archive_read_next_header(in, &e);
+      if (r == ARCHIVE_EOF) return {};
+      if (r < ARCHIVE_WARN) return make_error("read {}: {}", what, archive_error_string(in));
+      std::string raw = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
+      if (climbs_out(raw)) return make_error("`{}` in `{}` climbs out of the destination", raw, archive);
+      std::string rel = clean_clamped_path(raw);
+      if (rel.empty()) continue;
+      TarHeader h;
+      h.name = out.name_for(true, rel, rel);
+      h.mode = archive_entry_perm(e) & 07777;
+      h.uid = uint64_t(archive_entry_uid(e));
+      h.gid = uint64_t(archive_entry_gid(e));
+      h.mtime = archive_entry_mtime(e);
+      mode_t type = archive_entry_filetype(e);
+      if (const char* hard = archive_entry_hardlink(e)) {
+        if (climbs_out(hard)) return make_error("`{}` in `{}` links out of the destination", raw, archive);
+        h.type = '1';
+        h.link = out.name_for(true, clean_clamped_path(hard), hard);
+        TRY(out.write(h, -1, raw));
+      } else if (type == AE_IFDIR) {
+        h.type = '5';
+        TRY(out.write(h, -1, raw));
+      } else if (type == AE_IFLNK) {
+        h.type = '2';
+        h.link = archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
+        TRY(out.write(h, -1, raw));
+      } else if (type == AE_IFREG) {
+        h.type = '0';
+        h.size = uint64_t(archive_entry_size(e));
+        TRY(out.write_streamed(h, [&](TarWriter& tar) -> Status {
+          uint64_t done = 0;
+          const void* block;
+          size_t size;
+          la_int64_t offset;
+          int rr;
+          while ((rr = archive_read_data_block(in, &block, &size, &offset)) == ARCHIVE_OK) {
+            // A sparse member's holes read as zeros.
+            if (uint64_t(offset) > done) TRY(tar.write_data(std::string(size_t(uint64_t(offset) - done), '\0')));
+            TRY(tar.write_data(std::string_view(static_cast<const char*>(block), size)));
+            done = uint64_t(offset) + size;
           }
-        }
-      };
-      Status read = entries();
-      if (!read.ok()) {
-        (void)inflated.abandon();
-        return read;
+          if (rr != ARCHIVE_EOF) return make_error("read {}: {}", what, archive_error_string(in));
+          if (done < h.size) TRY(tar.write_data(std::string(size_t(h.size - done), '\0')));
+          return {};
+        }));
+      } else if (type == AE_IFIFO) {
+        h.type = '6';
+        TRY(out.write(h, -1, raw));
       }
-      TRY(inflated.finish());
-      return out.finish();
-    });
-  };
+    }
+  });
 }
 
-LayerFeed files_layer_feed(const std::vector<MadeFile>& files, const CopyDestination& target,
-                           const std::vector<std::string>& diff_dirs) {
-  return [=](ByteSink& sink) -> Status {
-    return stream_tar(sink, [&](int out_fd) -> Status {
-      ImageTree tree = TRY(ImageTree::open(diff_dirs));
-      CopyWriter out(tree, out_fd);
-      TRY(out.place(target, files.size() > 1));
-      for (const auto& f : files) {
-        UniqueFd fd(::open(f.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-        if (!fd) return errno_error("open `{}`", f.name);
-        struct stat st;
-        if (::fstat(fd.get(), &st) != 0) return errno_error("stat `{}`", f.name);
-        TarHeader h;
-        h.name = out.name_for(false, "", f.name);
-        h.type = '0';
-        h.mode = f.mode;
-        h.size = uint64_t(st.st_size);
-        h.mtime = ::time(nullptr);
-        TRY(out.write(h, fd.get(), f.name));
+// A file the step made, placed as its name says.
+Status write_made_file(CopyWriter& out, const MadeFile& f) {
+  UniqueFd fd(::open(f.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) return errno_error("open `{}`", f.name);
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return errno_error("stat `{}`", f.name);
+  TarHeader h;
+  h.name = out.name_for(false, "", f.name);
+  h.type = '0';
+  h.mode = f.mode;
+  h.size = uint64_t(st.st_size);
+  h.mtime = ::time(nullptr);
+  return out.write(h, fd.get(), f.name);
+}
+
+}  // namespace
+
+LayerFeed copy_layer_feed(const std::string& context_dir, const std::vector<CopyPart>& parts,
+                          const CopyDestination& target, bool into_folder, const std::vector<std::string>& diff_dirs) {
+  return user_namespace_feed([=](int out_fd) -> Status {
+    // Child: root of the containers' user namespace, where the layers'
+    // owners are mapped and the context's files are root's.
+    UniqueFd context = TRY(open_directory(context_dir));
+    ImageTree tree = TRY(ImageTree::open(diff_dirs));
+    bool folder = into_folder;
+    for (const auto& part : parts) {
+      if (part.kind == CopyPart::Kind::kArchive) folder = true;
+      if (part.kind != CopyPart::Kind::kContext) continue;
+      folder = folder || part.plan.destination_is_folder;
+      for (const auto& item : part.plan.items) folder = folder || item.from_folder;
+    }
+    CopyWriter out(tree, out_fd);
+    TRY(out.place(target, folder));
+    for (const auto& part : parts) {
+      out.keep_owners(part.kind == CopyPart::Kind::kArchive);
+      switch (part.kind) {
+        case CopyPart::Kind::kContext: TRY(write_context_items(out, context.get(), part.plan)); break;
+        case CopyPart::Kind::kArchive: TRY(write_archive_members(out, context.get(), part.archive)); break;
+        case CopyPart::Kind::kFile: TRY(write_made_file(out, part.file)); break;
       }
-      return out.finish();
-    });
-  };
+    }
+    return out.finish();
+  });
 }
 
 LayerFeed folder_layer_feed(const std::string& folder, const std::vector<std::string>& diff_dirs) {
-  return [=](ByteSink& sink) -> Status {
-    return stream_tar(sink, [&](int out_fd) -> Status {
-      ImageTree tree = TRY(ImageTree::open(diff_dirs));
-      CopyWriter out(tree, out_fd);
-      auto st = TRY(tree.lstat(TRY(tree.resolve(clean_clamped_path(folder)))));
-      // Missing: the folders on its way, the existing ones as they are.
-      if (!st || !S_ISDIR(st->st_mode))
-        TRY(out.place(CopyDestination{.destination = folder + "/", .chown = "", .chmod = std::nullopt}, true));
-      return out.finish();
-    });
-  };
+  return user_namespace_feed([=](int out_fd) -> Status {
+    ImageTree tree = TRY(ImageTree::open(diff_dirs));
+    CopyWriter out(tree, out_fd);
+    auto st = TRY(tree.lstat(TRY(tree.resolve(clean_clamped_path(folder)))));
+    // Missing: the folders on its way, the existing ones as they are.
+    if (!st || !S_ISDIR(st->st_mode))
+      TRY(out.place(CopyDestination{.destination = folder + "/", .chown = "", .chmod = std::nullopt}, true));
+    return out.finish();
+  });
 }
 
 LayerFeed image_copy_layer_feed(const std::vector<std::string>& source_dirs, const std::vector<std::string>& sources,
                                 const CopyDestination& target, const std::vector<std::string>& diff_dirs) {
-  return [=](ByteSink& sink) -> Status {
-    return stream_tar(sink, [&](int out_fd) -> Status {
-      // Child: root of the containers' user namespace, where both images'
-      // owners are mapped.
-      ImageTree from = TRY(ImageTree::open(source_dirs));
-      ImageTree tree = TRY(ImageTree::open(diff_dirs));
-      // Each source, symlinks followed inside its image; a wildcard in its
-      // last component matched against its folder.
-      struct Source {
-        std::string rel;
-        struct stat st;
-      };
-      std::vector<Source> found;
-      for (const auto& source : sources) {
-        std::string clean = clean_clamped_path(source);
-        if (has_wildcard(base_name(clean))) {
-          std::string folder = TRY(from.resolve(parent_of(clean)));
-          size_t before = found.size();
-          for (const auto& name : TRY(from.list(folder))) {
-            if (::fnmatch(base_name(clean).c_str(), name.c_str(), 0) != 0) continue;
-            std::string rel = TRY(from.resolve(join_rel(folder, name)));
-            if (auto st = TRY(from.lstat(rel))) found.push_back({rel, *st});
-          }
-          if (found.size() == before) return make_error("no source files were specified: `{}` matches nothing", source);
-          continue;
+  return user_namespace_feed([=](int out_fd) -> Status {
+    // Child: root of the containers' user namespace, where both images'
+    // owners are mapped.
+    ImageTree from = TRY(ImageTree::open(source_dirs));
+    ImageTree tree = TRY(ImageTree::open(diff_dirs));
+    // Each source, symlinks followed inside its image; a wildcard in its
+    // last component matched against its folder.
+    struct Source {
+      std::string rel;
+      struct stat st;
+    };
+    std::vector<Source> found;
+    for (const auto& source : sources) {
+      std::string clean = clean_clamped_path(source);
+      if (has_wildcard(relative_base(clean))) {
+        std::string folder = TRY(from.resolve(relative_parent(clean)));
+        size_t before = found.size();
+        for (const auto& name : TRY(from.list(folder))) {
+          if (::fnmatch(relative_base(clean).c_str(), name.c_str(), 0) != 0) continue;
+          std::string rel = TRY(from.resolve(join_relative(folder, name)));
+          if (auto st = TRY(from.lstat(rel))) found.push_back({rel, *st});
         }
-        std::string rel = TRY(from.resolve(clean));
-        auto st = TRY(from.lstat(rel));
-        if (!st) return make_error("`{}` not found in the image: no such file or directory", source);
-        found.push_back({rel, *st});
+        if (found.size() == before) return make_error("no source files were specified: `{}` matches nothing", source);
+        continue;
       }
-      if (found.size() > 1 && !target.destination.ends_with("/"))
-        return make_error("When using COPY with more than one source file, the destination must be a directory "
-                          "and end with a /");
-      bool from_folder = found.size() > 1;
-      for (const auto& s : found) from_folder = from_folder || S_ISDIR(s.st.st_mode);
-      CopyWriter out(tree, out_fd);
-      out.keep_owners();
-      TRY(out.place(target, from_folder));
-      // A folder's entries, depth first, each folder before what it holds.
-      std::function<Status(const std::string&, const std::string&)> walk =
-          [&](const std::string& rel, const std::string& under) -> Status {
-        for (const auto& name : TRY(from.list(rel))) {
-          std::string child = join_rel(rel, name);
-          auto st = TRY(from.lstat(child));
-          if (!st) continue;
-          TRY(copy_entry(from, out, child, *st, out.name_for(true, join_rel(under, name), child)));
-          if (S_ISDIR(st->st_mode)) TRY(walk(child, join_rel(under, name)));
-        }
-        return {};
-      };
-      for (const auto& s : found) {
-        if (S_ISDIR(s.st.st_mode)) TRY(walk(s.rel, ""));
-        else TRY(copy_entry(from, out, s.rel, s.st, out.name_for(false, "", s.rel)));
+      std::string rel = TRY(from.resolve(clean));
+      auto st = TRY(from.lstat(rel));
+      if (!st) return make_error("`{}` not found in the image: no such file or directory", source);
+      found.push_back({rel, *st});
+    }
+    if (found.size() > 1 && !target.destination.ends_with("/"))
+      return make_error("When using COPY with more than one source file, the destination must be a directory "
+                        "and end with a /");
+    bool from_folder = found.size() > 1;
+    for (const auto& s : found) from_folder = from_folder || S_ISDIR(s.st.st_mode);
+    CopyWriter out(tree, out_fd);
+    out.keep_owners(true);
+    TRY(out.place(target, from_folder));
+    // A folder's entries, depth first, each folder before what it holds.
+    std::function<Status(const std::string&, const std::string&)> walk =
+        [&](const std::string& rel, const std::string& under) -> Status {
+      for (const auto& name : TRY(from.list(rel))) {
+        std::string child = join_relative(rel, name);
+        auto st = TRY(from.lstat(child));
+        if (!st) continue;
+        TRY(copy_entry(from, out, child, *st, out.name_for(true, join_relative(under, name), child)));
+        if (S_ISDIR(st->st_mode)) TRY(walk(child, join_relative(under, name)));
       }
-      return out.finish();
-    });
-  };
+      return {};
+    };
+    for (const auto& s : found) {
+      if (S_ISDIR(s.st.st_mode)) TRY(walk(s.rel, ""));
+      else TRY(copy_entry(from, out, s.rel, s.st, out.name_for(false, "", s.rel)));
+    }
+    return out.finish();
+  });
 }
 
 }  // namespace skiff

@@ -81,17 +81,6 @@ struct CopyDestination {
   std::optional<uint32_t> chmod;
 };
 
-/// The layer's tar: the plan's entries read from `context_dir`, placed
-/// under `target` in the image whose layers are `diff_dirs` (bottom first).
-LayerFeed copy_layer_feed(const std::string& context_dir, const ContextCopyPlan& plan, const CopyDestination& target,
-                          const std::vector<std::string>& diff_dirs);
-
-/// ADD of a local archive (tar, plain or gzip/zstd): its members unpacked
-/// into the destination folder, owners kept unless --chown; a member that
-/// climbs out with `..` is an error.
-LayerFeed archive_layer_feed(const std::string& context_dir, const std::string& archive, const CopyDestination& target,
-                             const std::vector<std::string>& diff_dirs);
-
 /// A file a step made (a download, a heredoc), to be placed as `name`.
 struct MadeFile {
   std::string path;  ///< where it is now: read by the child by this path
@@ -99,10 +88,25 @@ struct MadeFile {
   uint32_t mode = 0644;
 };
 
-/// ADD of a URL, COPY of heredocs: `files` placed under `target` as
-/// context files are (a folder when there are several).
-LayerFeed files_layer_feed(const std::vector<MadeFile>& files, const CopyDestination& target,
-                           const std::vector<std::string>& diff_dirs);
+/// One source of a COPY or ADD.
+struct CopyPart {
+  enum class Kind { kContext, kArchive, kFile };
+  Kind kind = Kind::kContext;
+  ContextCopyPlan plan;  ///< kContext: context entries, copied as they are
+  /// kArchive: a context file holding a tar (plain, gzip, zstd, xz, bzip2),
+  /// unpacked with its owners unless --chown; a member climbing out with
+  /// `..` is an error.
+  std::string archive;
+  MadeFile file;  ///< kFile: a file the step made
+};
+
+/// The layer's tar: `parts` in order (context files read from
+/// `context_dir`), placed under `target` in the image whose layers are
+/// `diff_dirs` (bottom first). The destination is a folder when
+/// `into_folder` (several sources) or `target` ends in "/", and when a part
+/// copies a folder or a wildcard's matches or unpacks an archive.
+LayerFeed copy_layer_feed(const std::string& context_dir, const std::vector<CopyPart>& parts,
+                          const CopyDestination& target, bool into_folder, const std::vector<std::string>& diff_dirs);
 
 /// WORKDIR's folder: a tar of the folders on its way that the image lacks
 /// (an empty tar when it has them all).

@@ -31,9 +31,7 @@ namespace {
 
 // "a/b/c" -> {"a/b", "c"}; "c" -> {"", "c"}; "" -> {"", ""}.
 std::pair<std::string, std::string> split_last(const std::string& rel) {
-  size_t slash = rel.rfind('/');
-  if (slash == std::string::npos) return {"", rel};
-  return {rel.substr(0, slash), rel.substr(slash + 1)};
+  return {relative_parent(rel), relative_base(rel)};
 }
 
 bool names_folder(const std::string& path) {

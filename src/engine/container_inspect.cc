@@ -2,6 +2,7 @@
 #include "base/fs.h"
 #include "engine/container_log.h"
 #include "engine/containers.h"
+#include "engine/networks.h"
 #include "net/network_mode.h"
 
 namespace skiff {
@@ -67,6 +68,9 @@ Json inspect_container(const Store& store, const Container& c) {
         shown["IPAMConfig"] = {{"IPv4Address", endpoint.value("IPv4Address", "")}};
     }
     shown["Links"] = host.contains("Links") ? host["Links"] : Json();
+    // Stopped, it is still on the network, as docker shows it: the ID is
+    // the record's (gone when the network was removed under it).
+    if (auto record = find_network(store, network); record.ok()) shown["NetworkID"] = record->id;
     const Json* run = c.status() == "running" && c.state.contains("Networks") && c.state["Networks"].contains(network)
                           ? &c.state["Networks"][network]
                           : nullptr;

@@ -340,12 +340,8 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
   // is one network for every container; skiff's slirp is one per container).
   std::vector<std::string> links;
   for (const auto& link : o.links) {
-    size_t colon = link.find(':');
-    std::string target = link.substr(0, colon);
-    std::string alias = colon == std::string::npos ? target : link.substr(colon + 1);
-    if (target.empty() || alias.empty() || !is_network_name(alias))
-      return make_error("invalid --link `{}`: use NAME[:ALIAS]", link);
-    Container other = TRY(find_container(store, target));
+    LinkSpec spec = TRY(parse_link(link));
+    Container other = TRY(find_container(store, spec.target));
     auto theirs = parse_network_mode(other.config["HostConfig"].value("NetworkMode", ""));
     if (!theirs.ok() || theirs->kind != NetworkMode::Kind::kNetwork)
       return make_error(
@@ -355,7 +351,7 @@ Result<ContainerDraft> make_container_draft(const Store& store, const CreateOpti
     if (o.network.empty()) network = *theirs;
     if (network.kind != NetworkMode::Kind::kNetwork || network.network != theirs->network)
       return make_error("--link {}: {} is on network {}, not on this container's", link, other.name(), theirs->network);
-    links.push_back(other.name() + ":" + alias);
+    links.push_back(other.name() + ":" + spec.alias);
   }
   std::string network_mode = o.network.empty() ? "slirp" : o.network;
   std::optional<NetworkRecord> user_network;

@@ -1,5 +1,11 @@
 #include "engine/image_commit.h"
 
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
 #include "base/fs.h"
 #include "base/lock.h"
 #include "engine/container_diff.h"
@@ -9,7 +15,9 @@
 #include "image/image_config.h"
 #include "image/layer_tar.h"
 #include "image/reference.h"
+#include "image/tar_writer.h"
 #include "linux/container_plan.h"
+#include "linux/path_in_root.h"
 
 namespace skiff {
 
@@ -64,6 +72,53 @@ Result<PendingLayer> layer_from_upper(const Store& store, const std::string& upp
   return PendingLayer::extract(store, parent_chain, feed);
 }
 
+Result<PendingLayer> layer_from_copy(const Store& store, const std::string& copy_dir,
+                                     const std::vector<FsChange>& changes, const std::string& parent_chain) {
+  LayerFeed feed = user_namespace_feed([&](int out_fd) -> Status {
+    // Child: root of the containers' user namespace, where the copy's files
+    // have the owners the image gives them.
+    UniqueFd root = TRY(open_directory(copy_dir));
+    TarWriter tar(out_fd);
+    for (const auto& change : changes) {
+      std::string rel = clean_clamped_path(change.path);
+      if (rel.empty()) continue;
+      std::string base = relative_base(rel);
+      UniqueFd folder = TRY(open_directory_in_root(root.get(), relative_parent(rel)));
+      if (change.kind == 'D') {
+        TarHeader whiteout;
+        whiteout.name = join_relative(relative_parent(rel), ".wh." + base);
+        TRY(tar.write_header(whiteout));
+        continue;
+      }
+      struct stat st;
+      if (::fstatat(folder.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) continue;
+        return errno_error("stat `{}`", change.path);
+      }
+      if (S_ISSOCK(st.st_mode)) continue;  // a socket is nothing a layer can hold
+      TarHeader h = tar_header_from_stat(rel, st);
+      if (S_ISLNK(st.st_mode)) {
+        std::string target(PATH_MAX, '\0');
+        ssize_t n = ::readlinkat(folder.get(), base.c_str(), target.data(), target.size());
+        if (n < 0) return errno_error("read link `{}`", change.path);
+        target.resize(size_t(n));
+        h.link = target;
+      } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+        h.devmajor = major(st.st_rdev);
+        h.devminor = minor(st.st_rdev);
+      }
+      TRY(tar.write_header(h));
+      if (S_ISREG(st.st_mode)) {
+        UniqueFd file(::openat(folder.get(), base.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+        if (!file) return errno_error("open `{}`", change.path);
+        TRY(tar.write_content(file.get(), h.size, change.path));
+      }
+    }
+    return tar.finish();
+  });
+  return PendingLayer::extract(store, parent_chain, feed);
+}
+
 Json derive_image_config(Json base, const HistoryEntry& entry, const std::string& diff_id,
                          const std::string& created) {
   base["created"] = created;
@@ -114,9 +169,6 @@ Result<std::string> commit_container(const Store& store, const CommitOptions& op
   }
   auto driver = parse_rootfs_driver(c.config.value("storage_driver", "native"));
   if (!driver.ok()) return fail(driver.error());
-  if (*driver == RootfsDriver::kVfs)
-    return fail(make_error("the container uses the vfs storage driver, whose copy skiff can't commit yet; "
-                           "containers on overlay (native or fuse-overlayfs) can be committed"));
 
   ImageRecord image = TRY(std::move(load_image(store, c.config.value("image_id", "")))
                               .wrap("commit container {}: its image is gone from the store", c.name()));
@@ -137,14 +189,23 @@ Result<std::string> commit_container(const Store& store, const CommitOptions& op
   {
     std::optional<PauseForCommit> pause;
     if (options.pause) pause.emplace(store, c);
-    if (path_exists(upper)) {
+    if (*driver == RootfsDriver::kVfs) {
+      // A copy: its differences from the image are the layer.
+      auto changes = container_changes(store, c);
+      if (!changes.ok()) return fail(changes.error().wrap("find its changes"));
+      if (!changes->empty()) {
+        auto made = layer_from_copy(store, c.dir + "/rootfs", *changes, parent);
+        if (!made.ok()) return fail(made.error().wrap("write its changes as a layer"));
+        layer.emplace(std::move(*made));
+      }
+    } else if (path_exists(upper)) {
       auto made = layer_from_upper(store, upper, parent);
       if (!made.ok()) return fail(made.error().wrap("write its changes as a layer"));
       layer.emplace(std::move(*made));
     }
   }
-  // A container never started has no upper folder: an empty layer, as
-  // docker commits one.
+  // A container never started (or unchanged) has no changes: an empty
+  // layer, as docker commits one.
   if (!layer) {
     LayerFeed empty = [](ByteSink& sink) -> Status {
       static const uint8_t end[1024] = {};

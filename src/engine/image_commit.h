@@ -13,6 +13,7 @@
 
 #include "base/error.h"
 #include "base/json.h"
+#include "engine/container_diff.h"
 #include "image/image_store.h"
 #include "image/layer_store.h"
 #include "image/store.h"
@@ -23,6 +24,13 @@ namespace skiff {
 /// none): complete on disk, not yet visible (PendingLayer::commit).
 Result<PendingLayer> layer_from_upper(const Store& store, const std::string& upper_dir,
                                       const std::string& parent_chain);
+
+/// The layer a vfs container's copy (`copy_dir`) makes of its `changes`
+/// (container_changes): added and changed entries as the copy has them,
+/// deleted ones as OCI whiteouts. An entry gone since the changes were
+/// listed (a running container) is left out.
+Result<PendingLayer> layer_from_copy(const Store& store, const std::string& copy_dir,
+                                     const std::vector<FsChange>& changes, const std::string& parent_chain);
 
 /// One history entry of an image config.
 struct HistoryEntry {

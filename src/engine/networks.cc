@@ -185,12 +185,8 @@ Status delete_record(const Store& store, const NetworkRecord& n) {
 Result<Json> link_entries(const std::vector<std::string>& links) {
   Json out = Json::array();
   for (const auto& link : links) {
-    size_t colon = link.find(':');
-    std::string name = link.substr(0, colon);
-    std::string alias = colon == std::string::npos ? name : link.substr(colon + 1);
-    if (name.empty() || alias.empty() || alias.find(':') != std::string::npos)
-      return make_error("invalid --link \"{}\": expected NAME or NAME:ALIAS", link);
-    out.push_back(name + ":" + alias);
+    LinkSpec spec = TRY(parse_link(link));
+    out.push_back(spec.target + ":" + spec.alias);
   }
   return out;
 }
@@ -231,6 +227,15 @@ Result<NetworkRecord> network_to_join(const Store& store, std::string_view name)
 }
 
 }  // namespace
+
+Result<LinkSpec> parse_link(std::string_view text) {
+  size_t colon = text.find(':');
+  LinkSpec spec{std::string(text.substr(0, colon)), ""};
+  spec.alias = colon == std::string_view::npos ? spec.target : std::string(text.substr(colon + 1));
+  if (spec.target.empty() || spec.alias.empty() || !is_network_name(spec.alias))
+    return make_error("invalid --link `{}`: use NAME[:ALIAS]", text);
+  return spec;
+}
 
 Status check_endpoint_address(const NetworkRecord& n, const std::string& ip) {
   if (ip.empty()) return {};

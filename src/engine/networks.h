@@ -133,6 +133,14 @@ Status remove_network(const Store& store, std::string_view name_or_id);
 /// of its subnet that isn't its gateway.
 Status check_endpoint_address(const NetworkRecord& network, const std::string& ip);
 
+/// --link NAME[:ALIAS] (create and `network connect`): the target's name
+/// and the alias it gets (the name when none is given).
+struct LinkSpec {
+  std::string target;
+  std::string alias;
+};
+Result<LinkSpec> parse_link(std::string_view text);
+
 /// `network connect` / `disconnect` of a container that is not running:
 /// its record's HostConfig.NetworkMode, EndpointConfig (Aliases,
 /// IPv4Address) and HostConfig.Links. A container is on one network at a

@@ -34,6 +34,8 @@ CompressionLevels compression_levels(Compression c) {
     case Compression::kZstd:
       return {1, 19, 3};
     case Compression::kNone:
+    case Compression::kXz:  // never made: only read from users' archives
+    case Compression::kBzip2:
       break;
   }
   return {0, 0, 0};

@@ -40,6 +40,16 @@ std::string chain_id_of(const std::string& parent_chain, const std::string& diff
   return sha256_digest(parent_chain + " " + diff_id);
 }
 
+LayerFeed user_namespace_feed(std::function<Status(int out_fd)> write_tar) {
+  return [write_tar = std::move(write_tar)](ByteSink& sink) -> Status {
+    auto values = stream_from_user_namespace(
+        current_id_mapping(), [&](int out_fd, SyncSocket&) { return write_tar(out_fd); },
+        [&](std::span<const uint8_t> data) { return sink.write(data); });
+    if (!values.ok()) return std::move(values).error();
+    return sink.finish();
+  };
+}
+
 Result<LayerRecord> load_layer(const Store& store, const std::string& chain_id) {
   if (!is_sha256_digest(chain_id)) return make_error("invalid layer ID `{}`", chain_id);
   std::string path = store.layer_dir(chain_id) + "/layer.json";

@@ -41,6 +41,11 @@ Result<LayerRecord> load_layer(const Store& store, const std::string& chain_id);
 /// What feeds a layer's bytes into the pipeline (a file, stdin, an HTTP body).
 using LayerFeed = std::function<Status(ByteSink&)>;
 
+/// A feed whose tar `write_tar` writes to the descriptor it is given, in a
+/// child that is root of the containers' user namespace (where files of
+/// every mapped owner can be read, with their owners as the image has them).
+LayerFeed user_namespace_feed(std::function<Status(int out_fd)> write_tar);
+
 /// A layer being extracted under layers/.tmp-*; removed when destroyed
 /// uncommitted.
 class PendingLayer {

@@ -142,6 +142,8 @@ std::string_view manifest_media_type(ManifestFormat format) {
 }
 
 Result<std::string> layer_media_type(ManifestFormat format, Compression compression) {
+  if (compression == Compression::kXz || compression == Compression::kBzip2)
+    return make_error("a layer can't be {}-compressed: use gzip, zstd or none", compression_name(compression));
   if (format == ManifestFormat::kDocker) {
     if (compression == Compression::kZstd)
       return make_error("docker's manifest format (v2s2) has no zstd layers: use --format oci");
@@ -154,6 +156,8 @@ Result<std::string> layer_media_type(ManifestFormat format, Compression compress
     case Compression::kZstd:
       return std::string("application/vnd.oci.image.layer.v1.tar+zstd");
     case Compression::kNone:
+    case Compression::kXz:  // refused above
+    case Compression::kBzip2:
       break;
   }
   return std::string("application/vnd.oci.image.layer.v1.tar");

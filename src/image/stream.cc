@@ -1,6 +1,8 @@
 #include "image/stream.h"
 
+#include <bzlib.h>
 #include <isa-l/igzip_lib.h>
+#include <lzma.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -20,6 +22,8 @@ const char* compression_name(Compression c) {
   switch (c) {
     case Compression::kGzip: return "gzip";
     case Compression::kZstd: return "zstd";
+    case Compression::kXz: return "xz";
+    case Compression::kBzip2: return "bzip2";
     case Compression::kNone: return "none";
   }
   return "none";
@@ -31,6 +35,12 @@ struct InflatingSink::State {
   bool gzip_member_done = false;
   bool gzip_trailing = false;  // past the last member: the rest is ignored
   size_t zstd_last = 1;  // ZSTD_decompressStream's last answer: 0 = frame complete
+  lzma_stream xz = LZMA_STREAM_INIT;
+  bool xz_started = false;
+  bz_stream bz{};
+  bool bz_started = false;
+  bool bz_stream_done = false;  // between two concatenated streams, or at the end
+  bool bz_trailing = false;     // past the last stream: the rest is ignored, as bzip2 -d does
   // What goes to `next` is gathered here and passed on in whole buffers:
   // a registry's body arrives in 16 KiB pieces, and passing each piece's
   // output on made a pipe write, and an extractor wake-up and read, per
@@ -39,6 +49,8 @@ struct InflatingSink::State {
   size_t out_used = 0;
   ~State() {
     if (zstd) ZSTD_freeDCtx(zstd);
+    if (xz_started) lzma_end(&xz);
+    if (bz_started) BZ2_bzDecompressEnd(&bz);
   }
 };
 
@@ -47,6 +59,9 @@ InflatingSink::~InflatingSink() = default;
 
 namespace {
 constexpr size_t kMagicBytes = 6;
+// What liblzma may allocate for an xz stream: xz -9 needs 65 MiB; a hostile
+// header asking for a 1.5 GiB dictionary is refused rather than obeyed.
+constexpr uint64_t kXzMemoryLimit = 512ull << 20;
 bool starts_with(std::string_view data, std::initializer_list<uint8_t> magic) {
   if (data.size() < magic.size()) return false;
   size_t i = 0;
@@ -68,9 +83,14 @@ Status InflatingSink::detect_and_start() {
     state_->zstd = ZSTD_createDCtx();
     if (!state_->zstd) return make_error("zstd: out of memory");
   } else if (starts_with(head_, {0xfd, '7', 'z', 'X', 'Z', 0x00})) {
-    return make_error("xz compression is not supported (use gzip, zstd or none)");
+    compression_ = Compression::kXz;
+    if (lzma_stream_decoder(&state_->xz, kXzMemoryLimit, LZMA_CONCATENATED) != LZMA_OK)
+      return make_error("xz: out of memory");
+    state_->xz_started = true;
   } else if (starts_with(head_, {'B', 'Z', 'h'})) {
-    return make_error("bzip2 compression is not supported (use gzip, zstd or none)");
+    compression_ = Compression::kBzip2;
+    if (BZ2_bzDecompressInit(&state_->bz, 0, 0) != BZ_OK) return make_error("bzip2: out of memory");
+    state_->bz_started = true;
   }
   std::string head = std::move(head_);
   head_.clear();
@@ -145,6 +165,88 @@ Status InflatingSink::inflate(std::span<const uint8_t> data) {
       }
       return {};
     }
+    case Compression::kXz:
+      return xz_inflate(data, false);
+    case Compression::kBzip2:
+      return bzip2_inflate(data, false);
+  }
+  return {};
+}
+
+Status InflatingSink::xz_inflate(std::span<const uint8_t> data, bool last) {
+  lzma_stream& s = state_->xz;
+  s.next_in = data.data();
+  s.avail_in = data.size();
+  for (;;) {
+    if (state_->out_used == state_->out.size()) TRY(flush_out());
+    size_t room = state_->out.size() - state_->out_used;
+    s.next_out = state_->out.data() + state_->out_used;
+    s.avail_out = room;
+    // With LZMA_CONCATENATED the end comes only once LZMA_FINISH says the
+    // input is all there: a stream may follow another.
+    lzma_ret r = lzma_code(&s, last ? LZMA_FINISH : LZMA_RUN);
+    state_->out_used += room - s.avail_out;
+    switch (r) {
+      case LZMA_STREAM_END: return {};
+      case LZMA_OK: break;
+      case LZMA_BUF_ERROR: return make_error("xz: unexpected end of data (truncated file?)");
+      case LZMA_MEMLIMIT_ERROR:
+        return make_error("xz: the stream needs more than {} MiB of memory to unpack", kXzMemoryLimit >> 20);
+      case LZMA_MEM_ERROR: return make_error("xz: out of memory");
+      default: return make_error("xz: corrupt data (liblzma error {})", int(r));
+    }
+    if (!last && s.avail_in == 0 && s.avail_out != 0) return {};
+  }
+}
+
+Status InflatingSink::bzip2_inflate(std::span<const uint8_t> data, bool last) {
+  State& st = *state_;
+  bz_stream& s = st.bz;
+  while (!data.empty() || last) {
+    if (st.bz_trailing) return {};
+    // libbz2 counts in unsigned int: a larger piece goes in slices.
+    size_t slice = std::min<size_t>(data.size(), 1u << 30);
+    s.next_in = const_cast<char*>(reinterpret_cast<const char*>(data.data()));
+    s.avail_in = unsigned(slice);
+    for (;;) {
+      if (st.bz_stream_done) {
+        if (s.avail_in == 0) break;
+        // Another stream (pbzip2, concatenated files), or junk that
+        // bzip2 -d ignores too.
+        if (*s.next_in != 'B') {
+          st.bz_trailing = true;
+          return {};
+        }
+        char* next_in = s.next_in;
+        unsigned avail_in = s.avail_in;
+        BZ2_bzDecompressEnd(&s);
+        s = bz_stream{};
+        if (BZ2_bzDecompressInit(&s, 0, 0) != BZ_OK) {
+          st.bz_started = false;
+          return make_error("bzip2: out of memory");
+        }
+        s.next_in = next_in;
+        s.avail_in = avail_in;
+        st.bz_stream_done = false;
+      }
+      if (st.out_used == st.out.size()) TRY(flush_out());
+      size_t room = st.out.size() - st.out_used;
+      s.next_out = reinterpret_cast<char*>(st.out.data() + st.out_used);
+      s.avail_out = unsigned(room);
+      int r = BZ2_bzDecompress(&s);
+      st.out_used += room - s.avail_out;
+      if (r == BZ_STREAM_END) {
+        st.bz_stream_done = true;
+        continue;
+      }
+      if (r != BZ_OK) return make_error("bzip2: corrupt data (libbz2 error {})", r);
+      if (s.avail_in == 0 && s.avail_out != 0) {
+        if (last) return make_error("bzip2: unexpected end of data (truncated file?)");
+        break;
+      }
+    }
+    data = data.subspan(slice);
+    if (last) return {};
   }
   return {};
 }
@@ -172,6 +274,10 @@ Status InflatingSink::finish() {
       if (TRY(gzip_step()) == 0 && !state_->gzip_member_done) break;
     if (!state_->gzip_member_done) return make_error("gzip: unexpected end of data (truncated file?)");
     TRY(flush_out());
+  } else if (compression_ == Compression::kXz) {
+    TRY(xz_inflate({}, true));
+  } else if (compression_ == Compression::kBzip2) {
+    TRY(bzip2_inflate({}, true));
   } else if (compression_ == Compression::kZstd) {
     while (state_->zstd_last != 0) {
       TRY(flush_out());

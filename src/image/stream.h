@@ -37,16 +37,19 @@ class DigestingSink : public ByteSink {
   uint64_t size_ = 0;
 };
 
-enum class Compression { kNone, kGzip, kZstd };
+/// What a stream is compressed with. Layers are only ever kNone, kGzip or
+/// kZstd (push makes nothing else); xz and bzip2 come from archives a user
+/// hands over (import, load, build contexts), which docker reads too.
+enum class Compression { kNone, kGzip, kZstd, kXz, kBzip2 };
 
-/// "gzip", "zstd", "none".
+/// "gzip", "zstd", "xz", "bzip2", "none".
 const char* compression_name(Compression c);
 
-/// Detects the compression from the first bytes it sees (gzip and zstd
-/// magic numbers; xz and bzip2 are recognised and refused by name) and
-/// writes the inflated bytes to `next`, in pieces of at least 1 MiB but the
-/// last.
-/// ISA-L's igzip inflates gzip, libzstd zstd; anything else passes through.
+/// Detects the compression from the first bytes it sees (their magic
+/// numbers) and writes the inflated bytes to `next`, in pieces of at least
+/// 1 MiB but the last. ISA-L's igzip inflates gzip, libzstd zstd, liblzma
+/// xz and libbz2 bzip2 (concatenated streams as their tools read them);
+/// anything else passes through.
 class InflatingSink : public ByteSink {
  public:
   explicit InflatingSink(ByteSink& next);
@@ -61,6 +64,9 @@ class InflatingSink : public ByteSink {
   Status inflate(std::span<const uint8_t> data);
   /// One igzip call into the output buffer (passed on when full): the bytes produced.
   Result<size_t> gzip_step();
+  /// Inflates `data` (empty at finish) with liblzma or libbz2.
+  Status xz_inflate(std::span<const uint8_t> data, bool last);
+  Status bzip2_inflate(std::span<const uint8_t> data, bool last);
   /// Passes on what the output buffer holds.
   Status flush_out();
   ByteSink& next_;

@@ -18,21 +18,6 @@ namespace {
 
 constexpr std::string_view kLeaf = "leaf";
 
-std::string parent_of(const std::string& path) { return path.substr(0, path.rfind('/')); }
-
-// The whitespace-separated words of a cgroup file (controller lists, PIDs).
-std::vector<std::string> words(std::string_view text) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    size_t start = i;
-    while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    if (i > start) out.emplace_back(text.substr(start, i - start));
-  }
-  return out;
-}
-
 // Writes `value` to the cgroup file `name` in the folder open at `dir_fd`
 // (`dir` names it in errors). One write: the kernel takes a cgroup file's
 // value whole or refuses it.
@@ -61,7 +46,7 @@ Status move_processes_to_leaf(const std::string& base) {
   std::string leaf = base + "/" + std::string(kLeaf);
   if (::mkdir(leaf.c_str(), 0755) != 0 && errno != EEXIST) return errno_error("create cgroup `{}`", leaf);
   std::string procs = TRY(read_file(base + "/cgroup.procs", 16 << 20));
-  for (const std::string& pid : words(procs)) {
+  for (const std::string& pid : kernel_file_words(procs)) {
     Status moved = write_cgroup_file(leaf, "cgroup.procs", pid);
     // A process that ended meanwhile has nothing to move.
     if (!moved.ok() && moved.error().errnum() != ESRCH)
@@ -73,12 +58,12 @@ Status move_processes_to_leaf(const std::string& base) {
 
 // Enables `controllers` for the children of `base`.
 Status enable_controllers(const std::string& base, const std::vector<std::string>& controllers) {
-  std::vector<std::string> enabled = words(TRY(read_file(base + "/cgroup.subtree_control", 1 << 16)));
+  std::vector<std::string> enabled = kernel_file_words(TRY(read_file(base + "/cgroup.subtree_control", 1 << 16)));
   std::string request;
   for (const auto& c : controllers)
     if (std::find(enabled.begin(), enabled.end(), c) == enabled.end()) request += (request.empty() ? "+" : " +") + c;
   if (request.empty()) return {};
-  std::vector<std::string> available = words(TRY(read_file(base + "/cgroup.controllers", 1 << 16)));
+  std::vector<std::string> available = kernel_file_words(TRY(read_file(base + "/cgroup.controllers", 1 << 16)));
   for (const auto& c : controllers)
     if (std::find(available.begin(), available.end(), c) == available.end())
       return make_error("the {} controller is not delegated to cgroup `{}` (it has: {})", c, base,
@@ -98,7 +83,7 @@ Status enable_controllers(const std::string& base, const std::vector<std::string
 std::string cgroup_base(const CgroupFacts& facts) {
   if (facts.v2_dir.empty() || !facts.v2_dir_exists) return "";
   std::string base = facts.v2_dir;
-  if (base.size() > facts.v2_mount.size() && base.ends_with("/" + std::string(kLeaf))) base = parent_of(base);
+  if (base.size() > facts.v2_mount.size() && base.ends_with("/" + std::string(kLeaf))) base = parent_path(base);
   if (::access(base.c_str(), W_OK | X_OK) != 0 || ::access((base + "/cgroup.procs").c_str(), W_OK) != 0) return "";
   return base;
 }
@@ -135,7 +120,7 @@ ScopedCgroup& ScopedCgroup::operator=(ScopedCgroup&& other) noexcept {
 }
 
 Status ScopedCgroup::rename(const std::string& name) {
-  std::string to = parent_of(path_) + "/" + name;
+  std::string to = parent_path(path_) + "/" + name;
   if (::rename(path_.c_str(), to.c_str()) != 0) return errno_error("rename cgroup `{}` to `{}`", path_, name);
   path_ = to;
   return {};

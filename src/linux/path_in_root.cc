@@ -117,6 +117,22 @@ Result<std::string> clean_relative_path(std::string_view path) {
   return out;
 }
 
+std::string relative_parent(std::string_view rel) {
+  size_t slash = rel.rfind('/');
+  return slash == std::string_view::npos ? "" : std::string(rel.substr(0, slash));
+}
+
+std::string relative_base(std::string_view rel) {
+  size_t slash = rel.rfind('/');
+  return std::string(slash == std::string_view::npos ? rel : rel.substr(slash + 1));
+}
+
+std::string join_relative(std::string_view a, std::string_view b) {
+  if (a.empty()) return std::string(b);
+  if (b.empty()) return std::string(a);
+  return std::string(a) + "/" + std::string(b);
+}
+
 std::string clean_clamped_path(std::string_view path) {
   std::vector<std::string> parts;
   for (auto& part : split_components(path)) {
@@ -193,9 +209,8 @@ Result<UniqueFd> open_mount_target_in_root(int root_fd, std::string_view rel_in,
     if (found.error().errnum() != ENOENT) return std::move(found).error();
     // Missing: make its parents, then the target itself. Where the name is
     // taken by a dangling symlink, follow it inside the root and go again.
-    size_t slash = rel.rfind('/');
-    std::string parent_rel = slash == std::string::npos ? "" : rel.substr(0, slash);
-    std::string name = slash == std::string::npos ? rel : rel.substr(slash + 1);
+    std::string parent_rel = relative_parent(rel);
+    std::string name = relative_base(rel);
     if (name.empty()) return Error(ENOENT, fmt::format("mount target `/{}`", rel_in));
     UniqueFd parent = TRY(make_directories_in_root(root_fd, parent_rel, 0755));
     int made = directory ? ::mkdirat(parent.get(), name.c_str(), 0755)

@@ -28,6 +28,13 @@ Result<std::string> clean_relative_path(std::string_view path);
 /// container): never fails.
 std::string clean_clamped_path(std::string_view path);
 
+/// The folder part of a clean relative path: "a/b/c" -> "a/b", "c" -> "".
+std::string relative_parent(std::string_view rel);
+/// The last component of a clean relative path: "a/b/c" -> "c".
+std::string relative_base(std::string_view rel);
+/// "a" and "b" -> "a/b"; either may be "" (the root).
+std::string join_relative(std::string_view a, std::string_view b);
+
 /// Opens directory `rel` (a clean relative path, "" for the root itself)
 /// inside `root_fd`, O_RDONLY|O_DIRECTORY|O_CLOEXEC.
 Result<UniqueFd> open_directory_in_root(int root_fd, std::string_view rel);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
@@ -41,17 +42,6 @@ std::vector<std::string_view> split(std::string_view text, char sep) {
   return out;
 }
 
-std::vector<std::string> split_words(std::string_view text) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\n' || text[i] == '\t')) ++i;
-    size_t start = i;
-    while (i < text.size() && text[i] != ' ' && text[i] != '\n' && text[i] != '\t') ++i;
-    if (i > start) out.emplace_back(text.substr(start, i - start));
-  }
-  return out;
-}
 
 template <typename T>
 bool parse_number(std::string_view text, T& out) {
@@ -119,6 +109,18 @@ std::string error_text(int errnum, std::string_view hint) {
 }
 
 }  // namespace
+
+std::vector<std::string> kernel_file_words(std::string_view text) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    size_t start = i;
+    while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    if (i > start) out.emplace_back(text.substr(start, i - start));
+  }
+  return out;
+}
 
 std::vector<ProcCgroupEntry> parse_proc_cgroup(std::string_view text) {
   std::vector<ProcCgroupEntry> out;
@@ -392,8 +394,8 @@ CgroupFacts make_cgroup_facts(const CgroupFiles& files) {
   if (!facts.v2_dir_exists) return facts;
   facts.writable = files.dir_writable;
   facts.subtree_control_writable = files.subtree_control_writable;
-  facts.controllers = split_words(files.controllers);
-  facts.subtree_control = split_words(files.subtree_control);
+  facts.controllers = kernel_file_words(files.controllers);
+  facts.subtree_control = kernel_file_words(files.subtree_control);
   return facts;
 }
 

@@ -35,6 +35,10 @@ struct ProcCgroupEntry {
 /// Parses /proc/PID/cgroup text; malformed lines are skipped.
 std::vector<ProcCgroupEntry> parse_proc_cgroup(std::string_view text);
 
+/// The whitespace-separated words of a kernel file (a cgroup's controller
+/// list or cgroup.procs).
+std::vector<std::string> kernel_file_words(std::string_view text);
+
 /// The process's cgroup v2 path (the "0::" line), if there is one.
 std::optional<std::string> unified_cgroup_path(const std::vector<ProcCgroupEntry>& entries);
 

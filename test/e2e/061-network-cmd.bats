@@ -391,7 +391,7 @@ k2"
   run_skiff 125 network connect --ip bogus web "$id2"
   assert_skiff_error 'invalid --ip "bogus"'
   run_skiff 125 network connect --link :x web "$id2"
-  assert_skiff_error 'invalid --link ":x"'
+  assert_skiff_error 'invalid --link `:x`: use NAME[:ALIAS]'
   assert_equal "$(cat "$SKIFF_ROOT/containers/$id2/config.json")" "$config"
   # A container on the default network moves to the new one, by the network's ID.
   run_skiff network connect "$("$SKIFF" network inspect -f '{{.Id}}' other)" peer

@@ -181,6 +181,9 @@ network_processes() { live_processes "__network .*$1"; }
   run_skiff network create --subnet 10.89.44.0/24 later
   run_skiff create --name joiner -e TEXT=joined busybox sh -c "$WEB"
   run_skiff network connect --alias j2 later joiner
+  # Stopped, it is on the network already: inspect names the network's ID.
+  run_skiff inspect -f '{{.NetworkSettings.Networks.later.NetworkID}}' joiner
+  assert_equal "$output" "$("$SKIFF" network inspect -f '{{.Id}}' later)"
   run_skiff start joiner
   run_skiff run --rm --network later busybox sh -c 'wget -qO- http://joiner:8080/i; wget -qO- http://j2:8080/i'
   assert_equal "$output" $'joined\njoined'

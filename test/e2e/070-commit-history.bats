@@ -22,6 +22,30 @@ store_objects() { ls -A "$SKIFF_ROOT/images" "$SKIFF_ROOT/layers" 2>/dev/null | 
   assert_equal "$output" 'echo hello > /greeting; echo changed > /etc/motd; rm /bin/vi; mkdir -p /d/e; touch /d/e/f'
 }
 
+@test "commit of a vfs container: its copy's differences from the image, deletions as whiteouts" {
+  run_skiff --storage-driver vfs run --name v1 busybox sh -c \
+    'echo hello > /greeting; echo changed > /etc/motd; rm /bin/vi; rm -r /root 2>/dev/null; mkdir -p /d/e; ln -s /greeting /d/link; chmod 700 /tmp'
+  run_skiff commit v1 vfs:1
+  run_skiff run --rm vfs:1 sh -c 'cat /greeting /etc/motd /d/link; test ! -e /bin/vi && echo vi-gone; test -e /bin/ls && echo ls-kept; stat -c %a /tmp'
+  assert_equal "$output" "$(printf 'hello\nchanged\nhello\nvi-gone\nls-kept\n700')"
+  # Only the changes are in the layer, and no mount point of skiff's.
+  run_skiff save -o "$SKIFF_TEST_DIR/vfs.tar" vfs:1
+  mkdir "$SKIFF_TEST_DIR/out"
+  tar -xf "$SKIFF_TEST_DIR/vfs.tar" -C "$SKIFF_TEST_DIR/out"
+  layer=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Layers"][-1])' "$SKIFF_TEST_DIR/out/manifest.json")
+  run tar -tf "$SKIFF_TEST_DIR/out/$layer"
+  assert_output_contains "bin/.wh.vi"
+  assert_output_contains "greeting"
+  assert_output_not_contains "bin/ls"
+  assert_output_not_contains "hosts"
+  assert_output_not_contains "proc"
+  # An unchanged copy commits as an empty layer, as a never-started one does.
+  run_skiff --storage-driver vfs run --name v2 busybox true
+  run_skiff commit v2 vfs:2
+  run_skiff image inspect -f '{{len .RootFS.Layers}}' vfs:2
+  assert_equal "$output" "2"
+}
+
 @test "commit takes the container's settings, then --change, -m and -a" {
   run_skiff create --name c2 -e A=1 -w /tmp --user 1:1 busybox true
   run_skiff commit -c 'CMD ["echo","from change"]' -c 'ENV B=2' -c 'LABEL k=v' -m "my message" -a "Jane Doe" c2 mine:2

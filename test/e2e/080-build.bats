@@ -315,7 +315,7 @@ COPY --from=busybox /nosuch /x'
   assert_skiff_error "not found in the image"
 }
 
-@test "the context may be a tar archive (plain or gzip), a tar on stdin, or a Dockerfile alone on stdin" {
+@test "the context may be a tar archive (plain, gzip or xz), a tar on stdin, or a Dockerfile alone on stdin" {
   echo t >"$CTX/t.txt"
   mkdir "$CTX/sub"
   printf 'FROM busybox\nCOPY t.txt /t.txt\nCMD ["cat", "/t.txt"]\n' >"$CTX/Dockerfile"
@@ -330,6 +330,10 @@ COPY --from=busybox /nosuch /x'
   assert_equal "$output" "t"
   run_skiff build -q -t tar:2 - <"$SKIFF_TEST_DIR/ctx.tar"
   run_skiff run --rm tar:2
+  assert_equal "$output" "t"
+  xz -c -T1 "$SKIFF_TEST_DIR/ctx.tar" >"$SKIFF_TEST_DIR/ctx.txz"
+  run_skiff build -q -t tar:4 - <"$SKIFF_TEST_DIR/ctx.txz"
+  run_skiff run --rm tar:4
   assert_equal "$output" "t"
   # -f names the Dockerfile inside a tar context.
   run_skiff build -q -t tar:3 -f sub/Other.file "$SKIFF_TEST_DIR/ctx.tar"
@@ -430,6 +434,36 @@ ADD http://127.0.0.1:$SERVER_PORT/missing.txt /x"
   assert_skiff_error "404"
 }
 
+@test "ADD unpacks xz and bzip2 archives too, and takes archives, URLs and files together in one step" {
+  mkdir -p "$SKIFF_TEST_DIR/src/pkg"
+  echo packed >"$SKIFF_TEST_DIR/src/pkg/file"
+  tar -cJf "$CTX/pkg.tar.xz" -C "$SKIFF_TEST_DIR/src" pkg
+  tar -cjf "$CTX/pkg.tar.bz2" -C "$SKIFF_TEST_DIR/src" pkg
+  echo note >"$CTX/note.txt"
+  mkdir "$SKIFF_TEST_DIR/www"
+  echo served >"$SKIFF_TEST_DIR/www/got.txt"
+  serve_once "$SKIFF_TEST_DIR/www"
+  dockerfile "FROM busybox
+ADD pkg.tar.xz /xz
+ADD pkg.tar.bz2 note.txt http://127.0.0.1:$SERVER_PORT/got.txt /mixed/"
+  run_skiff build -t mixed:1 "$CTX"
+  wait "$SERVER_PID"
+  run_skiff run --rm mixed:1 sh -c 'cat /xz/pkg/file /mixed/pkg/file /mixed/note.txt /mixed/got.txt; ls /mixed'
+  assert_equal "$output" "$(printf 'packed\npacked\nnote\nserved\ngot.txt\nnote.txt\npkg')"
+  # Several sources need a folder for a destination, as docker says.
+  dockerfile 'FROM busybox
+ADD pkg.tar.xz note.txt /file'
+  run_skiff 125 build -q "$CTX"
+  assert_skiff_error "When using ADD with more than one source file, the destination must be a directory and end with a /"
+  # A cut archive is named, with why.
+  head -c 200 "$CTX/pkg.tar.xz" >"$CTX/cut.tar.xz"
+  dockerfile 'FROM busybox
+ADD cut.tar.xz /cut/'
+  run_skiff 125 build -q "$CTX"
+  assert_skiff_error "cut.tar.xz"
+  assert_skiff_error "xz: unexpected end of data"
+}
+
 @test "COPY of heredocs makes files from the Dockerfile's own text, variables expanded unless quoted" {
   dockerfile 'FROM busybox
 ARG WHO=world
@@ -440,10 +474,14 @@ COPY <<"RAW" <<two.txt /docs/
 kept $WHO
 RAW
 second
-two.txt'
+two.txt
+COPY note.txt <<EOF /both/
+inline
+EOF'
+  echo note >"$CTX/note.txt"
   run_skiff build -t hdoc:1 "$CTX"
-  run_skiff run --rm hdoc:1 sh -c 'cat /greeting /docs/RAW /docs/two.txt; stat -c %a /greeting'
-  assert_equal "$output" "$(printf 'hello world\nkept $WHO\nsecond\n644')"
+  run_skiff run --rm hdoc:1 sh -c 'cat /greeting /docs/RAW /docs/two.txt /both/note.txt /both/EOF; stat -c %a /greeting'
+  assert_equal "$output" "$(printf 'hello world\nkept $WHO\nsecond\nnote\ninline\n644')"
 }
 
 @test "HEALTHCHECK, STOPSIGNAL, VOLUME and MAINTAINER reach the image's config; ARG values reach them expanded" {

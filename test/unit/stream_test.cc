@@ -1,5 +1,5 @@
 // The layer byte pipeline: compression detected from the first bytes, gzip
-// (single and multi-member) and zstd inflated, truncated or corrupt input
+// (single and multi-member), zstd, xz and bzip2 inflated, truncated or corrupt input
 // refused at finish(), digests that match sha256sum, and a pipe whose reader
 // went away. Compressed samples are made with the real gzip, zstd, xz and
 // bzip2 commands, so they are what registries serve.
@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <tuple>
 
 #include "base/fs.h"
 #include "image/stream.h"
@@ -159,7 +160,9 @@ TEST_CASE("feeding one byte at a time gives the same output as all at once", "[s
   std::string data = sample(300000, 5);
   std::string gz = gzip(data.substr(0, 200000)) + gzip(data.substr(200000));
   for (const auto& [name, input] :
-       std::vector<std::pair<std::string, std::string>>{{"none", data}, {"gzip", gz}, {"zstd", zstd(data)}}) {
+       std::vector<std::pair<std::string, std::string>>{{"none", data}, {"gzip", gz}, {"zstd", zstd(data)},
+                                                        {"xz", run_filter("xz -c -T1", data)},
+                                                        {"bzip2", run_filter("bzip2 -c", data)}}) {
     INFO(name);
     auto whole = inflate(input);
     auto bytewise = inflate(input, 1);
@@ -179,7 +182,8 @@ TEST_CASE("output fed in small pieces goes on in whole 1 MiB buffers", "[stream]
   // output must not become a write of its own to the extractor's pipe.
   std::string data = sample(3 * (1 << 20) + 12345, 9);
   for (const auto& [name, input] : std::vector<std::pair<std::string, std::string>>{
-           {"none", data}, {"gzip", gzip(data)}, {"zstd", zstd(data)}}) {
+           {"none", data}, {"gzip", gzip(data)}, {"zstd", zstd(data)}, {"xz", run_filter("xz -c -T1", data)},
+           {"bzip2", run_filter("bzip2 -c", data)}}) {
     INFO(name);
     StringSink sink;
     InflatingSink inflater(sink);
@@ -246,20 +250,60 @@ TEST_CASE("corrupt zstd data is refused", "[stream]") {
   CHECK(r.status.error().text().find("zstd") != std::string::npos);
 }
 
-TEST_CASE("xz and bzip2 are refused by name", "[stream]") {
-  std::string data = sample(10000);
-  auto xz = inflate(run_filter("xz -c", data));
-  REQUIRE_FALSE(xz.status.ok());
-  CHECK(xz.status.error().text().find("xz compression is not supported") != std::string::npos);
-  CHECK(xz.out.empty());
-  auto bz = inflate(run_filter("bzip2 -c", data));
-  REQUIRE_FALSE(bz.status.ok());
-  CHECK(bz.status.error().text().find("bzip2 compression is not supported") != std::string::npos);
-  CHECK(bz.out.empty());
-  // Fed a byte at a time, the magic is still recognised.
-  auto xz_bytewise = inflate(run_filter("xz -c", data), 1);
-  REQUIRE_FALSE(xz_bytewise.status.ok());
-  CHECK(xz_bytewise.status.error().text().find("xz") != std::string::npos);
+TEST_CASE("xz and bzip2 input is inflated, concatenated streams too", "[stream]") {
+  std::string a = sample(1500000, 6), b = sample(70000, 7);
+  for (const auto& [name, tool, kind] : std::vector<std::tuple<std::string, std::string, Compression>>{
+           {"xz", "xz -c -T1", Compression::kXz}, {"bzip2", "bzip2 -c", Compression::kBzip2}}) {
+    INFO(name);
+    std::string one = run_filter(tool, a);
+    REQUIRE(one.size() < a.size());
+    auto r = inflate(one);
+    REQUIRE_OK(r.status);
+    CHECK(r.compression == kind);
+    CHECK(r.out == a);
+    CHECK(r.finishes == 1);
+    CHECK(std::string(compression_name(kind)) == name);
+    auto two = inflate(one + run_filter(tool, b), 65521);
+    REQUIRE_OK(two.status);
+    CHECK(two.out == a + b);
+    auto empty = inflate(run_filter(tool, ""));
+    REQUIRE_OK(empty.status);
+    CHECK(empty.out.empty());
+  }
+}
+
+TEST_CASE("truncated or corrupt xz and bzip2 fail, never succeed", "[stream]") {
+  std::string data = sample(1 << 20, 8);
+  for (const auto& [name, tool] :
+       std::vector<std::pair<std::string, std::string>>{{"xz", "xz -c -T1"}, {"bzip2", "bzip2 -c"}}) {
+    INFO(name);
+    std::string packed = run_filter(tool, data);
+    for (size_t keep : {size_t(6), size_t(40), packed.size() / 2, packed.size() - 4, packed.size() - 1}) {
+      INFO("keeping " << keep << " of " << packed.size() << " bytes");
+      auto r = inflate(std::string_view(packed).substr(0, keep));
+      CHECK(says_truncated_or_corrupt(r.status));
+    }
+    std::string bad = packed;
+    for (size_t i = bad.size() / 2; i < bad.size() / 2 + 64; i++) bad[i] = char(bad[i] ^ 0x5a);
+    auto r = inflate(bad);
+    REQUIRE_FALSE(r.status.ok());
+    CHECK(r.status.error().text().find(name) != std::string::npos);
+  }
+}
+
+TEST_CASE("junk after the last bzip2 stream is ignored, as bzip2 -d does", "[stream]") {
+  std::string data = sample(100000, 10);
+  auto r = inflate(run_filter("bzip2 -c", data) + std::string(1000, '\0'), 333);
+  REQUIRE_OK(r.status);
+  CHECK(r.out == data);
+}
+
+TEST_CASE("an xz stream asking for more memory than skiff allows is refused", "[stream]") {
+  // A 1 GiB dictionary: the decoder would allocate it up front.
+  std::string packed = run_filter("xz -c -T1 --lzma2=dict=1GiB", "small");
+  auto r = inflate(packed);
+  REQUIRE_FALSE(r.status.ok());
+  CHECK(r.status.error().text().find("MiB of memory") != std::string::npos);
 }
 
 TEST_CASE("DigestingSink digest and size match sha256sum", "[stream]") {
