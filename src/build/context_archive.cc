@@ -131,15 +131,25 @@ Status write_member(struct archive* in, struct archive_entry* e, int root, const
 
 }  // namespace
 
-Status read_tar_archive(int fd, const std::string& what, const std::function<Status(struct archive*)>& read) {
+Status read_tar_members(int fd, const std::string& what,
+                        const std::function<Status(struct archive*, struct archive_entry*)>& member) {
   InflatingPipe inflated = TRY(InflatingPipe::start(fd, what));
   std::unique_ptr<struct archive, ReadFree> in(archive_read_new());
   archive_read_support_format_tar(in.get());
   archive_read_support_format_empty(in.get());
   archive_read_support_filter_none(in.get());
-  Status status = archive_read_open_fd(in.get(), inflated.fd(), 1 << 16) == ARCHIVE_OK
-                      ? read(in.get())
-                      : Status(make_error("read {}: {}", what, archive_error_string(in.get())));
+  auto read = [&]() -> Status {
+    if (archive_read_open_fd(in.get(), inflated.fd(), 1 << 16) != ARCHIVE_OK)
+      return make_error("read {}: {}", what, archive_error_string(in.get()));
+    for (;;) {
+      struct archive_entry* e = nullptr;
+      int r = archive_read_next_header(in.get(), &e);
+      if (r == ARCHIVE_EOF) return {};
+      if (r < ARCHIVE_WARN) return make_error("read {}: {}", what, archive_error_string(in.get()));
+      TRY(member(in.get(), e));
+    }
+  };
+  Status status = read();
   if (!status.ok()) {
     Status inflater = inflated.abandon();
     return inflater.ok() ? status : std::move(inflater).error().wrap("read {}", what);
@@ -152,21 +162,15 @@ Result<ContextFolder> ContextFolder::unpack(int fd, std::string_view head, const
   UniqueFd source = TRY(from_start(fd, head));
   UniqueFd root = TRY(open_directory(folder.path_));
   std::vector<std::pair<std::string, mode_t>> folder_modes;
-  TRY(read_tar_archive(source.get(), what, [&](struct archive* in) -> Status {
-    for (;;) {
-      struct archive_entry* e = nullptr;
-      int r = archive_read_next_header(in, &e);
-      if (r == ARCHIVE_EOF) return {};
-      if (r < ARCHIVE_WARN) return make_error("read {}: {}", what, archive_error_string(in));
-      std::string name = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
-      const char* hard = archive_entry_hardlink(e);
-      for (const std::string& n : {name, std::string(hard ? hard : "")})
-        if (std::string why = escapes_folder(n); !why.empty())
-          return make_error("unpack {}: unsafe name `{}`: {}", what, n, why);
-      std::string rel = clean_clamped_path(name);
-      if (rel.empty()) continue;  // "./" itself
-      TRY(std::move(write_member(in, e, root.get(), rel, folder_modes)).wrap("unpack {}", what));
-    }
+  TRY(read_tar_members(source.get(), what, [&](struct archive* in, struct archive_entry* e) -> Status {
+    std::string name = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
+    const char* hard = archive_entry_hardlink(e);
+    for (const std::string& n : {name, std::string(hard ? hard : "")})
+      if (std::string why = escapes_folder(n); !why.empty())
+        return make_error("unpack {}: unsafe name `{}`: {}", what, n, why);
+    std::string rel = clean_clamped_path(name);
+    if (rel.empty()) return {};  // "./" itself
+    return std::move(write_member(in, e, root.get(), rel, folder_modes)).wrap("unpack {}", what);
   }));
   // Folders get their modes last: a read-only one was still written into.
   for (auto it = folder_modes.rbegin(); it != folder_modes.rend(); ++it)

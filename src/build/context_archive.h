@@ -13,6 +13,7 @@
 #include "base/error.h"
 
 struct archive;
+struct archive_entry;
 
 namespace skiff {
 
@@ -33,12 +34,14 @@ class ContextFolder {
   std::string path_;
 };
 
-/// Hands `read` the tar archive read from `fd` (from where it is) with
-/// libarchive, inflated on the way when it is compressed (gzip, zstd, xz,
-/// bzip2: InflatingPipe); `read` takes the members it wants. Corrupt
-/// compressed data makes `read` see a cut tar: the inflater's error is the
-/// one returned then. `what` names the archive in errors.
-Status read_tar_archive(int fd, const std::string& what, const std::function<Status(struct archive*)>& read);
+/// Reads the tar archive at `fd` (from where it is) with libarchive,
+/// inflated on the way when it is compressed (gzip, zstd, xz, bzip2:
+/// InflatingPipe), and hands `member` each member's header in order, the
+/// archive positioned at its data. Corrupt compressed data shows as a cut
+/// tar: the inflater's error is the one returned then. `what` names the
+/// archive in errors.
+Status read_tar_members(int fd, const std::string& what,
+                        const std::function<Status(struct archive*, struct archive_entry*)>& member);
 
 /// Where a build's temporary files and folders go: $TMPDIR, else /tmp.
 std::string temp_folder();

@@ -374,59 +374,54 @@ bool climbs_out(const std::string& name) {
 Status write_archive_members(CopyWriter& out, int context, const std::string& archive) {
   UniqueFd file = TRY(open_context_file(context, archive));
   std::string what = "`" + archive + "`";
-  return read_tar_archive(file.get(), what, [&](struct archive* in) -> Status {
-    for (;;) {
-      struct archive_entry* e = nullptr;
-      int r = archive_read_next_header(in, &e);
-      if (r == ARCHIVE_EOF) return {};
-      if (r < ARCHIVE_WARN) return make_error("read {}: {}", what, archive_error_string(in));
-      std::string raw = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
-      if (climbs_out(raw)) return make_error("`{}` in `{}` climbs out of the destination", raw, archive);
-      std::string rel = clean_clamped_path(raw);
-      if (rel.empty()) continue;
-      TarHeader h;
-      h.name = out.name_for(true, rel, rel);
-      h.mode = archive_entry_perm(e) & 07777;
-      h.uid = uint64_t(archive_entry_uid(e));
-      h.gid = uint64_t(archive_entry_gid(e));
-      h.mtime = archive_entry_mtime(e);
-      mode_t type = archive_entry_filetype(e);
-      if (const char* hard = archive_entry_hardlink(e)) {
-        if (climbs_out(hard)) return make_error("`{}` in `{}` links out of the destination", raw, archive);
-        h.type = '1';
-        h.link = out.name_for(true, clean_clamped_path(hard), hard);
-        TRY(out.write(h, -1, raw));
-      } else if (type == AE_IFDIR) {
-        h.type = '5';
-        TRY(out.write(h, -1, raw));
-      } else if (type == AE_IFLNK) {
-        h.type = '2';
-        h.link = archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
-        TRY(out.write(h, -1, raw));
-      } else if (type == AE_IFREG) {
-        h.type = '0';
-        h.size = uint64_t(archive_entry_size(e));
-        TRY(out.write_streamed(h, [&](TarWriter& tar) -> Status {
-          uint64_t done = 0;
-          const void* block;
-          size_t size;
-          la_int64_t offset;
-          int rr;
-          while ((rr = archive_read_data_block(in, &block, &size, &offset)) == ARCHIVE_OK) {
-            // A sparse member's holes read as zeros.
-            if (uint64_t(offset) > done) TRY(tar.write_data(std::string(size_t(uint64_t(offset) - done), '\0')));
-            TRY(tar.write_data(std::string_view(static_cast<const char*>(block), size)));
-            done = uint64_t(offset) + size;
-          }
-          if (rr != ARCHIVE_EOF) return make_error("read {}: {}", what, archive_error_string(in));
-          if (done < h.size) TRY(tar.write_data(std::string(size_t(h.size - done), '\0')));
-          return {};
-        }));
-      } else if (type == AE_IFIFO) {
-        h.type = '6';
-        TRY(out.write(h, -1, raw));
-      }
+  return read_tar_members(file.get(), what, [&](struct archive* in, struct archive_entry* e) -> Status {
+    std::string raw = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
+    if (climbs_out(raw)) return make_error("`{}` in `{}` climbs out of the destination", raw, archive);
+    std::string rel = clean_clamped_path(raw);
+    if (rel.empty()) return {};
+    TarHeader h;
+    h.name = out.name_for(true, rel, rel);
+    h.mode = archive_entry_perm(e) & 07777;
+    h.uid = uint64_t(archive_entry_uid(e));
+    h.gid = uint64_t(archive_entry_gid(e));
+    h.mtime = archive_entry_mtime(e);
+    mode_t type = archive_entry_filetype(e);
+    if (const char* hard = archive_entry_hardlink(e)) {
+      if (climbs_out(hard)) return make_error("`{}` in `{}` links out of the destination", raw, archive);
+      h.type = '1';
+      h.link = out.name_for(true, clean_clamped_path(hard), hard);
+      TRY(out.write(h, -1, raw));
+    } else if (type == AE_IFDIR) {
+      h.type = '5';
+      TRY(out.write(h, -1, raw));
+    } else if (type == AE_IFLNK) {
+      h.type = '2';
+      h.link = archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
+      TRY(out.write(h, -1, raw));
+    } else if (type == AE_IFREG) {
+      h.type = '0';
+      h.size = uint64_t(archive_entry_size(e));
+      TRY(out.write_streamed(h, [&](TarWriter& tar) -> Status {
+        uint64_t done = 0;
+        const void* block;
+        size_t size;
+        la_int64_t offset;
+        int rr;
+        while ((rr = archive_read_data_block(in, &block, &size, &offset)) == ARCHIVE_OK) {
+          // A sparse member's holes read as zeros.
+          if (uint64_t(offset) > done) TRY(tar.write_data(std::string(size_t(uint64_t(offset) - done), '\0')));
+          TRY(tar.write_data(std::string_view(static_cast<const char*>(block), size)));
+          done = uint64_t(offset) + size;
+        }
+        if (rr != ARCHIVE_EOF) return make_error("read {}: {}", what, archive_error_string(in));
+        if (done < h.size) TRY(tar.write_data(std::string(size_t(h.size - done), '\0')));
+        return {};
+      }));
+    } else if (type == AE_IFIFO) {
+      h.type = '6';
+      TRY(out.write(h, -1, raw));
     }
+    return {};
   });
 }
 

@@ -8,6 +8,16 @@ per_test_teardown() { remove_all_containers; }
 # The store's images and layers, for "nothing was added" checks.
 store_objects() { ls -A "$SKIFF_ROOT/images" "$SKIFF_ROOT/layers" 2>/dev/null | sort; }
 
+# last_layer_names IMAGE: the names in the image's top layer, as save writes it.
+last_layer_names() {
+  local out
+  out=$(mktemp -d "$SKIFF_TEST_DIR/saved.XXXXXX")
+  "$SKIFF" save "$1" | tar -x -C "$out" || return 1
+  local layer
+  layer=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Layers"][-1])' "$out/manifest.json")
+  tar -tf "$out/$layer"
+}
+
 @test "commit makes an image of a container's changes: added, changed and deleted files, new folders" {
   run_skiff run --name c1 busybox sh -c 'echo hello > /greeting; echo changed > /etc/motd; rm /bin/vi; mkdir -p /d/e; touch /d/e/f'
   run_skiff_split commit c1 mine:1
@@ -29,11 +39,7 @@ store_objects() { ls -A "$SKIFF_ROOT/images" "$SKIFF_ROOT/layers" 2>/dev/null | 
   run_skiff run --rm vfs:1 sh -c 'cat /greeting /etc/motd /d/link; test ! -e /bin/vi && echo vi-gone; test -e /bin/ls && echo ls-kept; stat -c %a /tmp'
   assert_equal "$output" "$(printf 'hello\nchanged\nhello\nvi-gone\nls-kept\n700')"
   # Only the changes are in the layer, and no mount point of skiff's.
-  run_skiff save -o "$SKIFF_TEST_DIR/vfs.tar" vfs:1
-  mkdir "$SKIFF_TEST_DIR/out"
-  tar -xf "$SKIFF_TEST_DIR/vfs.tar" -C "$SKIFF_TEST_DIR/out"
-  layer=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Layers"][-1])' "$SKIFF_TEST_DIR/out/manifest.json")
-  run tar -tf "$SKIFF_TEST_DIR/out/$layer"
+  run last_layer_names vfs:1
   assert_output_contains "bin/.wh.vi"
   assert_output_contains "greeting"
   assert_output_not_contains "bin/ls"
@@ -82,11 +88,7 @@ store_objects() { ls -A "$SKIFF_ROOT/images" "$SKIFF_ROOT/layers" 2>/dev/null | 
 @test "skiff's mount points and the files it writes stay out of a committed layer" {
   run_skiff run --name c5 --add-host h:10.1.2.3 --dns 10.9.9.9 busybox sh -c 'echo x > /x'
   run_skiff commit c5 clean:1
-  run_skiff save -o "$SKIFF_TEST_DIR/clean.tar" clean:1
-  mkdir "$SKIFF_TEST_DIR/out"
-  tar -xf "$SKIFF_TEST_DIR/clean.tar" -C "$SKIFF_TEST_DIR/out"
-  layer=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Layers"][-1])' "$SKIFF_TEST_DIR/out/manifest.json")
-  run tar -tf "$SKIFF_TEST_DIR/out/$layer"
+  run last_layer_names clean:1
   assert_output_contains "x"
   assert_output_not_contains "hosts"
   assert_output_not_contains "resolv.conf"
