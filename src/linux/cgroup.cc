@@ -142,7 +142,7 @@ std::string container_cgroup_of(pid_t pid, std::string_view container_id) {
   if (!text.ok()) return "";
   std::optional<std::string> path = unified_cgroup_path(parse_proc_cgroup(*text));
   if (!path || !path->ends_with("/" + container_cgroup_name(container_id))) return "";
-  std::string mount = read_cgroup_facts().v2_mount;
+  std::string mount = find_cgroup_v2_mount();
   return mount.empty() ? "" : mount + *path;
 }
 

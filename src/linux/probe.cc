@@ -399,13 +399,28 @@ CgroupFacts make_cgroup_facts(const CgroupFiles& files) {
   return facts;
 }
 
+namespace {
+
+// The statfs facts cgroup_v2_mount goes by.
+void read_cgroup_mounts(CgroupFiles& files) {
+  files.root_is_cgroup2 = is_filesystem("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC);
+  files.unified_is_cgroup2 =
+      !files.root_is_cgroup2 && is_filesystem("/sys/fs/cgroup/unified", CGROUP2_SUPER_MAGIC);
+}
+
+}  // namespace
+
+std::string find_cgroup_v2_mount() {
+  CgroupFiles files;
+  read_cgroup_mounts(files);
+  return cgroup_v2_mount(files);
+}
+
 CgroupFacts read_cgroup_facts() {
   CgroupFiles files;
   if (auto text = read_file("/proc/self/cgroup", 1 << 20); text.ok())
     files.proc_self_cgroup = std::move(*text);
-  files.root_is_cgroup2 = is_filesystem("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC);
-  files.unified_is_cgroup2 =
-      !files.root_is_cgroup2 && is_filesystem("/sys/fs/cgroup/unified", CGROUP2_SUPER_MAGIC);
+  read_cgroup_mounts(files);
   files.root_is_cgroup1 = is_filesystem("/sys/fs/cgroup", CGROUP_SUPER_MAGIC);
   std::string mount = cgroup_v2_mount(files);
   if (!mount.empty()) {

@@ -156,6 +156,9 @@ CgroupFacts make_cgroup_facts(const CgroupFiles& files);
 /// The v2 mount `files` point to: "/sys/fs/cgroup", "/sys/fs/cgroup/unified", or "".
 std::string cgroup_v2_mount(const CgroupFiles& files);
 
+/// This machine's cgroup v2 mount, as cgroup_v2_mount says (two statfs).
+std::string find_cgroup_v2_mount();
+
 /// statfs /sys/fs/cgroup (and /sys/fs/cgroup/unified), /proc/self/cgroup,
 /// and access(2) on the process's own v2 cgroup.
 CgroupFacts read_cgroup_facts();
