@@ -189,6 +189,8 @@ Status ContainerNetwork::attach(LaunchedContainer& launched) {
   return {};
 }
 
+bool ContainerNetwork::stack_started() const { return slirp_ && slirp_->started(); }
+
 void ContainerNetwork::detach() {
   if (pasta_) {
     ::syscall(SYS_pidfd_send_signal, pasta_.get(), SIGTERM, nullptr, 0);

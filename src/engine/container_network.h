@@ -58,6 +58,8 @@ class ContainerNetwork : public PollClient {
   Json endpoints() const;
   /// Whether there is anything to serve at all.
   bool empty() const { return !ports_ && !mode_.slirp_tap() && !endpoint_; }
+  /// Whether this run's slirp stack was made (its first frame came).
+  bool stack_started() const;
 
   void add_to(PollSet& set) override;
   void handle(const PollSet& set) override;

@@ -43,6 +43,10 @@ constexpr size_t kStdinQueueLimit = 1 << 20;
 constexpr auto kFirstBackoff = std::chrono::milliseconds(100);
 constexpr auto kMaxBackoff = std::chrono::milliseconds(60000);
 constexpr auto kStableRun = std::chrono::seconds(10);
+// How long a started slirp stack's first exchanges (the container's IPv6
+// router solicitation and address checks) are given before its memory is
+// released.
+constexpr auto kNetworkSettle = std::chrono::milliseconds(500);
 // How long output may still drain after the init ended.
 constexpr auto kDrainTime = std::chrono::seconds(1);
 
@@ -192,6 +196,7 @@ class Monitor {
     if (init_exited_) set.wake_by(drain_deadline_);
     if (health_ && !init_exited_)
       if (auto due = health_->deadline()) set.wake_by(*due);
+    if (release_at_) set.wake_by(*release_at_);
     // The network after our own descriptors: `what` covers those.
     bool serve_network = network_ && !network_->empty() && !init_exited_ && init_fd_;
     if (serve_network) network_->add_to(set);
@@ -230,8 +235,23 @@ class Monitor {
     }
     if (serve_network) network_->handle(set);
     step_health();
+    settle_network(serve_network);
     std::erase_if(clients_,
                   [](const Client& cl) { return !cl.fd.valid() || (cl.closing && cl.queue.empty()); });
+  }
+
+  // The slirp stack is made at the container's first frame, after start()
+  // released what starting needed: once its first exchanges are over
+  // (kNetworkSettle), what making it faulted in and allocated (libslirp's
+  // and glib's code, freed heap) is released the same way.
+  void settle_network(bool served) {
+    if (served && !network_released_ && !release_at_ && network_->stack_started())
+      release_at_ = Clock::now() + kNetworkSettle;
+    if (!release_at_ || Clock::now() < *release_at_) return;
+    release_at_.reset();
+    network_released_ = true;
+    ::malloc_trim(0);
+    release_file_pages();
   }
 
   // A probe due, running or ended: its outcome is saved as it comes (no
@@ -399,6 +419,8 @@ class Monitor {
     // Its processes have all ended (and a health check's been reaped).
     cgroup_ = ScopedCgroup();
     if (network_) network_->detach();
+    release_at_.reset();
+    network_released_ = false;  // the next run makes its stack again
     out_.reset();
     err_.reset();
     pty_.reset();
@@ -465,6 +487,8 @@ class Monitor {
   std::vector<Client> clients_;
   ScopedCgroup cgroup_;  ///< the running container's own, if any
   std::unique_ptr<ContainerNetwork> network_;  ///< its published ports and each run's slirp loop
+  std::optional<Clock::time_point> release_at_;  ///< when the started stack's memory is released
+  bool network_released_ = false;                ///< this run's was
   enum Kind { kListener, kInit, kOut, kErr, kPty, kStdin, kClient, kHealth };
   PollSet poll_set_;                          ///< poll_once's, kept for its capacity
   std::vector<std::pair<Kind, size_t>> polled_;  ///< what each of our entries in it is

@@ -46,6 +46,8 @@ class SlirpNetwork : public PollClient {
   SlirpNetwork(FrameSink sink, SlirpOptions options, SlirpSubnet subnet, std::function<void(const std::string&)> warn);
   /// One frame from the network (the stack is made at the first).
   void input(const void* frame, size_t len);
+  /// Whether the stack was made (a first frame came).
+  bool started() const { return slirp_ != nullptr; }
   ~SlirpNetwork() override;
   SlirpNetwork(const SlirpNetwork&) = delete;
   SlirpNetwork& operator=(const SlirpNetwork&) = delete;
