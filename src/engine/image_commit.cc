@@ -1,11 +1,5 @@
 #include "engine/image_commit.h"
 
-#include <fcntl.h>
-#include <limits.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <unistd.h>
-
 #include "base/fs.h"
 #include "base/lock.h"
 #include "engine/container_diff.h"
@@ -15,7 +9,6 @@
 #include "image/image_config.h"
 #include "image/layer_tar.h"
 #include "image/reference.h"
-#include "image/tar_writer.h"
 #include "linux/container_plan.h"
 #include "linux/path_in_root.h"
 
@@ -74,47 +67,14 @@ Result<PendingLayer> layer_from_upper(const Store& store, const std::string& upp
 
 Result<PendingLayer> layer_from_copy(const Store& store, const std::string& copy_dir,
                                      const std::vector<FsChange>& changes, const std::string& parent_chain) {
+  std::vector<TreeChange> entries;
+  for (const auto& change : changes)
+    if (std::string rel = clean_clamped_path(change.path); !rel.empty()) entries.push_back({rel, change.kind == 'D'});
   LayerFeed feed = user_namespace_feed([&](int out_fd) -> Status {
     // Child: root of the containers' user namespace, where the copy's files
     // have the owners the image gives them.
     UniqueFd root = TRY(open_directory(copy_dir));
-    TarWriter tar(out_fd);
-    for (const auto& change : changes) {
-      std::string rel = clean_clamped_path(change.path);
-      if (rel.empty()) continue;
-      std::string base = relative_base(rel);
-      UniqueFd folder = TRY(open_directory_in_root(root.get(), relative_parent(rel)));
-      if (change.kind == 'D') {
-        TarHeader whiteout;
-        whiteout.name = join_relative(relative_parent(rel), ".wh." + base);
-        TRY(tar.write_header(whiteout));
-        continue;
-      }
-      struct stat st;
-      if (::fstatat(folder.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        if (errno == ENOENT) continue;
-        return errno_error("stat `{}`", change.path);
-      }
-      if (S_ISSOCK(st.st_mode)) continue;  // a socket is nothing a layer can hold
-      TarHeader h = tar_header_from_stat(rel, st);
-      if (S_ISLNK(st.st_mode)) {
-        std::string target(PATH_MAX, '\0');
-        ssize_t n = ::readlinkat(folder.get(), base.c_str(), target.data(), target.size());
-        if (n < 0) return errno_error("read link `{}`", change.path);
-        target.resize(size_t(n));
-        h.link = target;
-      } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
-        h.devmajor = major(st.st_rdev);
-        h.devminor = minor(st.st_rdev);
-      }
-      TRY(tar.write_header(h));
-      if (S_ISREG(st.st_mode)) {
-        UniqueFd file(::openat(folder.get(), base.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-        if (!file) return errno_error("open `{}`", change.path);
-        TRY(tar.write_content(file.get(), h.size, change.path));
-      }
-    }
-    return tar.finish();
+    return write_changes_tar_at(root.get(), entries, out_fd);
   });
   return PendingLayer::extract(store, parent_chain, feed);
 }

@@ -26,8 +26,9 @@ Result<PendingLayer> layer_from_upper(const Store& store, const std::string& upp
                                       const std::string& parent_chain);
 
 /// The layer a vfs container's copy (`copy_dir`) makes of its `changes`
-/// (container_changes): added and changed entries as the copy has them,
-/// deleted ones as OCI whiteouts. An entry gone since the changes were
+/// (container_changes): added and changed entries as the copy has them
+/// (write_changes_tar_at: xattrs and hard links kept), deleted ones as OCI
+/// whiteouts. An entry gone since the changes were
 /// listed (a running container) is left out.
 Result<PendingLayer> layer_from_copy(const Store& store, const std::string& copy_dir,
                                      const std::vector<FsChange>& changes, const std::string& parent_chain);

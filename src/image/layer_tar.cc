@@ -202,6 +202,28 @@ class TreeTar {
     return content_bytes_;
   }
 
+  /// Each of `changes` alone: a folder without what it holds, a deleted
+  /// entry as OCI's empty `.wh.` file.
+  Status run_changes(int root_fd, const std::vector<TreeChange>& changes) {
+    descend_ = false;
+    for (const auto& change : changes) {
+      std::string parent = relative_parent(change.rel), name = relative_base(change.rel);
+      if (change.deleted) {
+        TarHeader whiteout;
+        whiteout.name = join_relative(parent, ".wh." + name);
+        TRY(tar_.write_header(whiteout));
+        continue;
+      }
+      auto dir = open_directory_in_root(root_fd, parent);
+      if (!dir.ok()) {
+        if (dir.error().errnum() == ENOENT) continue;  // gone since (a running container)
+        return std::move(dir).error();
+      }
+      TRY(entry(dir->get(), name, change.rel, parent));
+    }
+    return tar_.finish();
+  }
+
  private:
   static std::vector<std::pair<std::string, std::string>> xattrs_of(int fd) {
     std::vector<std::pair<std::string, std::string>> out;
@@ -258,7 +280,7 @@ class TreeTar {
         marker.xattrs.clear();
         TRY(tar_.write_header(marker));
       }
-      TRY(walk(sub.get(), rel));
+      if (descend_) TRY(walk(sub.get(), rel));
       return {};
     }
     if (options_.oci_whiteouts && is_whiteout(st)) {
@@ -310,6 +332,7 @@ class TreeTar {
   TarWriter tar_;
   std::map<std::pair<dev_t, ino_t>, std::string> links_;  // inode -> its first name in the tar
   uint64_t content_bytes_ = 0;
+  bool descend_ = true;  // a folder's entry is followed by what it holds
 };
 
 }  // namespace
@@ -380,18 +403,19 @@ Result<uint64_t> write_entry_tar_at(int dir_fd, const std::string& name, const s
   return tar.run_entry(dir_fd, name, as_name);
 }
 
+Status write_changes_tar_at(int root_fd, const std::vector<TreeChange>& changes, int out_fd) {
+  TreeTarOptions options;
+  TreeTar tar(options, out_fd);
+  return tar.run_changes(root_fd, changes);
+}
+
 Status write_tree_tar(const std::string& dir, const TreeTarOptions& options, ByteSink& out) {
-  auto values = stream_from_user_namespace(
-      current_id_mapping(),
-      [&](int out_fd, SyncSocket&) -> Status {
-        // Child: root of the user namespace, where the tree's owners are mapped.
-        UniqueFd root(::open(dir.c_str(), kDirFlags));
-        if (!root) return errno_error("open `{}`", dir);
-        return write_tree_tar_at(root.get(), options, out_fd);
-      },
-      [&](std::span<const uint8_t> data) { return out.write(data); });
-  if (!values.ok()) return std::move(values).error();
-  return out.finish();
+  return user_namespace_feed([&](int out_fd) -> Status {
+    // Child: root of the user namespace, where the tree's owners are mapped.
+    UniqueFd root(::open(dir.c_str(), kDirFlags));
+    if (!root) return errno_error("open `{}`", dir);
+    return write_tree_tar_at(root.get(), options, out_fd);
+  })(out);
 }
 
 }  // namespace skiff

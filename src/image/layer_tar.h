@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "image/store.h"
@@ -61,6 +62,19 @@ Status write_tree_tar(const std::string& dir, const TreeTarOptions& options, Byt
 /// `root_fd` as a tar into `out_fd`. For a child that set up its own view
 /// of a tree (export mounts a container's root first).
 Status write_tree_tar_at(int root_fd, const TreeTarOptions& options, int out_fd);
+
+/// An entry of a tree that changed: `rel` a clean relative path.
+struct TreeChange {
+  std::string rel;
+  bool deleted = false;
+};
+
+/// The entries `changes` name (in walk order: a folder before what is in
+/// it) of the tree open at `root_fd` as a tar into `out_fd`, each as
+/// write_tree_tar_at writes it (xattrs, hard links to a name written
+/// before) but a folder without what it holds; a deleted one as an OCI
+/// whiteout. An entry gone since the list was made is left out.
+Status write_changes_tar_at(int root_fd, const std::vector<TreeChange>& changes, int out_fd);
 
 /// One entry of the folder open at `dir_fd` (`name`; "." for that folder
 /// itself) as a tar into `out_fd`, named `as_name`, and, for a folder,

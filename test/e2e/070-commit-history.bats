@@ -34,10 +34,11 @@ last_layer_names() {
 
 @test "commit of a vfs container: its copy's differences from the image, deletions as whiteouts" {
   run_skiff --storage-driver vfs run --name v1 busybox sh -c \
-    'echo hello > /greeting; echo changed > /etc/motd; rm /bin/vi; rm -r /root 2>/dev/null; mkdir -p /d/e; ln -s /greeting /d/link; chmod 700 /tmp'
+    'echo hello > /greeting; echo changed > /etc/motd; rm /bin/vi; rm -r /root 2>/dev/null; mkdir -p /d/e; ln -s /greeting /d/link; ln /greeting /d/hard; chmod 700 /tmp'
   run_skiff commit v1 vfs:1
-  run_skiff run --rm vfs:1 sh -c 'cat /greeting /etc/motd /d/link; test ! -e /bin/vi && echo vi-gone; test -e /bin/ls && echo ls-kept; stat -c %a /tmp'
-  assert_equal "$output" "$(printf 'hello\nchanged\nhello\nvi-gone\nls-kept\n700')"
+  run_skiff run --rm vfs:1 sh -c 'cat /greeting /etc/motd /d/link; test ! -e /bin/vi && echo vi-gone; test -e /bin/ls && echo ls-kept; stat -c %a /tmp; stat -c %h /d/hard'
+  # The hard link stays one file with two names.
+  assert_equal "$output" "$(printf 'hello\nchanged\nhello\nvi-gone\nls-kept\n700\n2')"
   # Only the changes are in the layer, and no mount point of skiff's.
   run last_layer_names vfs:1
   assert_output_contains "bin/.wh.vi"
