@@ -673,7 +673,7 @@ class Builder {
       created_by = "/bin/sh -c #(nop) " + ins.name + " --from=" + name + " " + join_words(sources) + " " + dest;
       feed = image_copy_layer_feed(diff_dirs_of(source), sources, target, diff_dirs);
     } else {
-      std::vector<CopyPart> parts = TRY(copy_parts(ins, run, dest, key_text));
+      std::vector<CopyPart> parts = TRY(copy_parts(ins, run, sources, dest, key_text));
       std::string content = sha256_digest(key_text);
       key_text = ins.name + "\n" + content + "\n" + options_text;
       created_by = "/bin/sh -c #(nop) " + ins.name + " " + content + " in " + dest;
@@ -688,14 +688,13 @@ class Builder {
 
   // What a COPY or ADD without --from takes, in the order it names it:
   // heredocs and ADD's downloads (files the step makes), ADD's local tar
-  // archives (unpacked), and context entries. `content` gets what their
-  // content is, for the cache key.
-  Result<std::vector<CopyPart>> copy_parts(const Instruction& ins, StageRun& run, const std::string& dest,
+  // archives (unpacked), and context entries. `sources` are its arguments
+  // but the heredocs, expanded. `content` gets what their content is, for
+  // the cache key.
+  Result<std::vector<CopyPart>> copy_parts(const Instruction& ins, StageRun& run,
+                                           const std::vector<std::string>& sources, const std::string& dest,
                                            std::string& content) {
-    if (ins.args.size() > 2 && !dest.ends_with("/"))
-      return make_error("When using {} with more than one source file, the destination must be a directory and end "
-                        "with a /",
-                        ins.name);
+    TRY(check_several_sources(ins.name, ins.args.size() - 1, dest));
     made_.clear();
     downloads_.clear();
     std::vector<CopyPart> parts;
@@ -706,7 +705,8 @@ class Builder {
       if (context_sources.empty()) return {};
       const std::vector<ContextEntry>* context = TRY(context_entries());
       CopyPart part;
-      part.plan = TRY(std::move(plan_context_copy(*context, context_sources, dest)).wrap("{} failed", ins.name));
+      part.plan =
+          TRY(std::move(plan_context_copy(ins.name, *context, context_sources, dest)).wrap("{} failed", ins.name));
       content += "context " + TRY(copy_content_key(part.plan, *digests_)) + "\n";
       parts.push_back(std::move(part));
       context_sources.clear();
@@ -718,6 +718,7 @@ class Builder {
       part.file = std::move(file);
       parts.push_back(std::move(part));
     };
+    size_t next_source = 0;
     for (size_t i = 0; i + 1 < ins.args.size(); ++i) {
       if (const Heredoc* h = ins.heredoc_for(ins.args[i])) {
         // COPY <<NAME: the heredoc is a file called NAME.
@@ -729,7 +730,7 @@ class Builder {
         content += "heredoc " + h->name + " " + sha256_digest(body) + "\n";
         continue;
       }
-      std::string source = TRY(word(ins.args[i], run));
+      const std::string& source = sources.at(next_source++);
       if (ins.name == "ADD" && is_http_url(source)) {
         // Downloaded on every build; its content is the key.
         TRY(take_context());

@@ -1,9 +1,10 @@
 // Tar archives a build reads: a context given as one (a file, or standard
 // input), unpacked into a private temporary folder that is removed when
 // done, and the reader ADD's local archives share with it.
-// Nothing in the archive can write outside that folder (absolute names,
-// `..` and writes through symlinks are refused by libarchive's secure
-// extraction); owners are not restored (COPY gives files to root anyway).
+// Nothing in the archive can write outside that folder (absolute names and
+// `..` are refused, each member's folder is resolved inside it and the
+// member itself never followed); owners are not restored (COPY gives files
+// to root anyway).
 #pragma once
 
 #include <functional>
@@ -19,7 +20,7 @@ namespace skiff {
 
 class ContextFolder {
  public:
-  /// Unpacks the archive read from `fd` (a tar as read_tar_archive takes),
+  /// Unpacks the archive read from `fd` (a tar as read_tar_members takes),
   /// whose first bytes `head` were already read from it.
   static Result<ContextFolder> unpack(int fd, std::string_view head, const std::string& what);
   /// An empty folder: the context of a Dockerfile given alone on stdin.

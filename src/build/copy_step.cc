@@ -73,8 +73,16 @@ Result<std::string> read_context_head(const std::string& context_dir, const std:
   return head;
 }
 
-Result<ContextCopyPlan> plan_context_copy(const std::vector<ContextEntry>& context, const std::vector<std::string>& sources,
-                           const std::string& destination) {
+Status check_several_sources(std::string_view instruction, size_t count, const std::string& destination) {
+  if (count > 1 && !destination.ends_with("/"))
+    return make_error("When using {} with more than one source file, the destination must be a directory and end "
+                      "with a /",
+                      instruction);
+  return {};
+}
+
+Result<ContextCopyPlan> plan_context_copy(std::string_view instruction, const std::vector<ContextEntry>& context,
+                                          const std::vector<std::string>& sources, const std::string& destination) {
   std::unordered_map<std::string, size_t> by_path;
   for (size_t i = 0; i < context.size(); ++i) by_path.emplace(context[i].path, i);
   ContextCopyPlan plan;
@@ -110,9 +118,7 @@ Result<ContextCopyPlan> plan_context_copy(const std::vector<ContextEntry>& conte
     else plan.items.push_back({&context[it->second], "", false});
   }
   plan.destination_is_folder = destination.ends_with("/") || matched_sources > 1;
-  if (matched_sources > 1 && !destination.ends_with("/"))
-    return make_error("When using COPY with more than one source file, the destination must be a directory and end "
-                      "with a /");
+  TRY(check_several_sources(instruction, matched_sources, destination));
   return plan;
 }
 
@@ -514,9 +520,7 @@ LayerFeed image_copy_layer_feed(const std::vector<std::string>& source_dirs, con
       if (!st) return make_error("`{}` not found in the image: no such file or directory", source);
       found.push_back({rel, *st});
     }
-    if (found.size() > 1 && !target.destination.ends_with("/"))
-      return make_error("When using COPY with more than one source file, the destination must be a directory "
-                        "and end with a /");
+    TRY(check_several_sources("COPY", found.size(), target.destination));
     bool from_folder = found.size() > 1;
     for (const auto& s : found) from_folder = from_folder || S_ISDIR(s.st.st_mode);
     CopyWriter out(tree, out_fd);

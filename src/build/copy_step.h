@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/error.h"
@@ -33,13 +34,17 @@ struct ContextCopyPlan {
   bool destination_is_folder = false;  ///< several sources, a wildcard, or a trailing "/"
 };
 
+/// docker's refusal of `count` sources of `instruction` (COPY, ADD) when
+/// there are several and `destination` doesn't end in "/"; {} otherwise.
+Status check_several_sources(std::string_view instruction, size_t count, const std::string& destination);
+
 /// The entries `sources` (context-relative, as expanded; wildcards as Go's
-/// filepath.Match) name in `context` (walk_context's list, sorted). A
-/// source outside the context, one that matches nothing, or several
-/// sources into a destination without a trailing "/" is an error worded as
-/// docker's.
-Result<ContextCopyPlan> plan_context_copy(const std::vector<ContextEntry>& context, const std::vector<std::string>& sources,
-                           const std::string& destination);
+/// filepath.Match) of `instruction` name in `context` (walk_context's
+/// list, sorted). A source outside the context, one that matches nothing,
+/// or several sources into a destination without a trailing "/" is an
+/// error worded as docker's.
+Result<ContextCopyPlan> plan_context_copy(std::string_view instruction, const std::vector<ContextEntry>& context,
+                                          const std::vector<std::string>& sources, const std::string& destination);
 
 /// The first `size` bytes of context file `rel` (fewer when it is shorter).
 Result<std::string> read_context_head(const std::string& context_dir, const std::string& rel, size_t size);

@@ -263,6 +263,14 @@ RUN true'
   assert_skiff_error "invalid tag"
   run_skiff 125 build -q --build-arg =x "$CTX"
   assert_skiff_error "invalid --build-arg"
+  # Several sources, or a wildcard's several matches, need a folder.
+  touch "$CTX/a.txt" "$CTX/b.txt"
+  for copy in 'COPY a.txt b.txt /file' 'COPY *.txt /file' 'COPY --from=busybox /bin/ls /bin/cat /file'; do
+    dockerfile "FROM busybox
+$copy"
+    run_skiff 125 build -q "$CTX"
+    assert_skiff_error "When using COPY with more than one source file, the destination must be a directory and end with a /"
+  done
 }
 
 @test "builder prune removes the steps and the cache's index, image prune the dangling steps; named images stay" {
