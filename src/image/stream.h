@@ -37,9 +37,9 @@ class DigestingSink : public ByteSink {
   uint64_t size_ = 0;
 };
 
-/// What a stream is compressed with. Layers are only ever kNone, kGzip or
-/// kZstd (push makes nothing else); xz and bzip2 come from archives a user
-/// hands over (import, load, build contexts), which docker reads too.
+/// What a stream is compressed with. Layers skiff makes (push) are only
+/// kNone, kGzip or kZstd; xz and bzip2 are read where docker reads them
+/// (import, load, build contexts and ADD, a layer pulled so).
 enum class Compression { kNone, kGzip, kZstd, kXz, kBzip2 };
 
 /// "gzip", "zstd", "xz", "bzip2", "none".

@@ -42,7 +42,6 @@ std::vector<std::string_view> split(std::string_view text, char sep) {
   return out;
 }
 
-
 template <typename T>
 bool parse_number(std::string_view text, T& out) {
   if (text.empty()) return false;
