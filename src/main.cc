@@ -52,7 +52,7 @@ std::optional<Error> check_command_word(const CLI::App& app, int argc, char** ar
     if (arg == "--") return std::nullopt;
     if (arg.starts_with("-")) {
       // Global options that take a separate value.
-      if (scope == &app && (arg == "--root" || arg == "--runroot" || arg == "--storage-driver")) i++;
+      if (scope == &app && cli::global_option_takes_value(arg)) i++;
       continue;
     }
     std::vector<std::string> names = command_names(*scope);
@@ -138,28 +138,15 @@ std::string parse_error_text(const CLI::ParseError& e, const CLI::App* cmd) {
   return what;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  trace("main");
-  // Started with stdin, stdout or stderr closed, the next descriptor we open
-  // would take its number and be clobbered where a container's stdio is set
-  // up (the init's memfd as fd 0 became /dev/null): hold them with /dev/null.
-  for (int fd = 0; fd < 3; ++fd)
-    if (::fcntl(fd, F_GETFD) < 0 && ::open("/dev/null", O_RDWR) < 0) return kExitSkiffFailed;
-  // A closed pipe is an error value (EPIPE), not a silent death.
-  std::signal(SIGPIPE, SIG_IGN);
-  // Character classes only (column widths): loading every category costs a
-  // dozen file lookups on each run.
-  std::setlocale(LC_CTYPE, "C.UTF-8");
-  // A detached container's monitor, exec'd by skiff itself: no command line to parse.
-  if (argc > 1 && std::string_view(argv[1]) == kMonitorCommand) monitor_process_main(argc, argv);
-  if (argc > 1 && std::string_view(argv[1]) == kNetworkCommand) network_process_main(argc, argv);
-
+// Parses the command line and runs the chosen verb's action: its exit code.
+// `every_verb` defines every verb's options, not only those of the verb the
+// command line names.
+int run_command_line(int argc, char** argv, bool every_verb) {
   CLI::App app{"skiff: rootless containers without a daemon", "skiff"};
   app.set_version_flag("-v,--version", fmt::format("skiff version {}, build {}", SKIFF_VERSION, SKIFF_GIT_COMMIT));
   app.get_formatter()->column_width(32);
   cli::Context ctx;
+  if (!every_verb) ctx.verb_words = cli::verb_words(argc, argv);
   app.add_option("--root", ctx.root,
                  "Store location (default $SKIFF_ROOT, else $XDG_DATA_HOME/skiff, else ~/.local/share/skiff)");
   app.add_option("--runroot", ctx.runroot,
@@ -185,11 +172,15 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     const CLI::App* cmd = chosen_command(app);
+    if (!every_verb && !ctx.wants(cmd)) return run_command_line(argc, argv, true);
     print_error(make_error("{} (see `{} --help`)", parse_error_text(e, cmd), command_path(cmd)));
     return kExitSkiffFailed;
   }
   if (!ctx.action) {  // `skiff`, `skiff image`: help, as docker does
     const CLI::App* cmd = chosen_command(app);
+    // A verb the first words did not name (never expected): again, with
+    // every verb defined.
+    if (!every_verb && !ctx.wants(cmd)) return run_command_line(argc, argv, true);
     std::fputs(cmd->help().c_str(), stdout);
     return 0;
   }
@@ -206,4 +197,25 @@ int main(int argc, char** argv) {
     print_error(make_error("internal error: {}", e.what()));
     return kExitSkiffFailed;
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  trace("main");
+  // Started with stdin, stdout or stderr closed, the next descriptor we open
+  // would take its number and be clobbered where a container's stdio is set
+  // up (the init's memfd as fd 0 became /dev/null): hold them with /dev/null.
+  for (int fd = 0; fd < 3; ++fd)
+    if (::fcntl(fd, F_GETFD) < 0 && ::open("/dev/null", O_RDWR) < 0) return kExitSkiffFailed;
+  // A closed pipe is an error value (EPIPE), not a silent death.
+  std::signal(SIGPIPE, SIG_IGN);
+  // Character classes only (column widths): loading every category costs a
+  // dozen file lookups on each run.
+  std::setlocale(LC_CTYPE, "C.UTF-8");
+  // A detached container's monitor, exec'd by skiff itself: no command line to parse.
+  if (argc > 1 && std::string_view(argv[1]) == kMonitorCommand) monitor_process_main(argc, argv);
+  if (argc > 1 && std::string_view(argv[1]) == kNetworkCommand) network_process_main(argc, argv);
+
+  return run_command_line(argc, argv, false);
 }

@@ -16,6 +16,7 @@ struct Options {
 };
 
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<Options>();
   cmd->add_option("container", opts->container, "The container to attach to")->required();
   cmd->add_flag("--no-stdin", opts->no_stdin, "Do not attach stdin");

@@ -8,6 +8,7 @@ namespace skiff::cli {
 namespace {
 
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<BuildOptions>();
   cmd->add_option("context", opts->context, "The build context: a folder, a tar archive, or - (a tar or a Dockerfile on stdin)")->required();
   cmd->add_option("-f,--file", opts->dockerfile, "The Dockerfile (default: Dockerfile or Containerfile in the context; - for stdin)");

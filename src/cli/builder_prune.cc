@@ -7,6 +7,7 @@ namespace skiff::cli {
 
 void add_builder_prune_command(CLI::App& builder, Context& ctx) {
   CLI::App* cmd = builder.add_subcommand("prune", "Remove the build cache");
+  if (!ctx.wants(cmd)) return;
   cmd->add_flag("-a,--all")->description("Remove all of the build cache (skiff's cache has no other part)");
   auto force = std::make_shared<bool>(false);
   cmd->add_flag("-f,--force", *force, "Do not prompt for confirmation (needed when stdin is not a terminal)");

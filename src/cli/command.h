@@ -30,6 +30,18 @@ struct Context {
   /// What the chosen verb does: returns the process exit code.
   std::function<Result<int>()> action;
 
+  /// The words naming the verb on this command line (verb_words()); only
+  /// that verb's options are defined. Unset: every verb's are (help, or a
+  /// second try when these words named nothing).
+  std::optional<std::vector<std::string>> verb_words;
+
+  /// Whether `cmd`'s options are to be defined: true for the verb
+  /// verb_words names (`container run` for "container", "run"), for every
+  /// verb when verb_words is unset. Each verb's `define` returns at once
+  /// when this is false: defining all 60 verbs' 500 options cost every run
+  /// a millisecond.
+  bool wants(const CLI::App* cmd) const;
+
   /// Opens the store on first use (commands like `version` never touch it).
   Result<const Store*> store();
 
@@ -39,6 +51,13 @@ struct Context {
 
 /// Registers every verb on `app`.
 void add_all_commands(CLI::App& app, Context& ctx);
+
+/// True for a global option whose value is the next argument (`--root DIR`).
+bool global_option_takes_value(std::string_view arg);
+
+/// The first two arguments that are neither options nor a global option's
+/// value: what names the verb (`run`, or `container run`), and more.
+std::vector<std::string> verb_words(int argc, char** argv);
 
 // One per file in src/cli/.
 void add_import_command(CLI::App& app, CLI::App& image, Context& ctx);

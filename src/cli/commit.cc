@@ -7,6 +7,7 @@ namespace skiff::cli {
 namespace {
 
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<CommitOptions>();
   cmd->add_option("container", opts->container, "The container")->required();
   cmd->add_option("reference", opts->reference, "Name for the image, e.g. myimage:1.0");

@@ -29,6 +29,7 @@ Result<int> inspect(Context& ctx, const Options& opts) {
 
 void add_container_inspect_command(CLI::App& container, Context& ctx) {
   CLI::App* cmd = container.add_subcommand("inspect", "Show low-level information on containers");
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<Options>();
   cmd->add_option("name", opts->names, "Container names or IDs")->required();
   cmd->add_option("-f,--format", opts->format, "Format output with a Go template, or json");

@@ -18,6 +18,34 @@ Result<const Store*> Context::store() {
   return &*store_;
 }
 
+bool Context::wants(const CLI::App* cmd) const {
+  if (!verb_words) return true;
+  std::vector<const CLI::App*> chain;
+  for (; cmd && cmd->get_parent(); cmd = cmd->get_parent()) chain.insert(chain.begin(), cmd);
+  if (chain.size() > verb_words->size()) return false;
+  for (size_t i = 0; i < chain.size(); ++i)
+    if (!chain[i]->check_name((*verb_words)[i])) return false;
+  return true;
+}
+
+bool global_option_takes_value(std::string_view arg) {
+  return arg == "--root" || arg == "--runroot" || arg == "--storage-driver";
+}
+
+std::vector<std::string> verb_words(int argc, char** argv) {
+  std::vector<std::string> words;
+  for (int i = 1; i < argc && words.size() < 2; i++) {
+    std::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg.starts_with("-")) {
+      if (words.empty() && global_option_takes_value(arg)) i++;
+      continue;
+    }
+    words.emplace_back(arg);
+  }
+  return words;
+}
+
 void print_out(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
 
 Result<int> for_each_name(const std::vector<std::string>& names,
@@ -97,6 +125,8 @@ Result<bool> confirm_prune(bool force, std::string_view command, std::string_vie
 void add_prune_subcommand(CLI::App& group, Context& ctx, std::string_view description,
                           std::string_view filter_help, std::string_view what, PruneAction prune) {
   CLI::App* cmd = group.add_subcommand("prune", std::string(description));
+  if (!ctx.wants(cmd)) return;
+  if (!ctx.wants(cmd)) return;
   auto force = std::make_shared<bool>(false);
   auto filters = std::make_shared<std::vector<std::string>>();
   cmd->add_option("--filter", *filters, std::string(filter_help))->allow_extra_args(false);

@@ -11,6 +11,7 @@ namespace skiff::cli {
 namespace {
 
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<CopyOptions>();
   auto quiet = std::make_shared<bool>(false);
   cmd->add_option("source", opts->source, "CONTAINER:SRC_PATH, a host path, or - (a tar on stdin)")

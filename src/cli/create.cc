@@ -11,6 +11,7 @@ namespace skiff::cli {
 namespace {
 
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<CreateOptions>();
   add_create_flags(cmd, *opts);
   cmd->callback([opts, cmd, &ctx] {

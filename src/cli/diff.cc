@@ -7,6 +7,7 @@ namespace skiff::cli {
 namespace {
 
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto name = std::make_shared<std::string>();
   cmd->add_option("container", *name, "The container")->required();
   cmd->callback([name, &ctx] {

@@ -28,6 +28,7 @@ Status check_detach_keys(const std::string& keys) {
 }
 
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto request = std::make_shared<ExecRequest>();
   auto detach_keys = std::make_shared<std::string>();
   cmd->add_option("container", request->container, "The running container")->required();

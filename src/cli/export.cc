@@ -7,6 +7,7 @@ namespace skiff::cli {
 namespace {
 
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<ExportOptions>();
   cmd->add_option("container", opts->container, "The container whose file system to export")->required();
   cmd->add_option("-o,--output", opts->output, "Write to a file instead of stdout");

@@ -16,6 +16,7 @@ struct Options {
 const char* kTable = "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
 
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<Options>();
   cmd->add_option("image", opts->image, "The image")->required();
   cmd->add_option("--format", opts->format, "Format output: table, json, or a Go template");

@@ -85,6 +85,7 @@ Result<int> inspect(Context& ctx, const Options& opts) {
 }
 
 void define(CLI::App* cmd, Context& ctx, bool top_level) {
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<Options>();
   cmd->add_option("name", opts->names, top_level ? "Container or image names or IDs" : "Image names or IDs")
       ->required();

@@ -7,6 +7,7 @@ namespace skiff::cli {
 
 void add_image_prune_command(CLI::App&, CLI::App& image, Context& ctx) {
   CLI::App* cmd = image.add_subcommand("prune", "Remove unused images");
+  if (!ctx.wants(cmd)) return;
   auto all = std::make_shared<bool>(false);
   auto filters = std::make_shared<std::vector<std::string>>();
   cmd->add_flag("-a,--all", *all, "Remove all images no container uses, not just dangling ones");

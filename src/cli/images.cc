@@ -17,6 +17,7 @@ const char* kTable = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}
 const char* kTableDigests = "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
 
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<Options>();
   cmd->add_option("reference", opts->list.reference, "Show only images matching REPOSITORY[:TAG] (globs allowed)");
   cmd->add_flag("-a,--all", opts->list.all, "Show all images, the steps kept by builds too");

@@ -6,6 +6,7 @@ namespace skiff::cli {
 
 namespace {
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<ImportOptions>();
   cmd->add_option("source", opts->source, "A rootfs tar (plain, gzip or zstd): a file, - for stdin, or a URL")
       ->required();

@@ -71,6 +71,7 @@ void render(const Json& object, int indent, std::string& out) {
 }
 
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto format = std::make_shared<std::string>();
   cmd->add_option("-f,--format", *format, "Format output with a Go template, or json");
   cmd->callback([format, &ctx] {

@@ -15,6 +15,7 @@ struct Options {
 };
 
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<Options>();
   cmd->add_option("container", opts->containers, "Containers to signal")->required();
   cmd->add_option("-s,--signal", opts->signal, "Signal to send (name or number, default KILL)");

@@ -19,6 +19,7 @@ struct LoadArgs {
 };
 
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto args = std::make_shared<LoadArgs>();
   cmd->add_option("-i,--input", args->input, "Read from this file instead of standard input");
   cmd->add_flag("-q,--quiet", args->quiet, "Accepted for docker compatibility (skiff shows no progress)");

@@ -120,10 +120,8 @@ Result<int> logout(const LogoutFlags& flags) {
   return 0;
 }
 
-}  // namespace
-
-void add_login_commands(CLI::App& app, Context& ctx) {
-  CLI::App* in = app.add_subcommand("login", "Log in to a registry");
+void define_login(CLI::App* in, Context& ctx) {
+  if (!ctx.wants(in)) return;
   auto in_flags = std::make_shared<LoginFlags>();
   in->add_option("registry", in_flags->registry, "The registry (default docker.io)");
   in->add_option("-u,--username", in_flags->username, "Username");
@@ -137,8 +135,10 @@ void add_login_commands(CLI::App& app, Context& ctx) {
                "Verify the registry's TLS certificate (--tls-verify=false also allows plain HTTP)");
   in->add_flag("--get-login", in_flags->get_login, "Print the username stored for the registry");
   in->callback([in_flags, &ctx] { ctx.action = [in_flags] { return login(*in_flags); }; });
+}
 
-  CLI::App* out = app.add_subcommand("logout", "Log out of a registry");
+void define_logout(CLI::App* out, Context& ctx) {
+  if (!ctx.wants(out)) return;
   auto out_flags = std::make_shared<LogoutFlags>();
   out->add_option("registry", out_flags->registry, "The registry (default docker.io)");
   out->add_option(
@@ -146,6 +146,13 @@ void add_login_commands(CLI::App& app, Context& ctx) {
       "The credentials file (default $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json)");
   out->add_flag("-a,--all", out_flags->all, "Remove the credentials of every registry from the file");
   out->callback([out_flags, &ctx] { ctx.action = [out_flags] { return logout(*out_flags); }; });
+}
+
+}  // namespace
+
+void add_login_commands(CLI::App& app, Context& ctx) {
+  define_login(app.add_subcommand("login", "Log in to a registry"), ctx);
+  define_logout(app.add_subcommand("logout", "Log out of a registry"), ctx);
 }
 
 }  // namespace skiff::cli

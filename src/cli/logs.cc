@@ -58,6 +58,7 @@ Result<int> logs(Context& ctx, const Options& o) {
 }
 
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<Options>();
   cmd->add_option("container", opts->container, "The container whose output to show")->required();
   cmd->add_flag("-f,--follow", opts->follow, "Follow the output until the container stops");

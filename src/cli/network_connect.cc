@@ -17,10 +17,8 @@ void add_positionals(CLI::App* cmd, Options& opts) {
   cmd->add_option("container", opts.container, "The container's name or ID")->required();
 }
 
-}  // namespace
-
-void add_network_connect_commands(CLI::App& network, Context& ctx) {
-  CLI::App* connect = network.add_subcommand("connect", "Connect a stopped container to a network");
+void define_connect(CLI::App* connect, Context& ctx) {
+  if (!ctx.wants(connect)) return;
   auto c = std::make_shared<Options>();
   add_positionals(connect, *c);
   connect->add_option("--alias", c->endpoint.aliases, "Another name the container has on the network")
@@ -34,9 +32,10 @@ void add_network_connect_commands(CLI::App& network, Context& ctx) {
       return 0;
     };
   });
+}
 
-  CLI::App* disconnect =
-      network.add_subcommand("disconnect", "Disconnect a stopped container from a network");
+void define_disconnect(CLI::App* disconnect, Context& ctx) {
+  if (!ctx.wants(disconnect)) return;
   auto d = std::make_shared<Options>();
   add_positionals(disconnect, *d);
   disconnect->add_flag("-f,--force", d->force, "No error when the container is not on the network");
@@ -46,6 +45,13 @@ void add_network_connect_commands(CLI::App& network, Context& ctx) {
       return 0;
     };
   });
+}
+
+}  // namespace
+
+void add_network_connect_commands(CLI::App& network, Context& ctx) {
+  define_connect(network.add_subcommand("connect", "Connect a stopped container to a network"), ctx);
+  define_disconnect(network.add_subcommand("disconnect", "Disconnect a stopped container from a network"), ctx);
 }
 
 }  // namespace skiff::cli

@@ -6,6 +6,7 @@ namespace skiff::cli {
 
 void add_network_create_command(CLI::App& network, Context& ctx) {
   CLI::App* cmd = network.add_subcommand("create", "Create a network");
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<NetworkCreateOptions>();
   cmd->add_option("name", opts->name, "The network's name")->required();
   cmd->add_option("-d,--driver", opts->driver, "Network driver (only bridge)");

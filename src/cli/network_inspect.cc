@@ -24,6 +24,7 @@ Result<int> inspect(Context& ctx, const Options& opts) {
 
 void add_network_inspect_command(CLI::App& network, Context& ctx) {
   CLI::App* cmd = network.add_subcommand("inspect", "Show low-level information on networks");
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<Options>();
   cmd->add_option("network", opts->names, "Network names or IDs")->required();
   cmd->add_option("-f,--format", opts->format, "Format output with a Go template, or json");

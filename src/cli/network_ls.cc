@@ -29,6 +29,7 @@ Result<int> list(Context& ctx, const Options& opts) {
 
 void add_network_ls_command(CLI::App& network, Context& ctx) {
   CLI::App* cmd = network.add_subcommand("ls", "List networks")->alias("list");
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<Options>();
   cmd->add_option("-f,--filter", opts->filters,
                   "Filter: name=, id=, driver=, label=KEY[=VALUE], type=builtin|custom, dangling=true|false")

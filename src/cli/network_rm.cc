@@ -26,6 +26,7 @@ Result<int> remove(Context& ctx, const Options& opts) {
 
 void add_network_rm_command(CLI::App& network, Context& ctx) {
   CLI::App* cmd = network.add_subcommand("rm", "Remove networks")->alias("remove");
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<Options>();
   cmd->add_option("network", opts->names, "Network names or IDs")->required();
   cmd->add_flag("-f,--force", opts->force, "Don't report networks that don't exist");

@@ -7,6 +7,7 @@ namespace skiff::cli {
 namespace {
 
 void define(CLI::App* cmd, Context& ctx, bool pause) {
+  if (!ctx.wants(cmd)) return;
   auto names = std::make_shared<std::vector<std::string>>();
   cmd->add_option("container", *names, pause ? "Containers to pause" : "Containers to unpause")->required();
   cmd->callback([names, &ctx, pause] {

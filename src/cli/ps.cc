@@ -57,6 +57,7 @@ Result<int> list(Context& ctx, Options opts) {
 }
 
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<Options>();
   cmd->add_flag("-a,--all", opts->list.all, "Show all containers (default shows just running)");
   cmd->add_option(

@@ -9,6 +9,7 @@ namespace skiff::cli {
 
 namespace {
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<PullOptions>();
   auto quiet = std::make_shared<bool>(false);
   cmd->add_option("name", opts->reference, "The image: NAME[:TAG|@DIGEST]")->required();

@@ -96,6 +96,7 @@ Result<std::vector<std::string>> all_tags_of(const Store& store, const std::stri
 }
 
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto args = std::make_shared<PushArgs>();
   cmd->add_option("image", args->image, "The image: a name, or an ID with a DESTINATION")->required();
   cmd->add_option("destination", args->destination,

@@ -6,6 +6,7 @@ namespace skiff::cli {
 namespace {
 
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto names = std::make_shared<std::pair<std::string, std::string>>();
   cmd->add_option("container", names->first, "The container to rename")->required();
   cmd->add_option("new_name", names->second, "Its new name")->required();

@@ -52,6 +52,7 @@ Result<int> remove(Context& ctx, const Options& opts, const std::string& path) {
 }
 
 void define(CLI::App* cmd, Context& ctx, const std::string& path) {
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<Options>();
   cmd->add_option("container", opts->names, "Container names or IDs");
   cmd->add_flag("-f,--force", opts->force, "Force the removal of a running container (uses SIGKILL)");

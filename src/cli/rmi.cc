@@ -7,6 +7,7 @@ namespace skiff::cli {
 
 namespace {
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto names = std::make_shared<std::vector<std::string>>();
   auto force = std::make_shared<bool>(false);
   cmd->add_option("image", *names, "Image names or IDs")->required();

@@ -13,6 +13,7 @@ namespace skiff::cli {
 namespace {
 
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<CreateOptions>();
   add_create_flags(cmd, *opts);
   cmd->add_flag("-d,--detach")->description("Run in the background and print the container's ID");

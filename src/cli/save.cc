@@ -16,6 +16,7 @@ struct SaveArgs {
 };
 
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto args = std::make_shared<SaveArgs>();
   cmd->add_option("image", args->images, "Images to save: names, IDs, or a repository for all its tags")
       ->required();

@@ -34,6 +34,7 @@ Result<int> search(const Flags& flags) {
 
 void add_search_command(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand("search", "Search a registry for images");
+  if (!ctx.wants(cmd)) return;
   auto flags = std::make_shared<Flags>();
   cmd->add_option("term", flags->search.term, "What to look for: TERM (Docker Hub) or REGISTRY/TERM")
       ->required();

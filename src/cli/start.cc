@@ -38,6 +38,7 @@ Result<int> start(Context& ctx, const Options& opts) {
 }
 
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<Options>();
   cmd->add_option("container", opts->containers, "Containers to start")->required();
   cmd->add_flag("-a,--attach", opts->attach, "Attach stdout and stderr and wait for the container's end (without it: start in the background)");

@@ -108,6 +108,7 @@ Result<int> stats(Context& ctx, const Options& opts) {
 }
 
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<Options>();
   cmd->add_option("container", opts->names, "Containers to show (default: every running one)");
   cmd->add_flag("-a,--all", opts->all, "Show all containers (default shows just running)");

@@ -17,6 +17,7 @@ struct Options {
 using Act = Status (*)(const Store&, const Container&, const StopOptions&);
 
 void define(CLI::App* cmd, Context& ctx, Act act) {
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<Options>();
   cmd->add_option("container", opts->containers, "Containers")->required();
   cmd->add_option("-t,--time,--timeout", opts->timeout,

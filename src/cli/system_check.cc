@@ -6,6 +6,7 @@ namespace skiff::cli {
 
 void add_system_check_command(CLI::App& system, Context& ctx) {
   CLI::App* cmd = system.add_subcommand("check", "Find and repair inconsistencies in the store");
+  if (!ctx.wants(cmd)) return;
   auto repair = std::make_shared<bool>(false);
   cmd->add_flag("-r,--repair", *repair, "Fix what can be fixed without losing anything that still works");
   cmd->callback([repair, &ctx] {

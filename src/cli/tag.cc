@@ -6,6 +6,7 @@ namespace skiff::cli {
 
 namespace {
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto source = std::make_shared<std::string>();
   auto target = std::make_shared<std::string>();
   cmd->add_option("source", *source, "An image name or ID")->required();

@@ -22,6 +22,7 @@ std::string render(const TopTable& table) {
 }
 
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto name = std::make_shared<std::string>();
   cmd->add_option("container", *name, "The container (ps options may follow it)")->required();
   cmd->callback([name, &ctx] {

@@ -40,6 +40,7 @@ Json version_data() {
 
 void add_version_command(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand("version", "Show the skiff version");
+  if (!ctx.wants(cmd)) return;
   auto format = std::make_shared<std::string>();
   cmd->add_option("-f,--format", *format, "Format output with a Go template, or json");
   cmd->callback([format, &ctx] {

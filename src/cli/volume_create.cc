@@ -6,6 +6,7 @@ namespace skiff::cli {
 
 void add_volume_create_command(CLI::App& volume, Context& ctx) {
   CLI::App* cmd = volume.add_subcommand("create", "Create a volume");
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<VolumeCreateOptions>();
   cmd->add_option("name", opts->name, "The volume's name (default: a random one)");
   cmd->add_option("-d,--driver", opts->driver, "Volume driver (only local)");

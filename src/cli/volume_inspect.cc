@@ -23,6 +23,7 @@ Result<int> inspect(Context& ctx, const Options& opts) {
 
 void add_volume_inspect_command(CLI::App& volume, Context& ctx) {
   CLI::App* cmd = volume.add_subcommand("inspect", "Show low-level information on volumes");
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<Options>();
   cmd->add_option("name", opts->names, "Volume names")->required();
   cmd->add_option("-f,--format", opts->format, "Format output with a Go template, or json");

@@ -18,6 +18,7 @@ const char* kTable = "table {{.Driver}}\t{{.Name}}";
 
 void add_volume_ls_command(CLI::App& volume, Context& ctx) {
   CLI::App* cmd = volume.add_subcommand("ls", "List volumes")->alias("list");
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<Options>();
   cmd->add_option("-f,--filter", opts->filters,
                   "Filter: dangling=true|false, driver=, label=KEY[=VALUE], name=")

@@ -7,6 +7,7 @@ namespace skiff::cli {
 
 void add_volume_prune_command(CLI::App& volume, Context& ctx) {
   CLI::App* cmd = volume.add_subcommand("prune", "Remove unused volumes");
+  if (!ctx.wants(cmd)) return;
   auto all = std::make_shared<bool>(false);
   auto filters = std::make_shared<std::vector<std::string>>();
   cmd->add_flag("-a,--all", *all, "Remove all unused volumes, not just anonymous ones");

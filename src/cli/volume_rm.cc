@@ -23,6 +23,7 @@ Result<int> remove(Context& ctx, const Options& opts) {
 
 void add_volume_rm_command(CLI::App& volume, Context& ctx) {
   CLI::App* cmd = volume.add_subcommand("rm", "Remove volumes")->alias("remove");
+  if (!ctx.wants(cmd)) return;
   auto opts = std::make_shared<Options>();
   cmd->add_option("name", opts->names, "Volume names")->required();
   cmd->add_flag("-f,--force", opts->force, "Don't report volumes that don't exist");

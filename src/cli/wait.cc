@@ -10,6 +10,7 @@ namespace skiff::cli {
 namespace {
 
 void define(CLI::App* cmd, Context& ctx) {
+  if (!ctx.wants(cmd)) return;
   auto containers = std::make_shared<std::vector<std::string>>();
   cmd->add_option("container", *containers, "Containers to wait for")->required();
   cmd->callback([containers, &ctx] {
