@@ -17,14 +17,20 @@
 // SyncSocket error frame when given, on stderr otherwise. A successful exec
 // closes that socket (it is made close-on-exec), so its reader sees EOF.
 //
-// Only libc, linked statically: it runs in the container's root, where no
-// library of the host is. No allocation; argv is passed on as it came.
+// C, linked statically with musl: it runs in the container's root, where no
+// library of the host is, and it starts in 0.05 ms of CPU where a static
+// glibc spends 0.45 ms asking the CPU (cpuid, a hypervisor exit each on a
+// virtual machine) for cache sizes it would never use. No allocation; argv
+// is passed on as it came.
+#define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,60 +42,78 @@
 #include <termios.h>
 #include <unistd.h>
 
-namespace {
+extern char** environ;
 
-constexpr int kExitInitFailed = 125;
-constexpr int kExitCannotExecute = 126;
-constexpr int kExitNotFound = 127;
+enum { kExitInitFailed = 125, kExitCannotExecute = 126, kExitNotFound = 127 };
 
 // runc's default when the container's environment has no PATH.
-constexpr char kDefaultPath[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+static const char kDefaultPath[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 // src/linux/sync_socket.cc's frame: this header, then the message bytes.
 struct FrameHeader {
   uint32_t kind;
   int32_t errnum;
 };
-constexpr uint32_t kFrameError = 3;
+enum { kFrameError = 3 };
 
 // The -s socket, or -1: where a failure is reported.
-int g_sync_fd = -1;
+static int g_sync_fd = -1;
 
 // Reports a failure (on the sync socket, else on stderr) and exits `code`.
-[[noreturn]] __attribute__((format(printf, 3, 4))) void fail(int code, int errnum, const char* format, ...) {
-  constexpr size_t kCapacity = 4096;  // a longer message is cut short
-  char frame[sizeof(FrameHeader) + kCapacity];
-  char* message = frame + sizeof(FrameHeader);
+__attribute__((noreturn, format(printf, 3, 4))) static void fail(int code, int errnum, const char* format, ...) {
+  enum { kCapacity = 4096 };  // a longer message is cut short
+  char frame[sizeof(struct FrameHeader) + kCapacity];
+  char* message = frame + sizeof(struct FrameHeader);
   va_list args;
   va_start(args, format);
   int n = vsnprintf(message, kCapacity, format, args);
   va_end(args);
-  size_t length = n < 0 ? 0 : size_t(n);
+  size_t length = n < 0 ? 0 : (size_t)n;
   if (length >= kCapacity) length = kCapacity - 1;
   if (g_sync_fd >= 0) {
-    FrameHeader header = {kFrameError, errnum};
+    struct FrameHeader header = {kFrameError, errnum};
     memcpy(frame, &header, sizeof header);
     // One send is one frame on SOCK_SEQPACKET. MSG_NOSIGNAL: a reader that is
     // gone must not kill us with SIGPIPE before we exit with the right code.
     while (send(g_sync_fd, frame, sizeof header + length, MSG_NOSIGNAL) < 0 && errno == EINTR) {
     }
   } else {
-    dprintf(STDERR_FILENO, "skiff-init: %.*s\n", int(length), message);
+    dprintf(STDERR_FILENO, "skiff-init: %.*s\n", (int)length, message);
   }
   _exit(code);
 }
 
-// strerror as Go prints an errno: "permission denied", not "Permission denied".
-const char* go_strerror(int errnum, char* buffer, size_t size) {
-  const char* text = strerrordesc_np(errnum);  // untranslated: no locale files in a static binary
-  if (!text) return "unknown error";
-  snprintf(buffer, size, "%s", text);
-  buffer[0] = char(tolower((unsigned char)buffer[0]));
+// An errno as Go prints it. Go's words for what execve and fork can fail
+// with (musl words some of them otherwise); any other, musl's, lowercased.
+static const char* go_strerror(int errnum, char* buffer, size_t size) {
+  switch (errnum) {
+    case E2BIG: return "argument list too long";
+    case EACCES: return "permission denied";
+    case EAGAIN: return "resource temporarily unavailable";
+    case EBADF: return "bad file descriptor";
+    case EFAULT: return "bad address";
+    case EINVAL: return "invalid argument";
+    case EIO: return "input/output error";
+    case EISDIR: return "is a directory";
+    case ELIBBAD: return "accessing a corrupted shared library";
+    case ELOOP: return "too many levels of symbolic links";
+    case EMFILE: return "too many open files";
+    case ENAMETOOLONG: return "file name too long";
+    case ENFILE: return "too many open files in system";
+    case ENOENT: return "no such file or directory";
+    case ENOEXEC: return "exec format error";
+    case ENOMEM: return "cannot allocate memory";
+    case ENOTDIR: return "not a directory";
+    case EPERM: return "operation not permitted";
+    case ETXTBSY: return "text file busy";
+  }
+  snprintf(buffer, size, "%s", strerror(errnum));
+  buffer[0] = (char)tolower((unsigned char)buffer[0]);
   return buffer;
 }
 
 // A regular file with any execute bit: what Go's exec.LookPath accepts.
-bool is_executable_file(const char* path) {
+static bool is_executable_file(const char* path) {
   struct stat st;
   return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111) != 0;
 }
@@ -98,25 +122,25 @@ bool is_executable_file(const char* path) {
 // executable file in PATH's entries, where an empty entry is the current
 // directory. Like Go, a PATH that is set but empty has no entries. Fails
 // (exit 127) when nothing is found. `buffer` holds the joined path.
-const char* find_program(const char* name, char* buffer, size_t size) {
+static const char* find_program(const char* name, char* buffer, size_t size) {
   if (strchr(name, '/')) return name;
   const char* path = getenv("PATH");
   if (!path) path = kDefaultPath;
-  const char* entry = *path ? path : nullptr;  // Go splits "" into no entries
+  const char* entry = *path ? path : NULL;  // Go splits "" into no entries
   while (entry) {
     const char* end = strchrnul(entry, ':');
-    int dir_length = int(end - entry);
+    int dir_length = (int)(end - entry);
     // Go joins "" and name to "name"; "./name" is the same file.
     int n = dir_length == 0 ? snprintf(buffer, size, "./%s", name)
                             : snprintf(buffer, size, "%.*s/%s", dir_length, entry, name);
-    if (n > 0 && size_t(n) < size && is_executable_file(buffer)) return buffer;
-    entry = *end ? end + 1 : nullptr;
+    if (n > 0 && (size_t)n < size && is_executable_file(buffer)) return buffer;
+    entry = *end ? end + 1 : NULL;
   }
   fail(kExitNotFound, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
 // Finds and executes argv[0]; returns only by exiting with docker's code.
-[[noreturn]] void exec_program(char** argv) {
+__attribute__((noreturn)) static void exec_program(char** argv) {
   char path_buffer[4096];
   const char* path = find_program(argv[0], path_buffer, sizeof path_buffer);
   execve(path, argv, environ);
@@ -128,13 +152,13 @@ const char* find_program(const char* name, char* buffer, size_t size) {
 
 // Child of -i: undo what the init set up for itself, then run the program
 // in its own process group, in the terminal's foreground if it has one.
-[[noreturn]] void run_child(char** argv) {
+__attribute__((noreturn)) static void run_child(char** argv) {
   // Every handler back to the default (the init ignores SIGTTIN/SIGTTOU/
   // SIGTSTP, and an ignored signal stays ignored across execve). Errors are
   // expected for SIGKILL, SIGSTOP and the C library's internal signals.
-  struct sigaction default_action = {};
+  struct sigaction default_action = {0};
   default_action.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &default_action, nullptr);
+  for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &default_action, NULL);
 
   // Its own process group, as tini does, so that a terminal's job control
   // signals go to it and not to the init. All signals are still blocked, so
@@ -146,15 +170,15 @@ const char* find_program(const char* name, char* buffer, size_t size) {
   // The program starts with no signal blocked, as it would without -i.
   sigset_t none;
   sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
+  sigprocmask(SIG_SETMASK, &none, NULL);
   exec_program(argv);
 }
 
 // PID 1 of -i: forward signals to `child` and reap until it is gone.
-[[noreturn]] void supervise(pid_t child, const sigset_t& all) {
+__attribute__((noreturn)) static void supervise(pid_t child, const sigset_t* all) {
   for (;;) {
     siginfo_t info;
-    int sig = sigwaitinfo(&all, &info);
+    int sig = sigwaitinfo(all, &info);
     if (sig < 0) continue;  // EINTR (a ptrace stop); nothing else can fail
     if (sig != SIGCHLD) {
       kill(child, sig);
@@ -173,11 +197,9 @@ const char* find_program(const char* name, char* buffer, size_t size) {
   }
 }
 
-[[noreturn]] void usage() {
+__attribute__((noreturn)) static void usage(void) {
   fail(kExitInitFailed, 0, "usage: skiff-init [-i] [-p] [-s FD] -- PROGRAM [ARG...]");
 }
-
-}  // namespace
 
 int main(int argc, char** argv) {
   bool stay_init = false;
@@ -193,12 +215,13 @@ int main(int argc, char** argv) {
       errno = 0;
       long fd = strtol(argv[++i], &end, 10);
       if (errno != 0 || end == argv[i] || *end != '\0' || fd < 0 || fd > INT32_MAX) usage();
-      g_sync_fd = int(fd);
+      g_sync_fd = (int)fd;
       // Closed by a successful exec: EOF tells the reader the exec worked.
       if (fcntl(g_sync_fd, F_SETFD, FD_CLOEXEC) != 0) {
         int err = errno;
         g_sync_fd = -1;
-        fail(kExitInitFailed, err, "sync socket %ld: %s", fd, strerrordesc_np(err));
+        char reason[256];
+        fail(kExitInitFailed, err, "sync socket %ld: %s", fd, go_strerror(err, reason, sizeof reason));
       }
     } else {
       usage();
@@ -228,7 +251,7 @@ int main(int argc, char** argv) {
   // would otherwise drop.)
   sigset_t all;
   sigfillset(&all);
-  sigprocmask(SIG_SETMASK, &all, nullptr);
+  sigprocmask(SIG_SETMASK, &all, NULL);
   // The init itself must never stop for a terminal's job control; these are
   // still queued while blocked, and forwarded like any other signal.
   signal(SIGTTIN, SIG_IGN);
@@ -241,11 +264,12 @@ int main(int argc, char** argv) {
   pid_t child = fork();
   if (child < 0) {
     int err = errno;
-    fail(kExitInitFailed, err, "fork: %s", strerrordesc_np(err));
+    char reason[256];
+    fail(kExitInitFailed, err, "fork: %s", go_strerror(err, reason, sizeof reason));
   }
   if (child == 0) run_child(program_argv);
   // Only the child may report an exec failure; with our copy closed, the
   // reader sees EOF as soon as the child's exec closes the last one.
   if (g_sync_fd >= 0) close(g_sync_fd);
-  supervise(child, all);
+  supervise(child, &all);
 }
