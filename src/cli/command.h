@@ -31,8 +31,8 @@ struct Context {
   std::function<Result<int>()> action;
 
   /// The words naming the verb on this command line (verb_words()); only
-  /// that verb's options are defined. Unset: every verb's are (help, or a
-  /// second try when these words named nothing).
+  /// that verb's options are defined. Unset: every verb's are (main.cc's
+  /// second try, when a verb these words did not name was chosen).
   std::optional<std::vector<std::string>> verb_words;
 
   /// Whether `cmd`'s options are to be defined: true for the verb

@@ -126,7 +126,6 @@ void add_prune_subcommand(CLI::App& group, Context& ctx, std::string_view descri
                           std::string_view filter_help, std::string_view what, PruneAction prune) {
   CLI::App* cmd = group.add_subcommand("prune", std::string(description));
   if (!ctx.wants(cmd)) return;
-  if (!ctx.wants(cmd)) return;
   auto force = std::make_shared<bool>(false);
   auto filters = std::make_shared<std::vector<std::string>>();
   cmd->add_option("--filter", *filters, std::string(filter_help))->allow_extra_args(false);
