@@ -1,4 +1,4 @@
-// skiff's container init (src/init/skiff_init.cc), embedded in the skiff
+// skiff's container init (src/init/skiff_init.c), embedded in the skiff
 // binary and handed out as a sealed memfd. The container's first process is
 // skiff until it execs; if it exec'd the user's command, a `#!/proc/self/exe`
 // script would re-run skiff inside the container, which could then open the

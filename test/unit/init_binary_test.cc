@@ -1,4 +1,4 @@
-// The container init (src/init/skiff_init.cc) as the launcher runs it: from
+// The container init (src/init/skiff_init.c) as the launcher runs it: from
 // the sealed memfd open_init_binary() makes, with execveat(AT_EMPTY_PATH),
 // reporting exec failures on a SyncSocket. Nothing here needs privileges or
 // a namespace; the reaping tests make the init a child subreaper so orphans
