@@ -38,8 +38,8 @@ class DigestingSink : public ByteSink {
 };
 
 /// What a stream is compressed with. Layers skiff makes (push) are only
-/// kNone, kGzip or kZstd; xz and bzip2 are read where docker reads them
-/// (import, load, build contexts and ADD, a layer pulled so).
+/// kNone, kGzip or kZstd; xz and bzip2 come from archives a user hands
+/// over (import, load, build contexts and ADD), which docker reads too.
 enum class Compression { kNone, kGzip, kZstd, kXz, kBzip2 };
 
 /// "gzip", "zstd", "xz", "bzip2", "none".
